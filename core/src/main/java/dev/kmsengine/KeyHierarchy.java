@@ -1,0 +1,818 @@
+package dev.kmsengine;
+
+import dev.kmsengine.Records.ConfigRecord;
+import dev.kmsengine.Records.SvmKeyState;
+import dev.kmsengine.Records.SvmRecord;
+import dev.kmsengine.Records.VolumeRecord;
+import dev.kmsengine.crypto.KeyBinding;
+import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.MalformedBlobException;
+import dev.kmsengine.crypto.Randomness;
+import dev.kmsengine.crypto.VekRewrapper;
+import dev.kmsengine.crypto.WrappingKey;
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.error.KmsException;
+import dev.kmsengine.job.JobContext;
+import dev.kmsengine.kek.KekException;
+import dev.kmsengine.keystore.BarbicanConfigUpdate;
+import dev.kmsengine.keystore.KekAvailability;
+import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Reachability;
+import dev.kmsengine.store.WriteBatch;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+import javax.crypto.AEADBadTagException;
+
+/*
+ * The key operations of the engine, each run by a job while it holds its SVM's lock.
+ *
+ * Generations:
+ *   Every SVM-KEK has a generation, starting at 1 with the SVM's first encrypted volume. The VEK blobs wrapped
+ *   under generation g live in bucket veks/{svm}/{g}; the svm-keys record names the current generation and holds
+ *   the current SVM-KEK wrapped under the enabled configuration's top-level KEK. Only that record decides what is
+ *   current, so any operation that changes generations makes its change visible with one small atomic commit.
+ *
+ * Rekey (shadow generation):
+ *   1. persist state svm_kek_rekey;
+ *   2. fetch the top-level KEK once (one node), obtain the current SVM-KEK (from a node's table, else unwrap);
+ *   3. generate SVM-KEK g+1, wrap it under the top-level KEK and check it unwraps;
+ *   4. rewrap every VEK blob of generation g into generation g+1 on `parallelism` threads, each new blob verified
+ *      to unwrap to the same VEK before it counts;
+ *   5. write bucket veks/{svm}/{g+1} (not yet current: a crash here leaves g current and complete);
+ *   6. one commit of svm-keys: generation g+1, new wrapped SVM-KEK, state active  <- the atomic step;
+ *   7. drop bucket g, and swap the SVM-KEK in the key tables of the nodes that held generation g.
+ *   Any failure before 6 drops the staged bucket and leaves g current. A restart drops every bucket that is not
+ *   the current generation (see recover()).
+ *
+ * Switch:
+ *   persist state switching with the target; obtain the SVM-KEK; fetch the target's top-level KEK; then one commit
+ *   makes the target enabled with the SVM-KEK wrapped under its KEK. A failure leaves `switching` persisted, which
+ *   blocks rekey and delete until the same enable is run again. VEKs are untouched.
+ */
+final class KeyHierarchy implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(KeyHierarchy.class.getName());
+  /** Staged VEK blobs are committed in batches of this size so a durable store never builds a huge transaction. */
+  private static final int STAGE_BATCH = 65_536;
+  /** How often rewrap workers report progress; often enough to watch, rare enough to cost nothing. */
+  private static final int PROGRESS_EVERY = 16_384;
+  private static final String UNAVAILABLE_PREFIX =
+      "Top-level internal key encryption key is unavailable on the following nodes with the associated reasons:";
+
+  private final KmsEngine engine;
+  private final ExecutorService cpu;
+  private final ExecutorService io;
+
+  KeyHierarchy(KmsEngine engine) {
+    this.engine = engine;
+    AtomicInteger n = new AtomicInteger();
+    this.cpu = Executors.newFixedThreadPool(engine.parallelism, r -> daemon(r, "kms-rewrap-" + n.incrementAndGet()));
+    AtomicInteger m = new AtomicInteger();
+    // Node fetches wait on the network, not the CPU: one thread per node in flight, so restore scales with nodes.
+    this.io = Executors.newCachedThreadPool(r -> daemon(r, "kms-node-io-" + m.incrementAndGet()));
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  @Override
+  public void close() {
+    cpu.shutdownNow();
+    io.shutdownNow();
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  /** Finishes or rolls back what a crash interrupted; see the class note. */
+  void recover() {
+    List<SvmKeyState> states = new ArrayList<>();
+    engine.db.forEach(Records.SVM_KEYS, (svm, bytes) -> states.add(SvmKeyState.decode(svm, bytes)));
+    for (SvmKeyState ks : states) {
+      WriteBatch batch = new WriteBatch();
+      String current = Records.veks(ks.svm(), ks.generation());
+      for (String bucket : engine.db.buckets(Records.vekPrefix(ks.svm()))) {
+        if (!bucket.equals(current)) {
+          batch.drop(bucket);
+        }
+      }
+      SvmKeyState fixed = switch (ks.state()) {
+        case SVM_KEK_REKEY -> ks.withState(KeystoreState.ACTIVE);
+        case INITIALIZING, DISABLING -> SvmKeyState.empty(ks.svm()).withState(KeystoreState.INACTIVE);
+        default -> ks;
+      };
+      if (ks.state() == KeystoreState.DISABLING && ks.generation() > 0) {
+        // Disable refuses to start while encrypted volumes exist, so a DISABLING record never has live VEKs.
+        batch.drop(current);
+      }
+      if (fixed != ks) {
+        batch.put(Records.SVM_KEYS, ks.svm(), fixed.encode());
+        LOG.info("recovered SVM " + ks.svm() + " from interrupted state " + ks.state().wireName());
+      }
+      if (!batch.isEmpty()) {
+        engine.db.commit(batch);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ top-level KEK
+
+  /** A top-level KEK and the node that fetched it. */
+  private record Fetched(String node, KeyMaterial key) implements AutoCloseable {
+    @Override
+    public void close() {
+      key.destroy();
+    }
+  }
+
+  /** Fetches the top-level KEK through the first up node that succeeds. */
+  private Fetched fetchKek(ConfigRecord cfg) {
+    KmsException first = null;
+    for (Node n : engine.nodes) {
+      if (!n.isUp()) {
+        continue;
+      }
+      try {
+        return new Fetched(n.name, engine.provider.fetchKey(n.name, cfg.connection()));
+      } catch (KekException e) {
+        if (first == null) {
+          first = map(e, n.name);
+        }
+      }
+    }
+    throw first != null ? first : new KmsException(ErrorCode.UNREACHABLE, "", "No node is up.");
+  }
+
+  /** The ONTAP error for a failed fetch; the detail names the node and carries the connector's reason. */
+  static KmsException map(KekException e, String node) {
+    ErrorCode code = switch (e.failure()) {
+      case UNREACHABLE, TIMEOUT -> ErrorCode.UNREACHABLE;
+      case AUTHENTICATION -> ErrorCode.HEALTH_CHECK_FAILED;
+      case KEY_NOT_FOUND -> ErrorCode.KEY_ID_NOT_FOUND;
+      case WRONG_KEY_TYPE -> ErrorCode.KEY_RESPONSE_UNPARSABLE;
+    };
+    return new KmsException(code, "", "Node: " + node + ". Reason: " + e.getMessage(), e);
+  }
+
+  /** Whether a failure means the top-level key itself is unusable, which blocks the keystore. */
+  private static boolean blocks(ErrorCode code) {
+    return code == ErrorCode.KEY_ID_NOT_FOUND || code == ErrorCode.KEY_RESPONSE_UNPARSABLE
+        || code == ErrorCode.SVM_KEK_UNWRAP_FAILED;
+  }
+
+  /** Unwraps the SVM-KEK blob of {@code cfg} with its top-level KEK. */
+  private static KeyMaterial unwrapSvmKek(SvmKeyState ks, UUID cfg, KeyMaterial kek) {
+    byte[] blob = ks.wrappedKeks().get(cfg);
+    if (blob == null) {
+      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "", "No wrapped SVM-KEK is stored for this configuration.");
+    }
+    try (WrappingKey top = WrappingKey.of(kek)) {
+      return top.unwrap(blob, KeyBinding.svmKek(ks.svm(), cfg, ks.generation()));
+    } catch (GeneralSecurityException e) {
+      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "", "");
+    }
+  }
+
+  /** A copy of the current SVM-KEK: from an up node's key table if one holds it, else unwrapped via Barbican. */
+  private KeyMaterial currentSvmKek(SvmKeyState ks, ConfigRecord cfg, KeyMaterial kekOrNull) {
+    for (Node n : engine.nodes) {
+      Node.HeldKek held = n.isUp() ? n.svmKek(ks.svm()) : null;
+      if (held != null && held.generation == ks.generation()) {
+        return held.key.duplicate();
+      }
+    }
+    if (kekOrNull != null) {
+      return unwrapSvmKek(ks, cfg.uuid(), kekOrNull);
+    }
+    try (Fetched kek = fetchKek(cfg)) {
+      return unwrapSvmKek(ks, cfg.uuid(), kek.key());
+    }
+  }
+
+  /** Wraps an SVM-KEK under a top-level KEK and proves the blob unwraps to it before anyone relies on it. */
+  private static byte[] wrapSvmKek(KeyMaterial svmKek, KeyMaterial kek, KeyBinding binding) {
+    try (WrappingKey top = WrappingKey.of(kek)) {
+      byte[] blob = top.wrap(svmKek, binding);
+      try (KeyMaterial check = top.unwrap(blob, binding)) {
+        if (!check.sameAs(svmKek)) {
+          throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "The wrapped SVM-KEK did not verify.");
+        }
+      }
+      return blob;
+    } catch (GeneralSecurityException e) {
+      throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "");
+    }
+  }
+
+  private void saveState(SvmKeyState ks) {
+    engine.db.commit(new WriteBatch().put(Records.SVM_KEYS, ks.svm(), ks.encode()));
+  }
+
+  private ConfigRecord reloadConfig(UUID uuid, ErrorCode missing) {
+    ConfigRecord c = engine.configRecord(uuid);
+    if (c == null) {
+      throw new KmsException(missing, "uuid", "");
+    }
+    return c;
+  }
+
+  // ------------------------------------------------------------------ configuration update
+
+  void updateConfig(UUID uuid, BarbicanConfigUpdate u) {
+    ConfigRecord current = reloadConfig(uuid, ErrorCode.CONFIG_NOT_FOUND);
+    ConfigRecord updated = KmsEngine.apply(current, u);
+    SvmKeyState ks = engine.keyState(current.svm());
+    boolean inUse = uuid.equals(ks.enabled()) || uuid.equals(ks.switchTarget());
+    if (u.changesCredentials() || (inUse && u.changesTransport())) {
+      healthCheck(updated);
+    }
+    engine.db.commit(new WriteBatch().put(Records.CONFIGS, uuid, updated.encode()));
+    engine.provider.invalidate(uuid);
+  }
+
+  /** Proves the settings work from at least one up node, without fetching key bytes. */
+  private void healthCheck(ConfigRecord cfg) {
+    String firstReason = "No node is up.";
+    for (Node n : engine.nodes) {
+      if (!n.isUp()) {
+        continue;
+      }
+      try {
+        engine.provider.checkReachability(n.name, cfg.connection());
+        return;
+      } catch (KekException e) {
+        firstReason = "Node: " + n.name + ". Reason: " + e.getMessage();
+        break;
+      }
+    }
+    throw new KmsException(ErrorCode.HEALTH_CHECK_FAILED, "", firstReason);
+  }
+
+  // ------------------------------------------------------------------ advanced properties
+
+  Reachability reachability(ConfigRecord cfg) {
+    List<NodeStatus> statuses = perNode(n -> {
+      if (!n.isUp()) {
+        return new NodeStatus(n.name, false, code(ErrorCode.UNREACHABLE), "Node is down.");
+      }
+      try {
+        engine.provider.checkReachability(n.name, cfg.connection());
+        return NodeStatus.success(n.name);
+      } catch (KekException e) {
+        return new NodeStatus(n.name, false, code(map(e, n.name).errorCode()), e.getMessage());
+      }
+    });
+    for (NodeStatus s : statuses) {
+      if (!s.ok()) {
+        return new Reachability(false, code(ErrorCode.UNREACHABLE),
+            "Barbican KMS is not reachable from all nodes - Node: " + s.node() + ". Reason: " + s.message(),
+            statuses);
+      }
+    }
+    return new Reachability(true, "0", "", statuses);
+  }
+
+  KekAvailability kekAvailability(ConfigRecord cfg) {
+    SvmKeyState ks = engine.keyState(cfg.svm());
+    List<NodeStatus> statuses = new ArrayList<>();
+    for (Node n : engine.nodes) {
+      Node.HeldKek held = n.svmKek(cfg.svm());
+      String reason;
+      if (!cfg.uuid().equals(ks.enabled())) {
+        reason = "The Barbican KMS configuration is not enabled.";
+      } else if (ks.generation() == 0) {
+        reason = "No volumes created yet for the SVM. Wrapped KEK status will be available after creating"
+            + " encrypted volumes.";
+      } else if (!n.isUp()) {
+        reason = "Node is down.";
+      } else if (held == null || held.generation != ks.generation()) {
+        reason = "The SVM-KEK is not in the node's key table. Restore it from Barbican.";
+      } else {
+        statuses.add(NodeStatus.success(n.name));
+        continue;
+      }
+      statuses.add(new NodeStatus(n.name, false, code(ErrorCode.RESTORE_FAILED), reason));
+    }
+    StringBuilder message = new StringBuilder();
+    for (NodeStatus s : statuses) {
+      if (!s.ok()) {
+        message.append(" Node: ").append(s.node()).append(". Reason: ").append(s.message());
+      }
+    }
+    return message.length() == 0
+        ? new KekAvailability(true, "0", "", statuses)
+        : new KekAvailability(false, code(ErrorCode.RESTORE_FAILED), UNAVAILABLE_PREFIX + message, statuses);
+  }
+
+  private static String code(ErrorCode c) {
+    return Integer.toString(c.code());
+  }
+
+  private interface PerNode {
+    NodeStatus apply(Node node);
+  }
+
+  /** Runs {@code action} for every node in parallel; results in node order. */
+  private List<NodeStatus> perNode(PerNode action) {
+    List<Future<NodeStatus>> futures = new ArrayList<>();
+    for (Node n : engine.nodes) {
+      futures.add(io.submit(() -> action.apply(n)));
+    }
+    List<NodeStatus> out = new ArrayList<>();
+    for (Future<NodeStatus> f : futures) {
+      out.add(join(f));
+    }
+    return out;
+  }
+
+  private static <T> T join(Future<T> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KmsException(ErrorCode.NOT_SUPPORTED, "", "Interrupted.");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof KmsException k) {
+        throw k;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  // ------------------------------------------------------------------ enable, switch, disable
+
+  void enable(UUID uuid) {
+    ConfigRecord cfg = reloadConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
+    SvmKeyState ks = engine.keyState(cfg.svm());
+    if (ks.enabled() == null) {
+      enableFirst(cfg, ks);
+    } else if (ks.enabled().equals(uuid)) {
+      reEnable(cfg, ks);
+    } else {
+      switchTo(cfg, ks);
+    }
+  }
+
+  private void enableFirst(ConfigRecord cfg, SvmKeyState ks) {
+    SvmKeyState initializing =
+        new SvmKeyState(ks.svm(), cfg.uuid(), KeystoreState.INITIALIZING, null, 0, Map.of());
+    saveState(initializing);
+    try {
+      // Enabling proves the top-level key can be fetched; the SVM-KEK comes with the first encrypted volume.
+      fetchKek(cfg).close();
+      saveState(initializing.withState(KeystoreState.ACTIVE));
+    } catch (RuntimeException e) {
+      saveState(SvmKeyState.empty(ks.svm()));
+      throw e;
+    }
+  }
+
+  /** Enabling the enabled configuration: cancels a switch away from it, or clears a blocked state. */
+  private void reEnable(ConfigRecord cfg, SvmKeyState ks) {
+    switch (ks.state()) {
+      case SWITCHING -> saveState(new SvmKeyState(ks.svm(), ks.enabled(), KeystoreState.ACTIVE, null,
+          ks.generation(), ks.wrappedKeks()));
+      case BLOCKED -> {
+        try (Fetched kek = fetchKek(cfg)) {
+          if (ks.generation() > 0) {
+            unwrapSvmKek(ks, cfg.uuid(), kek.key()).destroy();
+          }
+        }
+        saveState(ks.withState(KeystoreState.ACTIVE));
+      }
+      default -> { }
+    }
+  }
+
+  private void switchTo(ConfigRecord target, SvmKeyState ks) {
+    SvmKeyState switching = new SvmKeyState(ks.svm(), ks.enabled(), KeystoreState.SWITCHING, target.uuid(),
+        ks.generation(), ks.wrappedKeks());
+    saveState(switching);
+    ConfigRecord old = engine.configRecord(ks.enabled());
+    Map<UUID, byte[]> wrapped = Map.of();
+    if (ks.generation() > 0) {
+      try (KeyMaterial svmKek = currentSvmKek(ks, old, null); Fetched kek = fetchKek(target)) {
+        wrapped = Map.of(target.uuid(),
+            wrapSvmKek(svmKek, kek.key(), KeyBinding.svmKek(ks.svm(), target.uuid(), ks.generation())));
+      }
+    } else {
+      fetchKek(target).close();
+    }
+    saveState(new SvmKeyState(ks.svm(), target.uuid(), KeystoreState.ACTIVE, null, ks.generation(), wrapped));
+    LOG.info("switched SVM " + ks.svm() + " to configuration " + target.uuid());
+  }
+
+  void disable(UUID uuid) {
+    ConfigRecord cfg = reloadConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
+    SvmKeyState ks = engine.keyState(cfg.svm());
+    if (!uuid.equals(ks.enabled())) {
+      return;
+    }
+    if (ks.state() == KeystoreState.SWITCHING) {
+      throw new KmsException(ErrorCode.RESOURCE_IN_USE, "uuid",
+          "A keystore switch is in progress; complete it before disabling.");
+    }
+    if (engine.volumes(cfg.svm()).stream().anyMatch(v -> v.encrypted())) {
+      throw new KmsException(ErrorCode.RESOURCE_IN_USE, "enabled",
+          "The SVM has encrypted volumes; delete them or migrate their keys before disabling the keystore.");
+    }
+    saveState(ks.withState(KeystoreState.DISABLING));
+    WriteBatch batch = new WriteBatch().put(Records.SVM_KEYS, ks.svm(), SvmKeyState.empty(ks.svm()).encode());
+    if (ks.generation() > 0) {
+      batch.drop(Records.veks(ks.svm(), ks.generation()));
+    }
+    engine.db.commit(batch);
+    for (Node n : engine.nodes) {
+      n.removeSvmKek(ks.svm());
+    }
+  }
+
+  // ------------------------------------------------------------------ volumes
+
+  void createVolume(SvmRecord svm, UUID volume, String name, boolean encrypted) {
+    if (engine.volumes(svm.uuid()).stream().anyMatch(v -> v.name().equals(name))) {
+      throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name", "Volume \"" + name + "\" already exists.");
+    }
+    byte[] id = new byte[16];
+    Randomness.secureRandom().nextBytes(id);
+    VolumeRecord record = new VolumeRecord(volume, svm.uuid(), name, encrypted,
+        encrypted ? HexFormat.of().formatHex(id) : "");
+    WriteBatch batch = new WriteBatch().put(Records.volumes(svm.uuid()), volume, record.encode());
+    if (!encrypted) {
+      engine.db.commit(batch);
+      return;
+    }
+    SvmKeyState ks = engine.keyState(svm.uuid());
+    if (ks.enabled() == null) {
+      throw new KmsException(ErrorCode.NO_KMS_CONFIGURED, "encryption.enabled", "");
+    }
+    if (ks.state() == KeystoreState.BLOCKED) {
+      throw new KmsException(ErrorCode.KEYSTORE_BLOCKED, "", "");
+    }
+    ConfigRecord cfg = engine.configRecord(ks.enabled());
+    if (ks.generation() == 0) {
+      createFirstEncryptedVolume(svm, volume, ks, cfg, batch);
+      return;
+    }
+    Node.HeldKek held = null;
+    for (Node n : engine.nodes) {
+      Node.HeldKek h = n.isUp() ? n.svmKek(svm.uuid()) : null;
+      if (h != null && h.generation == ks.generation()) {
+        held = h;
+        break;
+      }
+    }
+    if (held == null) {
+      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "",
+          "The SVM-KEK is not loaded on any node. Restore it from Barbican first.");
+    }
+    try (KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
+      byte[] blob = wrapVek(held.wrapping, vek, KeyBinding.vek(svm.uuid(), volume, ks.generation()));
+      batch.put(Records.veks(svm.uuid(), ks.generation()), volume, blob);
+      engine.db.commit(batch);
+      byte[] bytes = vek.copyBytes();
+      for (Node n : engine.nodes) {
+        Node.HeldKek h = n.isUp() ? n.svmKek(svm.uuid()) : null;
+        if (h != null && h.generation == ks.generation()) {
+          n.installVek(volume, bytes);
+        }
+      }
+      Arrays.fill(bytes, (byte) 0);
+    }
+  }
+
+  private void createFirstEncryptedVolume(SvmRecord svm, UUID volume, SvmKeyState ks, ConfigRecord cfg,
+      WriteBatch batch) {
+    long generation = 1;
+    try (Fetched kek = fetchKek(cfg);
+        KeyMaterial svmKek = KeyMaterial.generate(Randomness.secureRandom());
+        KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom());
+        WrappingKey svmWrapping = WrappingKey.of(svmKek)) {
+      byte[] wrappedKek = wrapSvmKek(svmKek, kek.key(), KeyBinding.svmKek(svm.uuid(), cfg.uuid(), generation));
+      byte[] blob = wrapVek(svmWrapping, vek, KeyBinding.vek(svm.uuid(), volume, generation));
+      SvmKeyState next = new SvmKeyState(svm.uuid(), ks.enabled(), ks.state(), ks.switchTarget(), generation,
+          Map.of(cfg.uuid(), wrappedKek));
+      batch.put(Records.veks(svm.uuid(), generation), volume, blob);
+      batch.put(Records.SVM_KEYS, svm.uuid(), next.encode());
+      engine.db.commit(batch);
+      byte[] bytes = vek.copyBytes();
+      for (Node n : engine.nodes) {
+        if (n.isUp()) {
+          n.installSvmKek(svm.uuid(), generation, svmKek);
+          n.installVek(volume, bytes);
+        }
+      }
+      Arrays.fill(bytes, (byte) 0);
+    }
+  }
+
+  private static byte[] wrapVek(WrappingKey svmKek, KeyMaterial vek, KeyBinding binding) {
+    try {
+      byte[] blob = svmKek.wrap(vek, binding);
+      try (KeyMaterial check = svmKek.unwrap(blob, binding)) {
+        if (!check.sameAs(vek)) {
+          throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "The wrapped VEK did not verify.");
+        }
+      }
+      return blob;
+    } catch (GeneralSecurityException e) {
+      throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "");
+    }
+  }
+
+  void deleteVolume(VolumeRecord v) {
+    SvmKeyState ks = engine.keyState(v.svm());
+    WriteBatch batch = new WriteBatch().delete(Records.volumes(v.svm()), v.uuid());
+    if (ks.generation() > 0) {
+      batch.delete(Records.veks(v.svm(), ks.generation()), v.uuid());
+    }
+    engine.db.commit(batch);
+    for (Node n : engine.nodes) {
+      n.removeVek(v.uuid());
+    }
+  }
+
+  // ------------------------------------------------------------------ rekey-internal
+
+  void rekey(UUID configUuid, JobContext ctx) {
+    ConfigRecord cfg = reloadConfig(configUuid, ErrorCode.CONFIG_NOT_FOUND);
+    SvmKeyState ks = engine.keyState(cfg.svm());
+    if (!configUuid.equals(ks.enabled())) {
+      throw new KmsException(ErrorCode.NOT_CONFIGURED, "uuid", "The configuration is not enabled.");
+    }
+    switch (ks.state()) {
+      case SWITCHING -> throw new KmsException(ErrorCode.REKEY_WHILE_SWITCHING);
+      case INITIALIZING -> throw new KmsException(ErrorCode.REKEY_WHILE_INITIALIZING);
+      case DISABLING -> throw new KmsException(ErrorCode.REKEY_WHILE_DISABLING);
+      case BLOCKED -> throw new KmsException(ErrorCode.KEYSTORE_BLOCKED);
+      default -> { }
+    }
+    if (ks.generation() == 0) {
+      ctx.progress("No encrypted volumes yet: there is no SVM-KEK to rekey.");
+      return;
+    }
+    long from = ks.generation();
+    long to = from + 1;
+    String staging = Records.veks(ks.svm(), to);
+    saveState(ks.withState(KeystoreState.SVM_KEK_REKEY));
+    boolean committed = false;
+    KeystoreState after = KeystoreState.ACTIVE;
+    try (Fetched kek = fetchKek(cfg);
+        KeyMaterial oldSvmKek = currentSvmKek(ks, cfg, kek.key());
+        KeyMaterial newSvmKek = KeyMaterial.generate(Randomness.secureRandom())) {
+      byte[] wrapped = wrapSvmKek(newSvmKek, kek.key(), KeyBinding.svmKek(ks.svm(), cfg.uuid(), to));
+      Batch staged = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, ctx);
+      ctx.progress("Committing " + staged.ids.length + " rewrapped volume encryption keys");
+      engine.db.commit(new WriteBatch().drop(staging));
+      for (int lo = 0; lo < staged.ids.length; lo += STAGE_BATCH) {
+        WriteBatch b = new WriteBatch();
+        for (int i = lo; i < Math.min(staged.ids.length, lo + STAGE_BATCH); i++) {
+          b.put(staging, staged.ids[i], staged.blobs[i]);
+        }
+        engine.db.commit(b);
+      }
+      saveState(new SvmKeyState(ks.svm(), ks.enabled(), KeystoreState.ACTIVE, null, to, Map.of(cfg.uuid(), wrapped)));
+      committed = true;
+      engine.db.commit(new WriteBatch().drop(Records.veks(ks.svm(), from)));
+      for (Node n : engine.nodes) {
+        Node.HeldKek held = n.svmKek(ks.svm());
+        if (n.isUp() && held != null && held.generation == from) {
+          n.installSvmKek(ks.svm(), to, newSvmKek);
+        }
+      }
+      ctx.progress("Rewrapped " + staged.ids.length + " of " + staged.ids.length + " volume encryption keys");
+    } catch (KmsException e) {
+      if (blocks(e.errorCode())) {
+        after = KeystoreState.BLOCKED;
+      }
+      throw e;
+    } finally {
+      if (!committed) {
+        engine.db.commit(new WriteBatch().drop(staging));
+        saveState(ks.withState(after));
+      }
+    }
+  }
+
+  /** VEK ids and their new blobs, index-aligned. */
+  private record Batch(UUID[] ids, byte[][] blobs) {}
+
+  /**
+   * Rewraps every VEK of generation {@code from} under the new SVM-KEK. Every encrypted volume must have a blob
+   * (65536883 otherwise); each new blob is verified before it counts.
+   */
+  private Batch rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, JobContext ctx) {
+    int[] encrypted = {0};
+    List<UUID> encryptedIds = new ArrayList<>();
+    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
+      if (VolumeRecord.isEncrypted(rec)) {
+        encrypted[0]++;
+      }
+    });
+    int expected = encrypted[0];
+    UUID[] ids = new UUID[expected];
+    byte[][] oldBlobs = new byte[expected][];
+    int[] n = {0};
+    String bucket = Records.veks(svm, from);
+    engine.db.forEach(bucket, (id, blob) -> {
+      if (n[0] < expected) {
+        ids[n[0]] = id;
+        oldBlobs[n[0]] = blob;
+      }
+      n[0]++;
+    });
+    if (n[0] < expected) {
+      engine.db.forEach(Records.volumes(svm), (id, rec) -> {
+        if (VolumeRecord.isEncrypted(rec) && engine.db.get(bucket, id) == null) {
+          encryptedIds.add(id);
+        }
+      });
+      throw new KmsException(ErrorCode.VEK_MISSING, "", encryptedIds.isEmpty() ? ""
+          : "Volume: " + encryptedIds.get(0) + ".");
+    }
+    int total = expected;
+    byte[][] newBlobs = new byte[total][];
+    ctx.progress("Rewrapped 0 of " + total + " volume encryption keys");
+    if (total == 0) {
+      return new Batch(ids, newBlobs);
+    }
+    AtomicLong done = new AtomicLong();
+    AtomicBoolean failed = new AtomicBoolean();
+    try (WrappingKey oldWrapping = WrappingKey.of(oldKek); WrappingKey newWrapping = WrappingKey.of(newKek)) {
+      // A few chunks per thread so that one slow chunk (a descheduled thread on a noisy 2-core box) does not
+      // leave the other threads idle at the end.
+      int chunks = Math.max(1, Math.min(total / 1024, engine.parallelism * 4));
+      int chunkSize = (total + chunks - 1) / Math.max(1, chunks);
+      List<Future<Void>> futures = new ArrayList<>();
+      for (int lo = 0; lo < total; lo += chunkSize) {
+        int start = lo;
+        int end = Math.min(total, lo + chunkSize);
+        Callable<Void> task = () -> {
+          try (VekRewrapper rewrapper = new VekRewrapper(oldWrapping, newWrapping, svm, from, to)) {
+            for (int i = start; i < end && !failed.get(); i++) {
+              byte[] out = new byte[dev.kmsengine.crypto.WrappedKeyFormat.LENGTH];
+              UUID id = ids[i];
+              try {
+                rewrapper.rewrap(oldBlobs[i], id.getMostSignificantBits(), id.getLeastSignificantBits(), out, 0,
+                    true);
+              } catch (MalformedBlobException e) {
+                failed.set(true);
+                throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + id + ".");
+              } catch (AEADBadTagException e) {
+                failed.set(true);
+                throw new KmsException(ErrorCode.VEK_INVALID, "", "Volume: " + id + ".");
+              } catch (GeneralSecurityException e) {
+                failed.set(true);
+                throw new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "", "Volume: " + id + ".");
+              }
+              newBlobs[i] = out;
+              if (((i - start + 1) % PROGRESS_EVERY) == 0) {
+                ctx.progress("Rewrapped " + done.addAndGet(PROGRESS_EVERY) + " of " + total
+                    + " volume encryption keys");
+              }
+            }
+          }
+          return null;
+        };
+        futures.add(cpu.submit(task));
+      }
+      KmsException first = null;
+      for (Future<Void> f : futures) {
+        try {
+          join(f);
+        } catch (KmsException e) {
+          if (first == null) {
+            first = e;
+          }
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    }
+    return new Batch(ids, newBlobs);
+  }
+
+  // ------------------------------------------------------------------ restore
+
+  void restore(UUID configUuid, JobContext ctx) {
+    ConfigRecord cfg = reloadConfig(configUuid, ErrorCode.CONFIG_NOT_FOUND);
+    SvmKeyState ks = engine.keyState(cfg.svm());
+    if (!configUuid.equals(ks.enabled())) {
+      throw new KmsException(ErrorCode.NOT_CONFIGURED, "uuid", "The configuration is not enabled.");
+    }
+    ctx.progress("Fetching the top-level key on " + engine.nodes.size() + " nodes");
+    Map<String, KeyMaterial> svmKeks = new HashMap<>();
+    List<NodeStatus> statuses = perNode(n -> {
+      if (!n.isUp()) {
+        return new NodeStatus(n.name, false, code(ErrorCode.RESTORE_FAILED), "Node is down.");
+      }
+      try (KeyMaterial kek = engine.provider.fetchKey(n.name, cfg.connection())) {
+        if (ks.generation() > 0) {
+          KeyMaterial svmKek = unwrapSvmKek(ks, cfg.uuid(), kek);
+          synchronized (svmKeks) {
+            svmKeks.put(n.name, svmKek);
+          }
+        }
+        return NodeStatus.success(n.name);
+      } catch (KekException e) {
+        KmsException k = map(e, n.name);
+        return new NodeStatus(n.name, false, code(k.errorCode()), e.getMessage());
+      } catch (KmsException e) {
+        return new NodeStatus(n.name, false, code(e.errorCode()), e.getMessage());
+      }
+    });
+    try {
+      if (!svmKeks.isEmpty()) {
+        statuses = installVeks(ks, svmKeks, statuses, ctx);
+      }
+    } finally {
+      svmKeks.values().forEach(KeyMaterial::destroy);
+    }
+    ctx.nodes(statuses);
+    List<NodeStatus> failures = statuses.stream().filter(s -> !s.ok()).toList();
+    boolean keyUnusable = !failures.isEmpty() && failures.size() == statuses.stream().filter(s -> !s.message()
+        .equals("Node is down.")).count() && failures.stream().allMatch(s -> blocks(codeOf(s)));
+    if (keyUnusable) {
+      saveState(ks.withState(KeystoreState.BLOCKED));
+    } else if (failures.size() < statuses.size() && ks.state() == KeystoreState.BLOCKED) {
+      saveState(ks.withState(KeystoreState.ACTIVE));
+    }
+    if (!failures.isEmpty()) {
+      StringBuilder detail = new StringBuilder();
+      for (NodeStatus s : failures) {
+        detail.append("Node: ").append(s.node()).append(". Reason: ").append(s.message()).append(' ');
+      }
+      throw new KmsException(ErrorCode.RESTORE_FAILED, "", detail.toString().trim());
+    }
+    ctx.progress("Restored the SVM-KEK on " + statuses.size() + " of " + statuses.size() + " nodes");
+  }
+
+  private static ErrorCode codeOf(NodeStatus s) {
+    for (ErrorCode c : ErrorCode.values()) {
+      if (Integer.toString(c.code()).equals(s.code())) {
+        return c;
+      }
+    }
+    return ErrorCode.UNREACHABLE;
+  }
+
+  /**
+   * Unwraps every VEK once and installs it, with the SVM-KEK, on each node that recovered the SVM-KEK. A VEK that
+   * fails to unwrap is reported on every such node (it is the same blob for all of them).
+   */
+  private List<NodeStatus> installVeks(SvmKeyState ks, Map<String, KeyMaterial> svmKeks, List<NodeStatus> statuses,
+      JobContext ctx) {
+    KeyMaterial svmKek = svmKeks.values().iterator().next();
+    List<Node> targets = engine.nodes.stream().filter(n -> svmKeks.containsKey(n.name)).toList();
+    for (Node n : targets) {
+      n.installSvmKek(ks.svm(), ks.generation(), svmKek);
+    }
+    int total = engine.db.count(Records.veks(ks.svm(), ks.generation()));
+    ctx.progress("Restoring " + total + " volume encryption keys on " + targets.size() + " nodes");
+    List<UUID> bad = new ArrayList<>();
+    try (WrappingKey wrapping = WrappingKey.of(svmKek)) {
+      byte[] vek = new byte[KeyMaterial.LENGTH];
+      engine.db.forEach(Records.veks(ks.svm(), ks.generation()), (id, blob) -> {
+        try (KeyMaterial k = wrapping.unwrap(blob, KeyBinding.vek(ks.svm(), id, ks.generation()))) {
+          k.copyInto(vek, 0);
+          for (Node n : targets) {
+            n.installVek(id, vek);
+          }
+        } catch (GeneralSecurityException e) {
+          bad.add(id);
+        }
+      });
+      Arrays.fill(vek, (byte) 0);
+    }
+    if (bad.isEmpty()) {
+      return statuses;
+    }
+    List<NodeStatus> out = new ArrayList<>();
+    for (NodeStatus s : statuses) {
+      out.add(s.ok() ? new NodeStatus(s.node(), false, code(ErrorCode.VEK_INVALID),
+          bad.size() + " volume encryption keys failed to unwrap (first: volume " + bad.get(0) + ").") : s);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,725 @@
+package dev.kmsengine;
+
+import dev.kmsengine.Records.ConfigRecord;
+import dev.kmsengine.Records.SvmKeyState;
+import dev.kmsengine.Records.SvmRecord;
+import dev.kmsengine.Records.VolumeRecord;
+import dev.kmsengine.cluster.ClusterSpec;
+import dev.kmsengine.cluster.ClusterVersion;
+import dev.kmsengine.cluster.NodeInfo;
+import dev.kmsengine.cluster.SvmInfo;
+import dev.kmsengine.cluster.VolumeInfo;
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.error.KmsException;
+import dev.kmsengine.job.Job;
+import dev.kmsengine.job.JobQueue;
+import dev.kmsengine.kek.TopLevelKeyProvider;
+import dev.kmsengine.keystore.BarbicanConfig;
+import dev.kmsengine.keystore.BarbicanConfigRequest;
+import dev.kmsengine.keystore.BarbicanConfigUpdate;
+import dev.kmsengine.keystore.KekAvailability;
+import dev.kmsengine.keystore.Keystore;
+import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.keystore.Reachability;
+import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.InMemoryClusterDatabase;
+import dev.kmsengine.store.WriteBatch;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The key hierarchy engine of ONTAP's Barbican KMS feature, for one simulated cluster.
+ *
+ * <h2>The hierarchy</h2>
+ * <pre>
+ * Barbican secret: the top-level KEK, fetched per node through a {@link TopLevelKeyProvider}
+ *   └─ wraps the SVM-KEK: one per data SVM, AES-256, created with the SVM's first encrypted volume
+ *        └─ wraps each volume encryption key (VEK): one per encrypted volume, AES-256
+ * Every node keeps the unwrapped SVM-KEKs and VEKs in a volatile key table; a reboot empties it.
+ * </pre>
+ * Wrapped SVM-KEKs and VEKs live in the {@link ClusterDatabase}. Wrapping is AES-256-GCM with a 96-bit nonce into
+ * a 62-byte versioned blob ({@link dev.kmsengine.crypto.WrappedKeyFormat}); the associated data
+ * ({@link dev.kmsengine.crypto.KeyBinding}) binds each blob to its SVM, to its volume (or, for an SVM-KEK, to the
+ * keystore configuration protecting it) and to the SVM-KEK generation, so a blob moved anywhere else fails to
+ * unwrap.
+ *
+ * <h2>Operations</h2>
+ * The operations of {@code /api/security/barbican-kms} and {@code /api/security/key-stores} map one to one onto
+ * methods here. Input errors are thrown at once as {@link KmsException}; work that touches keys or the network
+ * runs as a {@link Job} (await it with {@link #awaitJob}), whose failure carries the error. Operations on one SVM
+ * run one at a time in submission order; different SVMs proceed in parallel. A rekey makes its new generation
+ * current in one atomic commit, after every new blob has been verified, so readers never see half of it.
+ *
+ * <h2>Security</h2>
+ * No method returns key bytes, application credential secrets or proxy passwords, and no message, log line or
+ * {@code toString} contains them.
+ *
+ * <p>Build with {@link #builder(ClusterSpec)}; close to stop job threads.
+ */
+public final class KmsEngine implements AutoCloseable {
+  final ClusterSpec spec;
+  final Clock clock;
+  final TopLevelKeyProvider provider;
+  final ClusterDatabase db;
+  final JobQueue jobs;
+  final List<Node> nodes;
+  final int parallelism;
+  final KeyHierarchy hierarchy;
+
+  private KmsEngine(Builder b) {
+    this.spec = b.spec;
+    this.clock = b.clock;
+    this.provider = b.provider;
+    this.db = b.database;
+    this.parallelism = b.parallelism;
+    this.jobs = new JobQueue(clock, b.jobRetention);
+    List<Node> n = new ArrayList<>();
+    for (String name : spec.nodes()) {
+      n.add(new Node(stableUuid("node/" + name), name));
+    }
+    this.nodes = List.copyOf(n);
+    this.hierarchy = new KeyHierarchy(this);
+    initialiseSvms();
+    hierarchy.recover();
+  }
+
+  /** A builder for an engine running the cluster {@code spec}. */
+  public static Builder builder(ClusterSpec spec) {
+    return new Builder(spec);
+  }
+
+  /** Configures a {@link KmsEngine}. Not thread-safe; each setting may be given once. */
+  public static final class Builder {
+    private final ClusterSpec spec;
+    private TopLevelKeyProvider provider;
+    private ClusterDatabase database;
+    private Clock clock;
+    private Duration jobRetention;
+    private int parallelism;
+
+    private Builder(ClusterSpec spec) {
+      this.spec = Objects.requireNonNull(spec, "spec");
+    }
+
+    /** How the top-level KEK is fetched (required). */
+    public Builder keyProvider(TopLevelKeyProvider p) {
+      requireUnset(provider, "keyProvider");
+      provider = Objects.requireNonNull(p);
+      return this;
+    }
+
+    /** Where wrapped keys live (default: a new {@link InMemoryClusterDatabase}). */
+    public Builder database(ClusterDatabase d) {
+      requireUnset(database, "database");
+      database = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** The clock for job times and retention (default: the system UTC clock). */
+    public Builder clock(Clock c) {
+      requireUnset(clock, "clock");
+      clock = Objects.requireNonNull(c);
+      return this;
+    }
+
+    /** How long finished jobs are kept (default 300 s, as ONTAP). */
+    public Builder jobRetention(Duration d) {
+      requireUnset(jobRetention, "jobRetention");
+      jobRetention = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** Threads that rewrap VEKs during a rekey (default: available processors). */
+    public Builder parallelism(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("parallelism must be >= 1: " + threads);
+      }
+      parallelism = threads;
+      return this;
+    }
+
+    private static void requireUnset(Object current, String name) {
+      if (current != null) {
+        throw new IllegalStateException(name + " was already set");
+      }
+    }
+
+    /** The engine. Opening an existing database recovers any operation a crash interrupted. */
+    public KmsEngine build() {
+      if (provider == null) {
+        throw new IllegalStateException("keyProvider is required");
+      }
+      if (database == null) {
+        database = new InMemoryClusterDatabase();
+      }
+      if (clock == null) {
+        clock = Clock.systemUTC();
+      }
+      if (jobRetention == null) {
+        jobRetention = JobQueue.DEFAULT_RETENTION;
+      }
+      if (parallelism == 0) {
+        parallelism = Runtime.getRuntime().availableProcessors();
+      }
+      return new KmsEngine(this);
+    }
+  }
+
+  private UUID stableUuid(String what) {
+    return UUID.nameUUIDFromBytes((spec.name() + "/" + what).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void initialiseSvms() {
+    WriteBatch batch = new WriteBatch();
+    List<SvmRecord> existing = svmRecords();
+    if (existing.stream().noneMatch(SvmRecord::admin)) {
+      SvmRecord admin = new SvmRecord(stableUuid("svm/" + spec.adminSvm()), spec.adminSvm(), true);
+      batch.put(Records.SVMS, admin.uuid(), admin.encode());
+    }
+    for (String name : spec.dataSvms()) {
+      if (existing.stream().noneMatch(s -> s.name().equals(name))) {
+        SvmRecord svm = new SvmRecord(UUID.randomUUID(), name, false);
+        batch.put(Records.SVMS, svm.uuid(), svm.encode());
+      }
+    }
+    if (!batch.isEmpty()) {
+      db.commit(batch);
+    }
+  }
+
+  // ---------------------------------------------------------------- cluster
+
+  /** The cluster this engine runs. */
+  public ClusterSpec cluster() {
+    return spec;
+  }
+
+  /** The nodes, in cluster order. */
+  public List<NodeInfo> nodes() {
+    List<NodeInfo> out = new ArrayList<>();
+    for (Node n : nodes) {
+      out.add(new NodeInfo(n.uuid, n.name, n.isUp(), n.svmKekCount(), n.vekCount()));
+    }
+    return out;
+  }
+
+  Node node(String name) {
+    for (Node n : nodes) {
+      if (n.name.equals(name)) {
+        return n;
+      }
+    }
+    throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "name", "Node \"" + name + "\" does not exist.");
+  }
+
+  /**
+   * Reboots a node: it comes back at once with an empty key table and stays without keys until a restore.
+   *
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node
+   */
+  public void rebootNode(String name) {
+    node(name).reboot();
+  }
+
+  /** Takes a node down (its key table is lost) or brings it up again (with an empty key table). */
+  public void setNodeUp(String name, boolean up) {
+    node(name).setUp(up);
+  }
+
+  // ---------------------------------------------------------------- SVMs
+
+  List<SvmRecord> svmRecords() {
+    List<SvmRecord> out = new ArrayList<>();
+    db.forEach(Records.SVMS, (k, v) -> out.add(SvmRecord.decode(k, v)));
+    out.sort(Comparator.comparing((SvmRecord s) -> !s.admin()).thenComparing(SvmRecord::name));
+    return out;
+  }
+
+  /** Every SVM, admin SVM first. */
+  public List<SvmInfo> svms() {
+    return svmRecords().stream().map(s -> new SvmInfo(s.uuid(), s.name(), s.admin())).toList();
+  }
+
+  /**
+   * Creates a data SVM.
+   *
+   * @throws KmsException {@link ErrorCode#DUPLICATE_ENTRY} if the name is taken, {@link ErrorCode#INVALID_FIELD}
+   *     if it is empty
+   */
+  public SvmInfo createSvm(String name) {
+    if (name == null || name.isBlank() || name.length() > 255) {
+      throw new KmsException(ErrorCode.INVALID_FIELD, "name", "An SVM name of 1 to 255 characters is required.");
+    }
+    return jobs.exclusive(null, () -> {
+      if (svmRecords().stream().anyMatch(s -> s.name().equals(name))) {
+        throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name", "SVM \"" + name + "\" already exists.");
+      }
+      SvmRecord svm = new SvmRecord(UUID.randomUUID(), name, false);
+      db.commit(new WriteBatch().put(Records.SVMS, svm.uuid(), svm.encode()));
+      return new SvmInfo(svm.uuid(), svm.name(), false);
+    });
+  }
+
+  SvmRecord svm(UUID uuid) {
+    byte[] b = uuid == null ? null : db.get(Records.SVMS, uuid);
+    return b == null ? null : SvmRecord.decode(uuid, b);
+  }
+
+  /** Resolves {@code svm.name} and/or {@code svm.uuid} of a request body; both must agree when both are given. */
+  SvmRecord resolveSvm(String name, UUID uuid) {
+    if (name == null && uuid == null) {
+      throw new KmsException(ErrorCode.INVALID_FIELD, "svm.name", "Either \"svm.name\" or \"svm.uuid\" is required.");
+    }
+    SvmRecord found = uuid != null ? svm(uuid)
+        : svmRecords().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+    if (found == null || (name != null && !found.name().equals(name))) {
+      throw new KmsException(ErrorCode.SVM_NOT_FOUND, uuid != null ? "svm.uuid" : "svm.name",
+          "SVM \"" + (name != null ? name : uuid) + "\" was not found.");
+    }
+    return found;
+  }
+
+  // ---------------------------------------------------------------- volumes
+
+  /** Every volume of every SVM, by SVM then name. */
+  public List<VolumeInfo> volumes() {
+    List<VolumeInfo> out = new ArrayList<>();
+    for (SvmRecord s : svmRecords()) {
+      out.addAll(volumes(s.uuid()));
+    }
+    return out;
+  }
+
+  /** The volumes of one SVM, by name. */
+  public List<VolumeInfo> volumes(UUID svmUuid) {
+    SvmRecord s = svm(svmUuid);
+    if (s == null) {
+      return List.of();
+    }
+    List<VolumeInfo> out = new ArrayList<>();
+    db.forEach(Records.volumes(svmUuid), (k, v) -> {
+      VolumeRecord r = VolumeRecord.decode(svmUuid, k, v);
+      out.add(new VolumeInfo(r.uuid(), r.name(), svmUuid, s.name(), r.encrypted(), r.keyId()));
+    });
+    out.sort(Comparator.comparing(VolumeInfo::name));
+    return out;
+  }
+
+  /** One volume. */
+  public Optional<VolumeInfo> volume(UUID uuid) {
+    VolumeRecord r = volumeRecord(uuid);
+    if (r == null) {
+      return Optional.empty();
+    }
+    SvmRecord s = svm(r.svm());
+    return Optional.of(new VolumeInfo(r.uuid(), r.name(), r.svm(), s.name(), r.encrypted(), r.keyId()));
+  }
+
+  VolumeRecord volumeRecord(UUID uuid) {
+    if (uuid == null) {
+      return null;
+    }
+    for (SvmRecord s : svmRecords()) {
+      byte[] b = db.get(Records.volumes(s.uuid()), uuid);
+      if (b != null) {
+        return VolumeRecord.decode(s.uuid(), uuid, b);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Creates a volume; an encrypted one gets a fresh VEK wrapped under the SVM-KEK (created now if this is the
+   * SVM's first encrypted volume) and installed on every up node that holds the SVM-KEK.
+   *
+   * @param svmName {@code svm.name} (or null when {@code svmUuid} is given)
+   * @param svmUuid {@code svm.uuid} (or null)
+   * @param name the volume name, unique within the SVM
+   * @param encrypted {@code encryption.enabled}
+   * @return the job; its {@link Job#resourceUuid()} is the new volume's uuid
+   * @throws KmsException for an unknown SVM, a duplicate or empty name, or (encrypted) an SVM without an enabled
+   *     Barbican configuration ({@link ErrorCode#NO_KMS_CONFIGURED})
+   */
+  public Job createVolume(String svmName, UUID svmUuid, String name, boolean encrypted) {
+    SvmRecord svm = resolveSvm(svmName, svmUuid);
+    if (name == null || name.isBlank() || name.length() > 203) {
+      throw new KmsException(ErrorCode.INVALID_FIELD, "name", "A volume name of 1 to 203 characters is required.");
+    }
+    if (volumes(svm.uuid()).stream().anyMatch(v -> v.name().equals(name))) {
+      throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name",
+          "Volume \"" + name + "\" already exists in SVM \"" + svm.name() + "\".");
+    }
+    if (encrypted && keyState(svm.uuid()).enabled() == null) {
+      throw new KmsException(ErrorCode.NO_KMS_CONFIGURED, "encryption.enabled",
+          "SVM \"" + svm.name() + "\" has no enabled key manager.");
+    }
+    UUID volume = UUID.randomUUID();
+    return jobs.submit("POST /api/storage/volumes", svm.uuid(), volume,
+        ctx -> hierarchy.createVolume(svm, volume, name, encrypted));
+  }
+
+  /**
+   * Deletes a volume and destroys its VEK: the wrapped blob leaves the database and every node wipes its copy.
+   *
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown volume
+   */
+  public Job deleteVolume(UUID uuid) {
+    VolumeRecord v = volumeRecord(uuid);
+    if (v == null) {
+      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
+    }
+    return jobs.submit("DELETE /api/storage/volumes/" + uuid, v.svm(), uuid, ctx -> hierarchy.deleteVolume(v));
+  }
+
+  // ---------------------------------------------------------------- Barbican configurations
+
+  List<ConfigRecord> configRecords() {
+    List<ConfigRecord> out = new ArrayList<>();
+    db.forEach(Records.CONFIGS, (k, v) -> out.add(ConfigRecord.decode(k, v)));
+    out.sort(Comparator.comparing((ConfigRecord c) -> svmName(c.svm())).thenComparing(ConfigRecord::name));
+    return out;
+  }
+
+  ConfigRecord configRecord(UUID uuid) {
+    byte[] b = uuid == null ? null : db.get(Records.CONFIGS, uuid);
+    return b == null ? null : ConfigRecord.decode(uuid, b);
+  }
+
+  private String svmName(UUID svm) {
+    SvmRecord s = svm(svm);
+    return s == null ? "" : s.name();
+  }
+
+  SvmKeyState keyState(UUID svm) {
+    byte[] b = db.get(Records.SVM_KEYS, svm);
+    return b == null ? SvmKeyState.empty(svm) : SvmKeyState.decode(svm, b);
+  }
+
+  private BarbicanConfig view(ConfigRecord c) {
+    SvmKeyState ks = keyState(c.svm());
+    boolean enabled = c.uuid().equals(ks.enabled());
+    KeystoreState state = enabled || c.uuid().equals(ks.switchTarget()) ? ks.state() : KeystoreState.INACTIVE;
+    return new BarbicanConfig(c.uuid(), c.name(), c.svm(), svmName(c.svm()), c.keyId(), c.keystoneUrl(),
+        c.appCredId(), c.proxyType(), c.proxyHost(), c.proxyPort(), c.proxyUsername(), c.verify(), c.verifyHost(),
+        c.timeout(), enabled, state);
+  }
+
+  /** Every Barbican configuration, by SVM name then configuration name. */
+  public List<BarbicanConfig> barbicanConfigs() {
+    return configRecords().stream().map(this::view).toList();
+  }
+
+  /** One configuration. */
+  public Optional<BarbicanConfig> barbicanConfig(UUID uuid) {
+    ConfigRecord c = configRecord(uuid);
+    return c == null ? Optional.empty() : Optional.of(view(c));
+  }
+
+  /**
+   * Creates an inactive Barbican configuration ({@code POST /api/security/barbican-kms}).
+   *
+   * <p>Checks run in this order, each failing with the reference's code: the cluster (license 1115127, version
+   * 65539806, MetroCluster 65539809), the SVM (exists, not the admin SVM 65539807), the configuration name
+   * (present, unique 65539808), {@code key_id} (HTTPS 65539810), {@code keystone_url} (HTTPS 65539811), the
+   * credential id (65539835) and secret (65539805), then the optional transport fields.
+   *
+   * @return the job; {@link Job#resourceUuid()} is the new configuration's uuid
+   */
+  public Job createBarbicanConfig(BarbicanConfigRequest r) {
+    Objects.requireNonNull(r, "request");
+    if (!spec.licenses().contains(ClusterSpec.MT_EK_MGMT)) {
+      throw new KmsException(ErrorCode.NOT_LICENSED);
+    }
+    if (ClusterVersion.parse(spec.version()).compareTo(ClusterVersion.BARBICAN_MINIMUM) < 0) {
+      throw new KmsException(ErrorCode.CLUSTER_VERSION_TOO_LOW);
+    }
+    if (spec.metroCluster()) {
+      throw new KmsException(ErrorCode.METROCLUSTER_NOT_SUPPORTED);
+    }
+    SvmRecord svm = resolveSvm(r.svmName(), r.svmUuid());
+    if (svm.admin()) {
+      throw new KmsException(ErrorCode.ADMIN_SVM_NOT_SUPPORTED, "svm.name", "");
+    }
+    String name = r.configurationName();
+    if (name == null || name.isBlank()) {
+      throw new KmsException(ErrorCode.INVALID_FIELD, "configuration.name", "\"configuration.name\" is required.");
+    }
+    ConfigValidator.text(name, "configuration.name");
+    if (!ConfigValidator.isHttpsUrl(r.keyId())) {
+      throw new KmsException(ErrorCode.INVALID_KEY_ID, "key_id", "");
+    }
+    if (!ConfigValidator.isHttpsUrl(r.keystoneUrl())) {
+      throw new KmsException(ErrorCode.INVALID_KEYSTONE_URL, "keystone_url", "");
+    }
+    if (r.applicationCredId() == null || r.applicationCredId().isBlank()) {
+      throw new KmsException(ErrorCode.CREATE_EMPTY_CRED_ID, "application_cred_id", "");
+    }
+    ConfigValidator.text(r.applicationCredId(), "application_cred_id");
+    if (r.applicationCredSecret() == null || r.applicationCredSecret().isBlank()) {
+      throw new KmsException(ErrorCode.CREATE_INVALID_CRED_SECRET, "application_cred_secret", "");
+    }
+    ProxyType proxyType = r.proxyType() == null ? ProxyType.HTTPS : ConfigValidator.proxyType(r.proxyType());
+    String proxyHost = r.proxyHost() == null ? "" : ConfigValidator.text(r.proxyHost().trim(), "proxy_host");
+    int proxyPort = r.proxyPort() == null ? 0 : ConfigValidator.proxyPort(r.proxyPort());
+    ConfigValidator.proxyComplete(proxyHost, proxyPort);
+    String proxyUser = r.proxyUsername() == null ? "" : ConfigValidator.text(r.proxyUsername(), "proxy_username");
+    int timeout = r.timeoutSeconds() == null ? 10 : ConfigValidator.timeout(r.timeoutSeconds());
+    ConfigRecord record = new ConfigRecord(UUID.randomUUID(), name, svm.uuid(), r.keyId().trim(),
+        r.keystoneUrl().trim(), r.applicationCredId(), r.applicationCredSecret(), proxyType, proxyHost, proxyPort,
+        proxyUser, r.proxyPassword() == null ? Secret.empty() : r.proxyPassword(),
+        r.verify() == null || r.verify(), r.verifyHost() == null || r.verifyHost(), timeout);
+    // The duplicate check runs here for a prompt error, and again under the SVM's lock against a racing create.
+    checkUniqueName(svm, name);
+    return jobs.submit("POST /api/security/barbican-kms", svm.uuid(), record.uuid(), ctx -> {
+      checkUniqueName(svm, name);
+      db.commit(new WriteBatch().put(Records.CONFIGS, record.uuid(), record.encode()));
+    });
+  }
+
+  private void checkUniqueName(SvmRecord svm, String name) {
+    if (configRecords().stream().anyMatch(c -> c.svm().equals(svm.uuid()) && c.name().equals(name))) {
+      throw new KmsException(ErrorCode.DUPLICATE_CONFIG_NAME, "configuration.name", "");
+    }
+  }
+
+  /**
+   * Updates a configuration ({@code PATCH /api/security/barbican-kms/{uuid}}). New credentials, and any change to
+   * the enabled configuration, are checked against Barbican before they are kept (65539223 otherwise); cached
+   * tokens and keys of the configuration are then invalidated.
+   *
+   * @throws KmsException 65539832 for an unknown configuration, 65539841 when only one of the credential fields
+   *     is given, 65539815/65539814 for an empty id/secret, {@link ErrorCode#INVALID_FIELD} for bad transport
+   *     values
+   */
+  public Job updateBarbicanConfig(UUID uuid, BarbicanConfigUpdate u) {
+    Objects.requireNonNull(u, "update");
+    ConfigRecord current = configRecord(uuid);
+    if (current == null) {
+      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
+    }
+    if ((u.applicationCredId() == null) != (u.applicationCredSecret() == null)) {
+      throw new KmsException(ErrorCode.CREDENTIALS_INCOMPLETE,
+          u.applicationCredId() == null ? "application_cred_id" : "application_cred_secret", "");
+    }
+    if (u.applicationCredId() != null && u.applicationCredId().isBlank()) {
+      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_ID, "application_cred_id", "");
+    }
+    if (u.applicationCredSecret() != null && u.applicationCredSecret().isBlank()) {
+      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_SECRET, "application_cred_secret", "");
+    }
+    validateTransport(u, current);
+    return jobs.submit("PATCH /api/security/barbican-kms/" + uuid, current.svm(), uuid,
+        ctx -> hierarchy.updateConfig(uuid, u));
+  }
+
+  /** Validates the transport fields of an update against the values they would be combined with. */
+  static ConfigRecord apply(ConfigRecord c, BarbicanConfigUpdate u) {
+    ProxyType type = u.proxyType() == null ? c.proxyType() : ConfigValidator.proxyType(u.proxyType());
+    String host = u.proxyHost() == null ? c.proxyHost() : ConfigValidator.text(u.proxyHost().trim(), "proxy_host");
+    int port = u.proxyPort() == null ? c.proxyPort() : ConfigValidator.proxyPort(u.proxyPort());
+    ConfigValidator.proxyComplete(host, port);
+    String user = u.proxyUsername() == null ? c.proxyUsername()
+        : ConfigValidator.text(u.proxyUsername(), "proxy_username");
+    int timeout = u.timeoutSeconds() == null ? c.timeout() : ConfigValidator.timeout(u.timeoutSeconds());
+    return new ConfigRecord(c.uuid(), c.name(), c.svm(), c.keyId(), c.keystoneUrl(),
+        u.applicationCredId() == null ? c.appCredId() : u.applicationCredId(),
+        u.applicationCredSecret() == null ? c.appCredSecret() : u.applicationCredSecret(), type, host, port, user,
+        u.proxyPassword() == null ? c.proxyPassword() : u.proxyPassword(),
+        u.verify() == null ? c.verify() : u.verify(), u.verifyHost() == null ? c.verifyHost() : u.verifyHost(),
+        timeout);
+  }
+
+  private static void validateTransport(BarbicanConfigUpdate u, ConfigRecord c) {
+    apply(c, u);
+  }
+
+  /**
+   * The advanced property {@code barbican_reachability}: asks every node, in parallel, whether it reaches
+   * Barbican with this configuration (token and key metadata, no key bytes).
+   */
+  public Reachability reachability(UUID config) {
+    ConfigRecord c = configRecord(config);
+    if (c == null) {
+      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
+    }
+    return hierarchy.reachability(c);
+  }
+
+  /**
+   * The advanced property {@code state}: whether every node holds the SVM-KEK, and if not, which nodes lack it
+   * and why.
+   */
+  public KekAvailability kekAvailability(UUID config) {
+    ConfigRecord c = configRecord(config);
+    if (c == null) {
+      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
+    }
+    return hierarchy.kekAvailability(c);
+  }
+
+  /**
+   * Rekeys the SVM's internal key ({@code POST .../rekey-internal}): a fresh SVM-KEK, every VEK rewrapped under
+   * it and verified, the new SVM-KEK protected by the configuration's top-level KEK, all made current in one
+   * atomic commit. The VEKs themselves do not change.
+   *
+   * @throws KmsException 65539832 for an unknown configuration, 65539817 if it is not the enabled one; state
+   *     conflicts (65537610, 65539436, 65539437, 65537556) fail the job
+   */
+  public Job rekeyInternal(UUID config) {
+    ConfigRecord c = enabledConfig(config);
+    return jobs.submit("POST /api/security/barbican-kms/" + config + "/rekey-internal", c.svm(), config,
+        ctx -> hierarchy.rekey(c.uuid(), ctx));
+  }
+
+  /**
+   * Restores the SVM-KEK (and the VEKs under it) on every node from Barbican ({@code POST .../restore}). Each node
+   * fetches the top-level KEK through its own path; the job's {@link Job#nodes()} says what happened on each, and
+   * the job fails with 65539842 if any node failed.
+   *
+   * @throws KmsException 65539832 for an unknown configuration, 65539817 if it is not the enabled one
+   */
+  public Job restore(UUID config) {
+    ConfigRecord c = enabledConfig(config);
+    return jobs.submit("POST /api/security/barbican-kms/" + config + "/restore", c.svm(), config,
+        ctx -> hierarchy.restore(c.uuid(), ctx));
+  }
+
+  private ConfigRecord enabledConfig(UUID config) {
+    ConfigRecord c = configRecord(config);
+    if (c == null) {
+      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
+    }
+    if (!config.equals(keyState(c.svm()).enabled())) {
+      throw new KmsException(ErrorCode.NOT_CONFIGURED, "uuid", "The configuration is not enabled.");
+    }
+    return c;
+  }
+
+  // ---------------------------------------------------------------- key stores
+
+  /** Every keystore configuration ({@code GET /api/security/key-stores}), by SVM then name. */
+  public List<Keystore> keystores() {
+    return barbicanConfigs().stream().map(KmsEngine::keystore).toList();
+  }
+
+  /** One keystore configuration. */
+  public Optional<Keystore> keystore(UUID uuid) {
+    return barbicanConfig(uuid).map(KmsEngine::keystore);
+  }
+
+  private static Keystore keystore(BarbicanConfig c) {
+    return new Keystore(c.uuid(), c.name(), c.svmUuid(), c.svmName(), c.enabled(), c.state());
+  }
+
+  /**
+   * Enables a configuration ({@code PATCH /api/security/key-stores/{uuid}} with {@code enabled: true}). With no
+   * enabled configuration, this fetches the top-level KEK to prove it works and makes the configuration active.
+   * With another one enabled, it switches: the SVM-KEK is re-protected under the new configuration's KEK, no VEK
+   * changes. A switch that fails leaves the keystore {@code switching} (rekey and delete are refused) until this
+   * call is repeated and completes.
+   *
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown uuid
+   */
+  public Job enableKeystore(UUID uuid) {
+    ConfigRecord c = configRecord(uuid);
+    if (c == null) {
+      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
+    }
+    return jobs.submit("PATCH /api/security/key-stores/" + uuid, c.svm(), uuid, ctx -> hierarchy.enable(uuid));
+  }
+
+  /**
+   * Disables the enabled configuration ({@code enabled: false}); refused while the SVM has encrypted volumes,
+   * whose keys would become unprotected.
+   */
+  public Job disableKeystore(UUID uuid) {
+    ConfigRecord c = configRecord(uuid);
+    if (c == null) {
+      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
+    }
+    return jobs.submit("PATCH /api/security/key-stores/" + uuid, c.svm(), uuid, ctx -> hierarchy.disable(uuid));
+  }
+
+  /**
+   * Deletes an inactive configuration ({@code DELETE /api/security/key-stores/{uuid}}).
+   *
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown uuid, 65538905 if it is enabled,
+   *     65539593 while the SVM's keystore is switching
+   */
+  public void deleteKeystore(UUID uuid) {
+    ConfigRecord c = configRecord(uuid);
+    if (c == null) {
+      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
+    }
+    jobs.exclusive(c.svm(), () -> {
+      SvmKeyState ks = keyState(c.svm());
+      if (ks.state() == KeystoreState.SWITCHING) {
+        throw new KmsException(ErrorCode.DELETE_WHILE_SWITCHING, "uuid", "");
+      }
+      if (uuid.equals(ks.enabled())) {
+        throw new KmsException(ErrorCode.KEYSTORE_ENABLED, "uuid", "");
+      }
+      if (configRecord(uuid) == null) {
+        throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
+      }
+      db.commit(new WriteBatch().delete(Records.CONFIGS, uuid));
+      return null;
+    });
+    provider.invalidate(uuid);
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  /** A job, unless unknown or purged (finished more than the retention period ago). */
+  public Optional<Job> job(UUID uuid) {
+    return jobs.get(uuid);
+  }
+
+  /** Every retained job. */
+  public List<Job> jobs() {
+    return jobs.list();
+  }
+
+  /**
+   * Waits up to {@code timeout} for a job to finish.
+   *
+   * @return the job when it finished or the time ran out (then still queued or running)
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown job
+   */
+  public Job awaitJob(UUID uuid, Duration timeout) throws InterruptedException {
+    return jobs.await(uuid, timeout);
+  }
+
+  /** Counts of held keys per node, for tests and the simulator's node view. */
+  Map<String, Boolean> nodesHoldingSvmKek(UUID svm, long generation) {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    for (Node n : nodes) {
+      Node.HeldKek k = n.svmKek(svm);
+      out.put(n.name, k != null && k.generation == generation);
+    }
+    return out;
+  }
+
+  /** Stops the job threads and the engine's worker threads. The database is left open (its owner closes it). */
+  @Override
+  public void close() {
+    jobs.close();
+    hierarchy.close();
+  }
+
+  @Override
+  public String toString() {
+    return "KmsEngine[cluster=" + spec.name() + ", nodes=" + nodes.size() + "]";
+  }
+}

@@ -1,0 +1,130 @@
+package dev.kmsengine.crypto;
+
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.security.auth.Destroyable;
+
+/**
+ * 256 bits of secret key material: a top-level KEK fetched from Barbican, an SVM-KEK, or a volume encryption key.
+ *
+ * <p>Immutable until {@link #destroy()}, which overwrites the bytes with zeros; any later use throws
+ * {@link IllegalStateException}. The bytes are never shown by {@link #toString()}, never compared with
+ * {@code Arrays.equals} (see {@link #sameAs}), and handed out only as copies the caller must zeroise.
+ *
+ * <h2>Thread safety</h2>
+ * Reads are safe from any thread; {@code destroy} must not race with reads the caller still relies on.
+ */
+public final class KeyMaterial implements Destroyable, AutoCloseable {
+  /** The only key size the hierarchy uses: AES-256. */
+  public static final int LENGTH = 32;
+
+  private final byte[] bytes;
+  private volatile boolean destroyed;
+
+  private KeyMaterial(byte[] bytes) {
+    this.bytes = bytes;
+  }
+
+  /** Fresh random key material. */
+  public static KeyMaterial generate(SecureRandom random) {
+    byte[] b = new byte[LENGTH];
+    random.nextBytes(b);
+    return new KeyMaterial(b);
+  }
+
+  /**
+   * Copies {@code length} bytes at {@code offset}; the caller keeps (and should zeroise) its array.
+   *
+   * @throws IllegalArgumentException if {@code length} is not {@value #LENGTH}
+   */
+  public static KeyMaterial copyOf(byte[] source, int offset, int length) {
+    if (length != LENGTH) {
+      throw new IllegalArgumentException("key material must be " + LENGTH + " bytes, got " + length);
+    }
+    return new KeyMaterial(Arrays.copyOfRange(source, offset, offset + length));
+  }
+
+  /** Copies a whole 32-byte array; the caller keeps (and should zeroise) its array. */
+  public static KeyMaterial copyOf(byte[] source) {
+    return copyOf(source, 0, source.length);
+  }
+
+  /** Takes ownership of {@code bytes} without copying; used where the engine itself allocated them. */
+  static KeyMaterial adopt(byte[] bytes) {
+    if (bytes.length != LENGTH) {
+      throw new IllegalArgumentException("key material must be " + LENGTH + " bytes, got " + bytes.length);
+    }
+    return new KeyMaterial(bytes);
+  }
+
+  /** A copy of the key bytes; the caller must zeroise it when done. */
+  public byte[] copyBytes() {
+    checkLive();
+    return bytes.clone();
+  }
+
+  /** Copies the key bytes into {@code dest} at {@code offset}, allocating nothing. */
+  public void copyInto(byte[] dest, int offset) {
+    checkLive();
+    System.arraycopy(bytes, 0, dest, offset, LENGTH);
+  }
+
+  /** A new, independent copy that can be destroyed separately. */
+  public KeyMaterial duplicate() {
+    checkLive();
+    return new KeyMaterial(bytes.clone());
+  }
+
+  /** Constant-time comparison of two keys' bytes. */
+  public boolean sameAs(KeyMaterial other) {
+    checkLive();
+    other.checkLive();
+    return MessageDigest.isEqual(bytes, other.bytes);
+  }
+
+  /** Constant-time comparison with {@code LENGTH} bytes of {@code other} at {@code offset}. */
+  boolean sameAs(byte[] other, int offset) {
+    checkLive();
+    int diff = 0;
+    for (int i = 0; i < LENGTH; i++) {
+      diff |= bytes[i] ^ other[offset + i];
+    }
+    return diff == 0;
+  }
+
+  /** The live array, for this package's cipher code only; never escapes the package. */
+  byte[] unsafeBytes() {
+    checkLive();
+    return bytes;
+  }
+
+  private void checkLive() {
+    if (destroyed) {
+      throw new IllegalStateException("key material was destroyed");
+    }
+  }
+
+  /** Overwrites the key bytes with zeros. Idempotent. */
+  @Override
+  public void destroy() {
+    destroyed = true;
+    Arrays.fill(bytes, (byte) 0);
+  }
+
+  @Override
+  public boolean isDestroyed() {
+    return destroyed;
+  }
+
+  /** Same as {@link #destroy()}, for try-with-resources. */
+  @Override
+  public void close() {
+    destroy();
+  }
+
+  @Override
+  public String toString() {
+    return destroyed ? "KeyMaterial[destroyed]" : "KeyMaterial[256 bits, redacted]";
+  }
+}

@@ -1,0 +1,29 @@
+package dev.kmsengine.crypto;
+
+/** What a wrapped key is; part of both the blob header and the associated data, so roles cannot be swapped. */
+public enum KeyRole {
+  /** An SVM key-encryption key, wrapped by the top-level KEK from Barbican. */
+  SVM_KEK((byte) 0x01),
+  /** A volume encryption key, wrapped by its SVM's KEK. */
+  VEK((byte) 0x02);
+
+  private final byte id;
+
+  KeyRole(byte id) {
+    this.id = id;
+  }
+
+  /** The frozen one-byte encoding. */
+  public byte id() {
+    return id;
+  }
+
+  static KeyRole fromId(byte id) {
+    for (KeyRole role : values()) {
+      if (role.id == id) {
+        return role;
+      }
+    }
+    return null;
+  }
+}

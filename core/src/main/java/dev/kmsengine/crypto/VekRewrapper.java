@@ -1,0 +1,86 @@
+package dev.kmsengine.crypto;
+
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+
+/**
+ * The rekey hot path: takes a VEK blob wrapped under the old SVM-KEK, produces a blob under the new SVM-KEK, and
+ * verifies that the new blob unwraps to the same VEK before reporting success.
+ *
+ * <p>One instance per worker thread: it owns its scratch buffers, so a rewrap allocates no engine objects (the JCE
+ * still allocates its parameter spec and internal GCM state per {@code init}). The VEK exists in plaintext only in
+ * a scratch buffer that is overwritten after each rewrap and on {@link #close()}.
+ *
+ * <p>Not thread-safe.
+ */
+public final class VekRewrapper implements AutoCloseable {
+  private final WrappingKey oldKey;
+  private final WrappingKey newKey;
+  private final long svmMsb;
+  private final long svmLsb;
+  private final long oldGeneration;
+  private final long newGeneration;
+  private final byte[] vek = new byte[KeyMaterial.LENGTH];
+  private final byte[] check = new byte[KeyMaterial.LENGTH];
+
+  /**
+   * @param oldKey the SVM-KEK the blobs are wrapped under now
+   * @param newKey the new SVM-KEK
+   * @param svm the SVM uuid
+   * @param oldGeneration generation of {@code oldKey}
+   * @param newGeneration generation of {@code newKey}
+   */
+  public VekRewrapper(WrappingKey oldKey, WrappingKey newKey, java.util.UUID svm, long oldGeneration,
+      long newGeneration) {
+    this.oldKey = oldKey;
+    this.newKey = newKey;
+    this.svmMsb = svm.getMostSignificantBits();
+    this.svmLsb = svm.getLeastSignificantBits();
+    this.oldGeneration = oldGeneration;
+    this.newGeneration = newGeneration;
+  }
+
+  /**
+   * Rewraps the VEK of volume {@code (volumeMsb, volumeLsb)}.
+   *
+   * @param oldBlob the blob under the old SVM-KEK
+   * @param out receives the {@value WrappedKeyFormat#LENGTH}-byte blob under the new SVM-KEK at {@code outOff}
+   * @param verify whether to unwrap the new blob and compare it with the VEK (constant time)
+   * @throws MalformedBlobException if {@code oldBlob} is not a version-1 VEK blob
+   * @throws javax.crypto.AEADBadTagException if {@code oldBlob} does not authenticate for this volume
+   * @throws GeneralSecurityException if verification fails
+   */
+  public void rewrap(byte[] oldBlob, long volumeMsb, long volumeLsb, byte[] out, int outOff, boolean verify)
+      throws GeneralSecurityException {
+    WrappingKey.checkShape(oldBlob, 0, oldBlob == null ? 0 : oldBlob.length, KeyRole.VEK);
+    try {
+      CipherState from = oldKey.state();
+      KeyBinding.encodeInto(from.aad, KeyRole.VEK, svmMsb, svmLsb, volumeMsb, volumeLsb, oldGeneration);
+      oldKey.unwrapInto(from, oldBlob, 0, vek, 0);
+
+      CipherState to = newKey.state();
+      KeyBinding.encodeInto(to.aad, KeyRole.VEK, svmMsb, svmLsb, volumeMsb, volumeLsb, newGeneration);
+      newKey.wrapInto(to, KeyRole.VEK, vek, 0, out, outOff);
+      if (verify) {
+        newKey.unwrapInto(to, out, outOff, check, 0);
+        int diff = 0;
+        for (int i = 0; i < KeyMaterial.LENGTH; i++) {
+          diff |= vek[i] ^ check[i];
+        }
+        if (diff != 0) {
+          throw new GeneralSecurityException("rewrapped VEK does not unwrap to the original");
+        }
+      }
+    } finally {
+      Arrays.fill(vek, (byte) 0);
+      Arrays.fill(check, (byte) 0);
+    }
+  }
+
+  /** Overwrites the scratch buffers. */
+  @Override
+  public void close() {
+    Arrays.fill(vek, (byte) 0);
+    Arrays.fill(check, (byte) 0);
+  }
+}

@@ -1,0 +1,159 @@
+package dev.kmsengine.crypto;
+
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import javax.security.auth.DestroyFailedException;
+import javax.security.auth.Destroyable;
+
+/**
+ * An AES-256-GCM key that wraps and unwraps other 256-bit keys into the {@link WrappedKeyFormat} blob, binding each
+ * to its place in the hierarchy through {@link KeyBinding} associated data.
+ *
+ * <p>The top-level KEK wraps SVM-KEKs; an SVM-KEK wraps VEKs. A blob unwraps only under the same key and the same
+ * binding, so tampering, truncation and moving a blob to another volume, SVM or generation all fail closed.
+ *
+ * <h2>Performance</h2>
+ * Every thread keeps one reused JCE {@link Cipher} per wrapping key (no {@code Cipher.getInstance} per operation)
+ * and writes into caller-provided buffers on the {@code ...Into} paths; nonces are leased per thread (see
+ * {@link NonceSource#LEASED}). The JDK cipher is used on purpose: its AES-NI and CLMUL intrinsics are faster here
+ * than BouncyCastle's table-based AES and free of its cache-timing exposure.
+ *
+ * <h2>Security</h2>
+ * {@link #destroy()} zeroises the engine's copy of the key. The JDK's own internal copies (inside
+ * {@link SecretKeySpec} and the per-thread ciphers) are released to the garbage collector; Java 17 offers no way
+ * to wipe them. Nothing here prints key bytes.
+ */
+public final class WrappingKey implements Destroyable, AutoCloseable {
+  private static final int GCM_TAG_BITS = WrappedKeyFormat.TAG_LENGTH * 8;
+
+  private final byte[] keyBytes;
+  private final SecretKeySpec keySpec;
+  private final NonceSource nonces;
+  private final ThreadLocal<CipherState> states = ThreadLocal.withInitial(CipherState::new);
+  private volatile boolean destroyed;
+
+  WrappingKey(KeyMaterial key, NonceSource nonces) {
+    this.keyBytes = key.copyBytes();
+    this.keySpec = new SecretKeySpec(keyBytes, "AES");
+    this.nonces = nonces;
+  }
+
+  /** A wrapping key holding its own copy of {@code key}; the caller may destroy {@code key} afterwards. */
+  public static WrappingKey of(KeyMaterial key) {
+    return new WrappingKey(key, NonceSource.LEASED);
+  }
+
+  /**
+   * Wraps {@code key} for {@code binding}.
+   *
+   * @return a new {@value WrappedKeyFormat#LENGTH}-byte blob
+   */
+  public byte[] wrap(KeyMaterial key, KeyBinding binding) throws GeneralSecurityException {
+    byte[] out = new byte[WrappedKeyFormat.LENGTH];
+    CipherState state = state();
+    binding.writeTo(state.aad);
+    wrapInto(state, binding.role(), key.unsafeBytes(), 0, out, 0);
+    return out;
+  }
+
+  /**
+   * Unwraps a blob made by {@link #wrap} for the same binding.
+   *
+   * @throws MalformedBlobException if the blob has the wrong length, version or role
+   * @throws javax.crypto.AEADBadTagException if it was tampered with, or wrapped under another key or binding
+   */
+  public KeyMaterial unwrap(byte[] blob, KeyBinding binding) throws GeneralSecurityException {
+    checkShape(blob, 0, blob.length, binding.role());
+    CipherState state = state();
+    binding.writeTo(state.aad);
+    byte[] plain = new byte[KeyMaterial.LENGTH];
+    try {
+      unwrapInto(state, blob, 0, plain, 0);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      Arrays.fill(plain, (byte) 0);
+      throw e;
+    }
+    return KeyMaterial.adopt(plain);
+  }
+
+  /** This thread's cipher state for this key. */
+  CipherState state() {
+    if (destroyed) {
+      throw new IllegalStateException("wrapping key was destroyed");
+    }
+    return states.get();
+  }
+
+  /**
+   * Hot path: wraps 32 bytes at {@code key[keyOff]} into {@code out[outOff..outOff+62)} with the associated data
+   * already written to {@code state.aad}. Allocates only what the JCE allocates.
+   */
+  void wrapInto(CipherState state, KeyRole role, byte[] key, int keyOff, byte[] out, int outOff)
+      throws GeneralSecurityException {
+    out[outOff] = WrappedKeyFormat.VERSION_1;
+    out[outOff + 1] = role.id();
+    nonces.next(state, out, outOff + WrappedKeyFormat.NONCE_OFFSET);
+    Cipher c = state.cipher;
+    c.init(Cipher.ENCRYPT_MODE, keySpec,
+        new GCMParameterSpec(GCM_TAG_BITS, out, outOff + WrappedKeyFormat.NONCE_OFFSET, WrappedKeyFormat.NONCE_LENGTH));
+    c.updateAAD(state.aad, 0, KeyBinding.LENGTH);
+    c.doFinal(key, keyOff, KeyMaterial.LENGTH, out, outOff + WrappedKeyFormat.CIPHERTEXT_OFFSET);
+  }
+
+  /**
+   * Hot path: unwraps the blob at {@code blob[blobOff]} (shape already checked) into 32 bytes at
+   * {@code out[outOff]}, with the associated data already written to {@code state.aad}.
+   */
+  void unwrapInto(CipherState state, byte[] blob, int blobOff, byte[] out, int outOff)
+      throws GeneralSecurityException {
+    Cipher c = state.cipher;
+    c.init(Cipher.DECRYPT_MODE, keySpec,
+        new GCMParameterSpec(GCM_TAG_BITS, blob, blobOff + WrappedKeyFormat.NONCE_OFFSET, WrappedKeyFormat.NONCE_LENGTH));
+    c.updateAAD(state.aad, 0, KeyBinding.LENGTH);
+    c.doFinal(blob, blobOff + WrappedKeyFormat.CIPHERTEXT_OFFSET, KeyMaterial.LENGTH + WrappedKeyFormat.TAG_LENGTH,
+        out, outOff);
+  }
+
+  static void checkShape(byte[] blob, int off, int len, KeyRole expected) throws MalformedBlobException {
+    if (blob == null || len != WrappedKeyFormat.LENGTH || off < 0 || off + len > blob.length) {
+      throw new MalformedBlobException("wrapped key must be " + WrappedKeyFormat.LENGTH + " bytes");
+    }
+    if (blob[off] != WrappedKeyFormat.VERSION_1) {
+      throw new MalformedBlobException("unknown wrapped key format version " + (blob[off] & 0xff));
+    }
+    if (blob[off + 1] != expected.id()) {
+      throw new MalformedBlobException("wrapped key role byte " + (blob[off + 1] & 0xff) + " is not " + expected);
+    }
+  }
+
+  /** Zeroises this object's copy of the key; later use throws {@link IllegalStateException}. */
+  @Override
+  public void destroy() {
+    destroyed = true;
+    Arrays.fill(keyBytes, (byte) 0);
+    try {
+      keySpec.destroy();
+    } catch (DestroyFailedException e) {
+      // Java 17's SecretKeySpec cannot be destroyed; its copy is left to the garbage collector (see class doc).
+    }
+  }
+
+  @Override
+  public boolean isDestroyed() {
+    return destroyed;
+  }
+
+  /** Same as {@link #destroy()}. */
+  @Override
+  public void close() {
+    destroy();
+  }
+
+  @Override
+  public String toString() {
+    return destroyed ? "WrappingKey[AES-256-GCM, destroyed]" : "WrappingKey[AES-256-GCM, redacted]";
+  }
+}

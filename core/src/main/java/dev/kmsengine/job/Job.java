@@ -1,0 +1,42 @@
+package dev.kmsengine.job;
+
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.keystore.NodeStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * An immutable snapshot of an asynchronous operation, as {@code /api/cluster/jobs/{uuid}} shows it.
+ *
+ * @param uuid the job uuid
+ * @param description what was asked, e.g. {@code "POST /api/security/barbican-kms/{uuid}/rekey-internal"}
+ * @param state the state
+ * @param code 0 unless failed, then the ONTAP error code
+ * @param message progress while running ({@code "Rewrapped 5000 of 10000 volume encryption keys"}), then
+ *     {@code "success"} or the error message
+ * @param startTime when it started running, or null while queued
+ * @param endTime when it finished, or null
+ * @param error the error of a failed job
+ * @param svmUuid the SVM the job works on, or null
+ * @param resourceUuid the object the job created or acted on (for {@code Location}), or null
+ * @param nodes per-node results, for jobs that act on every node (restore); otherwise empty
+ */
+public record Job(UUID uuid, String description, JobState state, int code, String message, Instant startTime,
+    Instant endTime, Optional<JobError> error, UUID svmUuid, UUID resourceUuid, List<NodeStatus> nodes) {
+
+  /** Copies the list. */
+  public Job {
+    nodes = List.copyOf(nodes);
+  }
+
+  /**
+   * The error of a failed job, in the shape of the REST error body.
+   *
+   * @param errorCode the code
+   * @param message the full, non-secret message
+   * @param target the field or parameter concerned, or {@code ""}
+   */
+  public record JobError(ErrorCode errorCode, String message, String target) {}
+}

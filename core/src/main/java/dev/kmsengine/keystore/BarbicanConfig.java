@@ -1,0 +1,53 @@
+package dev.kmsengine.keystore;
+
+import java.util.UUID;
+
+/**
+ * A Barbican KMS configuration as {@code GET /api/security/barbican-kms} shows it: every field of the reference's
+ * {@code barbican} record except the two that are never returned ({@code application_cred_secret},
+ * {@code proxy_password}) and the advanced properties, which are computed on request ({@link Reachability},
+ * {@link KekAvailability}).
+ *
+ * <p>{@code uuid} is the keystore's {@code configuration.uuid}; {@code scope} is always {@code "svm"}.
+ *
+ * @param uuid the configuration uuid (also {@code configuration.uuid})
+ * @param name {@code configuration.name}
+ * @param svmUuid {@code svm.uuid}
+ * @param svmName {@code svm.name}
+ * @param keyId {@code key_id}, as given
+ * @param keystoneUrl {@code keystone_url}, as given
+ * @param applicationCredId {@code application_cred_id}
+ * @param proxyType {@code proxy_type}
+ * @param proxyHost {@code proxy_host}
+ * @param proxyPort {@code proxy_port}
+ * @param proxyUsername {@code proxy_username}
+ * @param verify {@code verify}
+ * @param verifyHost {@code verify_host}
+ * @param timeoutSeconds {@code timeout}
+ * @param enabled {@code enabled}
+ * @param state the keystore state of this configuration ({@link KeystoreState#INACTIVE} unless enabled or the
+ *     target of a switch)
+ */
+public record BarbicanConfig(
+    UUID uuid,
+    String name,
+    UUID svmUuid,
+    String svmName,
+    String keyId,
+    String keystoneUrl,
+    String applicationCredId,
+    ProxyType proxyType,
+    String proxyHost,
+    int proxyPort,
+    String proxyUsername,
+    boolean verify,
+    boolean verifyHost,
+    int timeoutSeconds,
+    boolean enabled,
+    KeystoreState state) {
+
+  /** Always {@code "svm"}: Barbican configurations belong to data SVMs. */
+  public String scope() {
+    return "svm";
+  }
+}

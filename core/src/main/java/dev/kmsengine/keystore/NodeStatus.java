@@ -1,0 +1,25 @@
+package dev.kmsengine.keystore;
+
+import java.util.Objects;
+
+/**
+ * One node's answer in a per-node report (reachability, SVM-KEK availability, restore).
+ *
+ * @param node the node name
+ * @param ok whether the node succeeded
+ * @param code {@code "0"} on success, otherwise the ONTAP code of the failure
+ * @param message empty on success, otherwise why (never a secret)
+ */
+public record NodeStatus(String node, boolean ok, String code, String message) {
+  /** Checks nullness. */
+  public NodeStatus {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(code, "code");
+    Objects.requireNonNull(message, "message");
+  }
+
+  /** A success. */
+  public static NodeStatus success(String node) {
+    return new NodeStatus(node, true, "0", "");
+  }
+}

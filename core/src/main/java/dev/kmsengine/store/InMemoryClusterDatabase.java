@@ -1,0 +1,99 @@
+package dev.kmsengine.store;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiConsumer;
+
+/**
+ * A cluster database in the heap, for tests, benchmarks and simulators that need no durability.
+ *
+ * <p>A read-write lock gives the atomicity {@link ClusterDatabase} promises: a commit holds the write lock, each
+ * read holds the read lock. Plain {@link HashMap}s under the lock keep a million-entry bucket compact (no
+ * per-entry concurrency overhead), which matters for the memory budget of large SVMs.
+ */
+public final class InMemoryClusterDatabase implements ClusterDatabase {
+  private final Map<String, Map<UUID, byte[]>> buckets = new HashMap<>();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+  @Override
+  public byte[] get(String bucket, UUID key) {
+    lock.readLock().lock();
+    try {
+      Map<UUID, byte[]> b = buckets.get(bucket);
+      return b == null ? null : b.get(key);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void forEach(String bucket, BiConsumer<UUID, byte[]> action) {
+    lock.readLock().lock();
+    try {
+      Map<UUID, byte[]> b = buckets.get(bucket);
+      if (b != null) {
+        b.forEach(action);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public int count(String bucket) {
+    lock.readLock().lock();
+    try {
+      Map<UUID, byte[]> b = buckets.get(bucket);
+      return b == null ? 0 : b.size();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<String> buckets(String prefix) {
+    lock.readLock().lock();
+    try {
+      List<String> out = new ArrayList<>();
+      for (Map.Entry<String, Map<UUID, byte[]>> e : buckets.entrySet()) {
+        if (e.getKey().startsWith(prefix) && !e.getValue().isEmpty()) {
+          out.add(e.getKey());
+        }
+      }
+      out.sort(null);
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void commit(WriteBatch batch) {
+    lock.writeLock().lock();
+    try {
+      for (WriteBatch.Mutation m : batch.mutations()) {
+        if (m.key() == null) {
+          buckets.remove(m.bucket());
+        } else if (m.value() == null) {
+          Map<UUID, byte[]> b = buckets.get(m.bucket());
+          if (b != null) {
+            b.remove(m.key());
+          }
+        } else {
+          buckets.computeIfAbsent(m.bucket(), k -> new HashMap<>()).put(m.key(), m.value());
+        }
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    // Nothing to release: the data goes with the object.
+  }
+}

@@ -1,0 +1,19 @@
+package dev.kmsengine.store;
+
+/**
+ * The cluster database failed: it is corrupt, locked by another process, from a newer format, or an I/O error
+ * stopped a commit (which then applied nothing). Messages name files and causes, never stored values.
+ */
+public final class StoreException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** A failure with a message. */
+  public StoreException(String message) {
+    super(message);
+  }
+
+  /** A failure with a message and cause. */
+  public StoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,91 @@
+package dev.kmsengine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.kmsengine.cluster.ClusterSpec;
+import dev.kmsengine.job.Job;
+import dev.kmsengine.job.JobState;
+import dev.kmsengine.kek.InMemoryKeyProvider;
+import dev.kmsengine.keystore.BarbicanConfigRequest;
+import dev.kmsengine.keystore.Secret;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * A four-node cluster with data SVMs {@code svm1} and {@code svm2}, an in-memory key provider with one credential
+ * and two keys, and helpers that run jobs to completion. Shared with the other modules' tests via the test-jar.
+ */
+public final class TestCluster implements AutoCloseable {
+  public static final String KEY_1 = "https://barbican.test:9311/v1/secrets/11111111-1111-1111-1111-111111111111";
+  public static final String KEY_2 = "https://barbican.test:9311/v1/secrets/22222222-2222-2222-2222-222222222222";
+  public static final String KEYSTONE = "https://keystone.test:5000/v3/auth/tokens";
+  public static final String CRED_ID = "app-cred-1";
+  public static final Secret CRED_SECRET = Secret.of("canary-app-cred-secret-5e1f");
+
+  public final InMemoryKeyProvider provider = new InMemoryKeyProvider();
+  public final KmsEngine engine;
+
+  public TestCluster() {
+    this(KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(4).dataSvms("svm1", "svm2").build()));
+  }
+
+  public TestCluster(KmsEngine.Builder builder) {
+    provider.addCredential(CRED_ID, CRED_SECRET);
+    provider.createKey(KEY_1);
+    provider.createKey(KEY_2);
+    engine = builder.keyProvider(provider).build();
+  }
+
+  /** A valid create request for {@code svm}. */
+  public static BarbicanConfigRequest.Builder request(String svm, String name, String keyId) {
+    return BarbicanConfigRequest.builder().svmName(svm).configurationName(name).keyId(keyId)
+        .keystoneUrl(KEYSTONE).applicationCredId(CRED_ID).applicationCredSecret(CRED_SECRET);
+  }
+
+  /** Waits for a job and returns it finished. */
+  public Job await(Job job) {
+    try {
+      Job done = engine.awaitJob(job.uuid(), Duration.ofSeconds(60));
+      if (!done.state().isTerminal()) {
+        throw new AssertionError("job did not finish: " + done);
+      }
+      return done;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Runs a job and asserts it succeeded. */
+  public Job succeed(Job job) {
+    Job done = await(job);
+    assertEquals(JobState.SUCCESS, done.state(), () -> "job failed: " + done);
+    return done;
+  }
+
+  /** Creates a configuration and returns its uuid. */
+  public UUID createConfig(String svm, String name, String keyId) {
+    return succeed(engine.createBarbicanConfig(request(svm, name, keyId).build())).resourceUuid();
+  }
+
+  /** Creates and enables a configuration. */
+  public UUID enabledConfig(String svm, String name, String keyId) {
+    UUID c = createConfig(svm, name, keyId);
+    succeed(engine.enableKeystore(c));
+    return c;
+  }
+
+  /** Creates an encrypted volume. */
+  public UUID volume(String svm, String name) {
+    return succeed(engine.createVolume(svm, null, name, true)).resourceUuid();
+  }
+
+  public UUID svmUuid(String name) {
+    return engine.svms().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow().uuid();
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+  }
+}
