@@ -542,7 +542,7 @@ final class KeyHierarchy implements AutoCloseable {
 
   void deleteVolume(VolumeRecord v) {
     SvmKeyState ks = engine.keyState(v.svm());
-    WriteBatch batch = new WriteBatch().delete(Records.volumes(v.svm()), v.uuid());
+    WriteBatch batch = new WriteBatch().delete(Records.volumes(v.svm()), v.uuid()).drop(VolumeBlocks.bucket(v.uuid()));
     if (ks.generation() > 0) {
       batch.delete(Records.veks(v.svm(), ks.generation()), v.uuid());
     }

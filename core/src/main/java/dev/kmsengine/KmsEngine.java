@@ -76,6 +76,7 @@ public final class KmsEngine implements AutoCloseable {
   final List<Node> nodes;
   final int parallelism;
   final KeyHierarchy hierarchy;
+  private final VolumeBlocks blocks;
 
   private KmsEngine(Builder b) {
     this.spec = b.spec;
@@ -90,6 +91,7 @@ public final class KmsEngine implements AutoCloseable {
     }
     this.nodes = List.copyOf(n);
     this.hierarchy = new KeyHierarchy(this);
+    this.blocks = new VolumeBlocks(this);
     initialiseSvms();
     hierarchy.recover();
   }
@@ -380,6 +382,46 @@ public final class KmsEngine implements AutoCloseable {
       throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
     }
     return jobs.submit("DELETE /api/storage/volumes/" + uuid, v.svm(), uuid, ctx -> hierarchy.deleteVolume(v));
+  }
+
+  /**
+   * Writes one block of a volume through {@code node}, encrypted with the volume's VEK as that node holds it.
+   * This simulated data path lets a test write data before a rekey, switch, restore or restart and prove it reads
+   * back afterwards.
+   *
+   * @throws KmsException {@link ErrorCode#VEK_MISSING} if the node is down or lacks the volume's key,
+   *     {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown volume, {@link ErrorCode#INVALID_FIELD} for a block over
+   *     64 KiB or a negative block number
+   */
+  public void writeBlock(String node, UUID volume, long block, byte[] data) {
+    blocks.write(node, volume, block, data);
+  }
+
+  /**
+   * Reads one block of a volume through {@code node}, decrypting with that node's copy of the VEK.
+   *
+   * @throws KmsException as {@link #writeBlock}, {@link ErrorCode#ENTRY_NOT_FOUND} for a block never written, and
+   *     {@link ErrorCode#DECRYPT_FAILED} if the node's key does not decrypt it
+   */
+  public byte[] readBlock(String node, UUID volume, long block) {
+    return blocks.read(node, volume, block);
+  }
+
+  /**
+   * Starts a restore for every SVM with an enabled configuration, as a restarted cluster does: nodes come back
+   * with empty key tables and get their keys from Barbican.
+   *
+   * @return the restore jobs, one per SVM
+   */
+  public List<Job> restoreAll() {
+    List<Job> out = new ArrayList<>();
+    for (SvmRecord s : svmRecords()) {
+      UUID enabled = keyState(s.uuid()).enabled();
+      if (enabled != null) {
+        out.add(restore(enabled));
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- Barbican configurations
