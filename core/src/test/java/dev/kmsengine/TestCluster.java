@@ -22,7 +22,7 @@ public final class TestCluster implements AutoCloseable {
   public static final String CRED_ID = "app-cred-1";
   public static final Secret CRED_SECRET = Secret.of("canary-app-cred-secret-5e1f");
 
-  public final InMemoryKeyProvider provider = new InMemoryKeyProvider();
+  public final InMemoryKeyProvider provider;
   public final KmsEngine engine;
 
   public TestCluster() {
@@ -30,10 +30,21 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public TestCluster(KmsEngine.Builder builder) {
-    provider.addCredential(CRED_ID, CRED_SECRET);
-    provider.createKey(KEY_1);
-    provider.createKey(KEY_2);
+    this(builder, newProvider());
+  }
+
+  /** A cluster using an existing provider: a restarted engine must find the same top-level keys. */
+  public TestCluster(KmsEngine.Builder builder, InMemoryKeyProvider provider) {
+    this.provider = provider;
     engine = builder.keyProvider(provider).build();
+  }
+
+  /** A provider with the test credential and keys {@link #KEY_1} and {@link #KEY_2}. */
+  public static InMemoryKeyProvider newProvider() {
+    InMemoryKeyProvider p = new InMemoryKeyProvider().addCredential(CRED_ID, CRED_SECRET);
+    p.createKey(KEY_1);
+    p.createKey(KEY_2);
+    return p;
   }
 
   /** A valid create request for {@code svm}. */

@@ -1,0 +1,128 @@
+package dev.kmsengine;
+
+import static dev.kmsengine.TestCluster.KEY_1;
+import static dev.kmsengine.TestCluster.KEY_2;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.kmsengine.cluster.ClusterSpec;
+import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.store.InMemoryClusterDatabase;
+import dev.kmsengine.store.WriteBatch;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** A second engine opened on the database of a first one that "crashed" in the middle of an operation. */
+class RecoveryTest {
+  private final InMemoryClusterDatabase db = new InMemoryClusterDatabase();
+  private final dev.kmsengine.kek.InMemoryKeyProvider barbican = TestCluster.newProvider();
+
+  private TestCluster open() {
+    return new TestCluster(KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(4).dataSvms("svm1", "svm2")
+        .build()).database(db), barbican);
+  }
+
+  @Test
+  void restart_keepsSvmsConfigurationsAndVolumes_withEmptyKeyTablesUntilRestore() {
+    UUID c;
+    UUID v;
+    UUID svm;
+    try (TestCluster first = open()) {
+      c = first.enabledConfig("svm1", "c", KEY_1);
+      v = first.volume("svm1", "v");
+      first.engine.writeBlock("node2", v, 0, "kept".getBytes());
+      svm = first.svmUuid("svm1");
+    }
+    try (TestCluster second = open()) {
+      assertEquals(svm, second.svmUuid("svm1"), "SVMs come from the database, not a fresh spec");
+      assertEquals(3, second.engine.svms().size());
+      assertFalse(second.engine.kekAvailability(c).clusterState());
+      second.engine.restoreAll().forEach(second::succeed);
+      assertArrayEquals("kept".getBytes(), second.engine.readBlock("node3", v, 0));
+    }
+  }
+
+  @Test
+  void restart_afterCrashBeforeTheRekeyCommit_rollsBackToTheOldGeneration() {
+    UUID c;
+    UUID v;
+    UUID svm;
+    try (TestCluster first = open()) {
+      c = first.enabledConfig("svm1", "c", KEY_1);
+      v = first.volume("svm1", "v");
+      first.engine.writeBlock("node1", v, 0, "x".getBytes());
+      svm = first.svmUuid("svm1");
+      // What a crash during staging leaves: state svm_kek_rekey and a partial bucket of generation 2.
+      Records.SvmKeyState ks = first.engine.keyState(svm);
+      db.commit(new WriteBatch().put(Records.SVM_KEYS, svm, ks.withState(KeystoreState.SVM_KEK_REKEY).encode())
+          .put(Records.veks(svm, 2), v, new byte[62]));
+    }
+    try (TestCluster second = open()) {
+      assertEquals(KeystoreState.ACTIVE, second.engine.keystore(c).orElseThrow().state());
+      assertEquals(1, second.engine.keyState(svm).generation());
+      assertEquals(List.of(Records.veks(svm, 1)), db.buckets(Records.vekPrefix(svm)));
+      second.engine.restoreAll().forEach(second::succeed);
+      assertArrayEquals("x".getBytes(), second.engine.readBlock("node4", v, 0));
+      second.succeed(second.engine.rekeyInternal(c));
+    }
+  }
+
+  @Test
+  void restart_afterCrashBetweenTheRekeyCommitAndTheCleanup_dropsTheOldGeneration() {
+    UUID v;
+    UUID svm;
+    try (TestCluster first = open()) {
+      UUID c = first.enabledConfig("svm1", "c", KEY_1);
+      v = first.volume("svm1", "v");
+      first.engine.writeBlock("node1", v, 0, "y".getBytes());
+      svm = first.svmUuid("svm1");
+      first.succeed(first.engine.rekeyInternal(c));
+      // Put back a leftover of generation 1, as if the process died right after the atomic step.
+      db.commit(new WriteBatch().put(Records.veks(svm, 1), v, new byte[62]));
+    }
+    try (TestCluster second = open()) {
+      assertEquals(List.of(Records.veks(svm, 2)), db.buckets(Records.vekPrefix(svm)));
+      second.engine.restoreAll().forEach(second::succeed);
+      assertArrayEquals("y".getBytes(), second.engine.readBlock("node1", v, 0));
+    }
+  }
+
+  @Test
+  void restart_afterInterruptedFirstEnable_leavesTheConfigurationInactive() {
+    UUID c;
+    try (TestCluster first = open()) {
+      c = first.createConfig("svm2", "c", KEY_1);
+      UUID svm = first.svmUuid("svm2");
+      db.commit(new WriteBatch().put(Records.SVM_KEYS, svm, new Records.SvmKeyState(svm, c,
+          KeystoreState.INITIALIZING, null, 0, java.util.Map.of()).encode()));
+    }
+    try (TestCluster second = open()) {
+      assertFalse(second.engine.keystore(c).orElseThrow().enabled());
+      second.succeed(second.engine.enableKeystore(c));
+    }
+  }
+
+  @Test
+  void restart_afterInterruptedSwitch_staysSwitching_andCompletesWhenEnabledAgain() {
+    UUID b;
+    UUID v;
+    try (TestCluster first = open()) {
+      first.enabledConfig("svm1", "a", KEY_1);
+      v = first.volume("svm1", "v");
+      first.engine.writeBlock("node1", v, 0, "z".getBytes());
+      b = first.createConfig("svm1", "b", KEY_2);
+      first.engine.nodes().forEach(n -> first.provider.cutOff(n.name(), true));
+      first.await(first.engine.enableKeystore(b));
+      first.engine.nodes().forEach(n -> first.provider.cutOff(n.name(), false));
+    }
+    try (TestCluster second = open()) {
+      assertEquals(KeystoreState.SWITCHING, second.engine.keystore(b).orElseThrow().state());
+      second.succeed(second.engine.enableKeystore(b));
+      assertEquals(KeystoreState.ACTIVE, second.engine.keystore(b).orElseThrow().state());
+      second.engine.restoreAll().forEach(second::succeed);
+      assertArrayEquals("z".getBytes(), second.engine.readBlock("node2", v, 0));
+    }
+  }
+}
