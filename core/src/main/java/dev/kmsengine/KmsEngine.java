@@ -31,9 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -743,14 +741,12 @@ public final class KmsEngine implements AutoCloseable {
     return jobs.await(uuid, timeout);
   }
 
-  /** Counts of held keys per node, for tests and the simulator's node view. */
-  Map<String, Boolean> nodesHoldingSvmKek(UUID svm, long generation) {
-    Map<String, Boolean> out = new LinkedHashMap<>();
-    for (Node n : nodes) {
-      Node.HeldKek k = n.svmKek(svm);
-      out.put(n.name, k != null && k.generation == generation);
-    }
-    return out;
+  /**
+   * Waits up to {@code timeout} for {@code job} to finish; {@code awaitJob(job, t).requireSuccess()} runs an
+   * operation synchronously.
+   */
+  public Job awaitJob(Job job, Duration timeout) throws InterruptedException {
+    return jobs.await(job.uuid(), timeout);
   }
 
   /** Stops the job threads and the engine's worker threads. The database is left open (its owner closes it). */

@@ -1,6 +1,7 @@
 package dev.kmsengine.job;
 
 import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.error.KmsException;
 import dev.kmsengine.keystore.NodeStatus;
 import java.time.Instant;
 import java.util.List;
@@ -29,6 +30,26 @@ public record Job(UUID uuid, String description, JobState state, int code, Strin
   /** Copies the list. */
   public Job {
     nodes = List.copyOf(nodes);
+  }
+
+  /**
+   * Returns this job if it succeeded; otherwise throws its error, so embedding code can chain
+   * {@code engine.awaitJob(engine.rekeyInternal(c), timeout).requireSuccess()}.
+   *
+   * @throws KmsException the job's error if it failed
+   * @throws IllegalStateException if it is still queued or running
+   */
+  public Job requireSuccess() {
+    if (state == JobState.SUCCESS) {
+      return this;
+    }
+    if (state == JobState.FAILURE) {
+      JobError e = error.orElseThrow();
+      String prefix = e.errorCode().message();
+      String detail = e.message().startsWith(prefix) ? e.message().substring(prefix.length()).trim() : "";
+      throw new KmsException(e.errorCode(), e.target(), detail);
+    }
+    throw new IllegalStateException("job " + uuid + " (" + description + ") is still " + state.wireName());
   }
 
   /**
