@@ -42,6 +42,8 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
     if (length != LENGTH) {
       throw new IllegalArgumentException("key material must be " + LENGTH + " bytes, got " + length);
     }
+    // copyOfRange would silently zero-pad a range running past the end: a weakened key, not an error.
+    java.util.Objects.checkFromIndexSize(offset, length, source.length);
     return new KeyMaterial(Arrays.copyOfRange(source, offset, offset + length));
   }
 

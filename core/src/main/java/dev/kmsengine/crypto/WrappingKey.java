@@ -66,7 +66,7 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
    * @throws javax.crypto.AEADBadTagException if it was tampered with, or wrapped under another key or binding
    */
   public KeyMaterial unwrap(byte[] blob, KeyBinding binding) throws GeneralSecurityException {
-    checkShape(blob, 0, blob.length, binding.role());
+    checkShape(blob, 0, blob == null ? 0 : blob.length, binding.role());
     CipherState state = state();
     binding.writeTo(state.aad);
     byte[] plain = new byte[KeyMaterial.LENGTH];
