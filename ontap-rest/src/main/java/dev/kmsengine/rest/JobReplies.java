@@ -48,22 +48,24 @@ final class JobReplies {
    */
   void reply(ApiExchange ex, Job submitted, Kind kind, int returnTimeout, String location,
       Supplier<ObjectNode> record) throws IOException {
+    if (returnTimeout == 0) {
+      // The job may already have finished, but the client asked not to wait: it gets the job to poll.
+      locate(ex, location);
+      ex.send(202, jobLink(submitted.uuid()));
+      return;
+    }
     Job job = submitted;
-    if (returnTimeout > 0) {
-      try {
-        job = engine.awaitJob(submitted.uuid(), Duration.ofSeconds(returnTimeout));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    try {
+      job = engine.awaitJob(submitted.uuid(), Duration.ofSeconds(returnTimeout));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     if (job.state() == JobState.FAILURE && job.error().isPresent()) {
       Job.JobError err = job.error().get();
       throw new ApiException(ErrorStatus.of(err.errorCode()), Integer.toString(err.errorCode().code()),
           err.message(), err.target());
     }
-    if (location != null) {
-      ex.header("Location", location);
-    }
+    locate(ex, location);
     ObjectNode body = jobLink(job.uuid());
     if (job.state() != JobState.SUCCESS) {
       ex.send(202, body);
@@ -77,5 +79,11 @@ final class JobReplies {
       }
     }
     ex.send(kind.status, body);
+  }
+
+  private static void locate(ApiExchange ex, String location) {
+    if (location != null) {
+      ex.header("Location", location);
+    }
   }
 }
