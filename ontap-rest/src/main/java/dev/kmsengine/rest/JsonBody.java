@@ -32,10 +32,6 @@ final class JsonBody {
     return new JsonBody(o);
   }
 
-  boolean isEmpty() {
-    return root.isEmpty();
-  }
-
   private JsonNode get(String path) {
     read.add(path);
     JsonNode n = root;
@@ -49,17 +45,6 @@ final class JsonBody {
       n = n.get(part);
     }
     return n;
-  }
-
-  boolean has(String path) {
-    JsonNode n = root;
-    for (String part : path.split("\\.")) {
-      if (n == null || !n.isObject()) {
-        return false;
-      }
-      n = n.get(part);
-    }
-    return n != null;
   }
 
   String string(String path) {

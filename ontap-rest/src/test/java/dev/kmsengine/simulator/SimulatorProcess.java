@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The simulator started as a separate JVM, exactly as {@code java -jar} would run it but from the test class path
- * (the shaded jar is built after the tests run), shared by every end-to-end test class of the run.
+ * The simulator started as a separate JVM and shared by every end-to-end test class of the run: {@code java -jar}
+ * on the shaded jar named by the {@code simulator.jar} system property (the build sets it and runs these tests
+ * after packaging), or, when run without it (from an IDE), the same main class from the test class path.
  */
 final class SimulatorProcess {
   private static ApiClient shared;
@@ -27,9 +28,17 @@ final class SimulatorProcess {
   private static ApiClient start() throws Exception {
     Path dir = Files.createTempDirectory("simulator-e2e-");
     Path ready = dir.resolve("ready.json");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Simulator.class.getName(),
-        "--port", "0", "--ready-file", ready.toString()));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    String jar = System.getProperty("simulator.jar");
+    if (jar != null) {
+      if (!Files.isRegularFile(Path.of(jar))) {
+        throw new IllegalStateException("simulator.jar names no file: " + jar);
+      }
+      cmd.addAll(List.of("-jar", jar));
+    } else {
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Simulator.class.getName()));
+    }
+    cmd.addAll(List.of("--port", "0", "--ready-file", ready.toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("simulator.log").toFile()).start();
     Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));

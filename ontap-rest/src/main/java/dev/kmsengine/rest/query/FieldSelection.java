@@ -76,11 +76,6 @@ public final class FieldSelection {
     return advanced;
   }
 
-  /** Whether the scalar field at {@code path} is returned. */
-  public boolean includes(String path) {
-    return included.contains(path);
-  }
-
   /**
    * The selected part of a fully rendered record, in the record's own field order; an object's {@code _links}
    * travel with it whenever any of its fields does.

@@ -16,20 +16,23 @@ import java.util.Set;
  * <p>Build with {@link #builder()}. Immutable.
  */
 public final class ResourceSchema {
+  /** The identifying field of every resource. */
+  public static final String ID = "uuid";
+
   private final Map<String, FieldType> fields;
   private final Set<String> keys;
   private final Set<String> advanced;
   private final List<String> defaultOrder;
+  private final List<String> orderedFields;
 
   private ResourceSchema(Builder b) {
     this.fields = Map.copyOf(b.fields);
     this.keys = Set.copyOf(b.keys);
     this.advanced = Set.copyOf(b.advanced);
     this.defaultOrder = List.copyOf(b.defaultOrder);
+    // Declaration order is kept for "**" expansion; records keep their own field order when projected.
     this.orderedFields = List.copyOf(b.fields.keySet());
   }
-
-  private final List<String> orderedFields;
 
   /** A builder for a schema whose records are identified by {@code uuid}. */
   public static Builder builder() {
@@ -86,9 +89,6 @@ public final class ResourceSchema {
       return new ResourceSchema(this);
     }
   }
-
-  /** The identifying field of every resource. */
-  public static final String ID = "uuid";
 
   static String topLevel(String path) {
     int dot = path.indexOf('.');

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * report the node lacking the SVM-KEK, restore, see {@code cluster_state} true again, rekey the internal key, and
  * find every volume still present and keyed by the same volume key.
  */
-class LifecycleTest {
+class LifecycleProcessTest {
   private static final int VOLUMES = 6;
 
   @Test

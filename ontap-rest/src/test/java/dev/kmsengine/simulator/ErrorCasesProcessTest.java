@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * methods, and authentication, against the simulator process: each answers ONTAP's error body with the right code
  * and HTTP status, never a 500 or a stack trace.
  */
-class ErrorCasesTest {
+class ErrorCasesProcessTest {
   private static ApiClient api;
   private static String config;
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * shapes back.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ReferenceExamplesTest {
+class ReferenceExamplesProcessTest {
   private static ApiClient api;
   private static String uuid;
 
