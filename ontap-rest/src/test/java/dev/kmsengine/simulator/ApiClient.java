@@ -22,7 +22,10 @@ import java.util.Base64;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** A JDK HttpClient that trusts only the simulator's CA and logs in as admin, reading the simulator's ready file. */
+/**
+ * A JDK HttpClient that trusts only the simulator's CA and logs in as admin, reading the simulator's ready file.
+ * Every response is checked for the emulator's application credential secret, which must never come back.
+ */
 final class ApiClient {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -93,6 +96,10 @@ final class ApiClient {
       b.header("Content-Type", contentType);
     }
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    String secret = ready.at("/emulator/application_cred_secret").asText();
+    if (!secret.isEmpty() && (r.body().contains(secret) || r.headers().toString().contains(secret))) {
+      fail(method + " " + path + " returned the application credential secret");
+    }
     JsonNode json = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
     return new Reply(r.statusCode(), r, json);
   }
