@@ -92,6 +92,18 @@ class ErrorCasesProcessTest {
   }
 
   @Test
+  void create_bySvmUuid_works_andAMalformedUuidIsInvalidField() throws Exception {
+    String svm1 = api.ok("/api/svm/svms?name=svm1").at("/records/0/uuid").asText();
+    ObjectNode b = api.configBody("svm1", "by-uuid");
+    b.remove("svm");
+    b.putObject("svm").put("uuid", svm1);
+    assertEquals("svm1", api.ok("/api/security/barbican-kms/" + api.createConfig(b) + "?fields=svm")
+        .at("/svm/name").asText());
+    b.putObject("svm").put("uuid", "not-a-uuid");
+    assertError(create(b), 400, "2", "svm.uuid");
+  }
+
+  @Test
   void create_withWrongTypes_isInvalidField() throws Exception {
     ObjectNode b = api.configBody("svm1", "typed");
     b.put("timeout", "10");

@@ -84,6 +84,11 @@ class LifecycleProcessTest {
     assertTrue(after.at("/state/cluster_state").asBoolean(), after::toString);
     assertTrue(after.at("/barbican_reachability/reachable").asBoolean());
 
+    Reply disable = api.send("PATCH", "/api/security/key-stores/" + config + "?return_timeout=30",
+        "{\"enabled\": false}");
+    assertEquals(409, disable.status(), disable.raw()::body);
+    assertEquals("8", disable.errorCode(), "encrypted volumes keep the keystore in use");
+
     String first = keyIds.keySet().iterator().next();
     Reply delete = api.send("DELETE", "/api/storage/volumes/" + first + "?return_timeout=60", null);
     assertEquals(200, delete.status(), delete.raw()::body);
