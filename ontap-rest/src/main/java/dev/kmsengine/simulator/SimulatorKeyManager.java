@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
@@ -25,14 +27,16 @@ import java.util.UUID;
  */
 final class SimulatorKeyManager {
   private final TopLevelKeyProvider provider;
+  private final List<X509Certificate> trustedCas;
   private final String keystoneUrl;
   private final String keyId;
   private final String credentialId;
   private final Secret credentialSecret;
 
-  private SimulatorKeyManager(TopLevelKeyProvider provider, String keystoneUrl, String keyId, String credentialId,
-      Secret credentialSecret) {
+  private SimulatorKeyManager(TopLevelKeyProvider provider, List<X509Certificate> trustedCas, String keystoneUrl,
+      String keyId, String credentialId, Secret credentialSecret) {
     this.provider = provider;
+    this.trustedCas = List.copyOf(trustedCas);
     this.keystoneUrl = keystoneUrl;
     this.keyId = keyId;
     this.credentialId = credentialId;
@@ -40,8 +44,9 @@ final class SimulatorKeyManager {
   }
 
   static SimulatorKeyManager open(SimulatorOptions options) throws UsageException, IOException {
+    List<X509Certificate> trusted = new ArrayList<>();
     for (Path ca : options.trustCas()) {
-      readCa(ca);
+      trusted.addAll(readCa(ca));
     }
     if (!options.emulator()) {
       throw new UsageException("--no-emulator is not available yet: talking to a real Keystone and Barbican needs"
@@ -56,19 +61,16 @@ final class SimulatorKeyManager {
     Secret credentialSecret = Secret.of(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
     InMemoryKeyProvider p = new InMemoryKeyProvider().addCredential(credentialId, credentialSecret);
     String keyId = p.createKey("https://127.0.0.1:9311/v1/secrets/" + UUID.randomUUID());
-    return new SimulatorKeyManager(p, "https://127.0.0.1:5000/v3/auth/tokens", keyId, credentialId,
+    return new SimulatorKeyManager(p, trusted, "https://127.0.0.1:5000/v3/auth/tokens", keyId, credentialId,
         credentialSecret);
   }
 
-  private static void readCa(Path file) throws UsageException, IOException {
+  private static List<X509Certificate> readCa(Path file) throws UsageException, IOException {
     if (!Files.isReadable(file)) {
       throw new UsageException("--trust-ca " + file + ": not a readable file.");
     }
     try {
-      List<?> certs = Pem.readCertificates(Files.readString(file));
-      if (certs.isEmpty()) {
-        throw new UsageException("--trust-ca " + file + ": no certificate in it.");
-      }
+      return Pem.readCertificates(Files.readString(file));
     } catch (GeneralSecurityException e) {
       throw new UsageException("--trust-ca " + file + ": not a PEM certificate.");
     }
@@ -78,9 +80,18 @@ final class SimulatorKeyManager {
     return provider;
   }
 
+  /**
+   * The extra CAs given with {@code --trust-ca}, for the real Keystone/Barbican provider; the in-memory stand-in
+   * makes no TLS connection, so it does not use them.
+   */
+  List<X509Certificate> trustedCas() {
+    return trustedCas;
+  }
+
   /** What the banner says about where keys come from. */
   String description() {
-    return "in-memory stand-in for the Keystone/Barbican emulator (core InMemoryKeyProvider)";
+    return "in-memory stand-in for the Keystone/Barbican emulator (core InMemoryKeyProvider)"
+        + (trustedCas.isEmpty() ? "" : "; " + trustedCas.size() + " extra CA certificate(s) loaded for Barbican");
   }
 
   String keystoneUrl() {

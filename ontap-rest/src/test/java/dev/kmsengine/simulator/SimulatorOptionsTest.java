@@ -82,6 +82,17 @@ class SimulatorOptionsTest {
   }
 
   @Test
+  void trustCa_thatIsPem_isLoadedForTheKeyManager() throws Exception {
+    Path ca = Files.createTempFile("extra-ca", ".pem");
+    Files.writeString(ca, dev.kmsengine.tls.CertificateAuthority.create("extra").certificatePem());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Simulator s = Simulator.start(new String[] {"--port", "0", "--trust-ca", ca.toString()},
+        new PrintStream(out, true, StandardCharsets.UTF_8))) {
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("1 extra CA certificate(s)"));
+    }
+  }
+
+  @Test
   void start_printsCredentialsAndCurl_andWritesAnOwnerOnlyReadyFile() throws Exception {
     Path ready = Files.createTempDirectory("opts-").resolve("ready.json");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
