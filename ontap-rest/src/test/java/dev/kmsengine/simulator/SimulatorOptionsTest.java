@@ -89,6 +89,7 @@ class SimulatorOptionsTest {
     try (Simulator s = Simulator.start(new String[] {"--port", "0", "--trust-ca", ca.toString()},
         new PrintStream(out, true, StandardCharsets.UTF_8))) {
       assertTrue(out.toString(StandardCharsets.UTF_8).contains("1 extra CA certificate(s)"));
+      assertTrue(s.server().port() > 0);
     }
   }
 
