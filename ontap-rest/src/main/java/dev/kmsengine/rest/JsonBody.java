@@ -125,7 +125,8 @@ final class JsonBody {
       }
       if (e.getValue() instanceof ObjectNode child && !read.contains(path)) {
         collect(child, path + ".", out);
-        if (child.isEmpty()) {
+        // An empty object is unexpected only where the operation takes no fields under it.
+        if (child.isEmpty() && read.stream().noneMatch(r -> r.startsWith(path + "."))) {
           out.add(path);
         }
       } else {
