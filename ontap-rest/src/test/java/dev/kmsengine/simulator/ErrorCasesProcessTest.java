@@ -104,6 +104,13 @@ class ErrorCasesProcessTest {
   }
 
   @Test
+  void create_withEmptySvm_asksForTheSvm() throws Exception {
+    ObjectNode b = api.configBody("svm1", "no-svm");
+    b.putObject("svm");
+    assertError(create(b), 400, "2", "svm.name");
+  }
+
+  @Test
   void create_withWrongTypes_isInvalidField() throws Exception {
     ObjectNode b = api.configBody("svm1", "typed");
     b.put("timeout", "10");
