@@ -54,8 +54,9 @@ public final class Simulator implements AutoCloseable {
     try {
       s = start(args, System.out);
     } catch (UsageException e) {
-      System.err.println(e.getMessage());
-      System.exit(e.getMessage().startsWith("Usage:") ? 0 : 2);
+      boolean help = e.getMessage().startsWith("Usage:");
+      (help ? System.out : System.err).println(e.getMessage());
+      System.exit(help ? 0 : 2);
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);

@@ -94,6 +94,21 @@ class SimulatorOptionsTest {
   }
 
   @Test
+  void tlsCertAndKey_givenAsPem_areServedAndNamedInTheReadyFile() throws Exception {
+    Path dir = Files.createTempDirectory("given-tls-");
+    dev.kmsengine.tls.CertificateAuthority.create("given").save(dir);
+    Path ready = dir.resolve("ready.json");
+    try (Simulator s = Simulator.start(new String[] {"--port", "0", "--tls-cert", dir.resolve("ca.pem").toString(),
+        "--tls-key", dir.resolve("ca-key.pem").toString(), "--ready-file", ready.toString()}, sink())) {
+      assertTrue(s.server().port() > 0);
+      assertEquals(dir.resolve("ca.pem").toAbsolutePath().toString(),
+          ApiClient.JSON.readTree(ready.toFile()).get("ca_cert").asText());
+    }
+    assertThrows(UsageException.class, () -> Simulator.start(new String[] {"--port", "0", "--tls-cert",
+        dir.resolve("ca.pem").toString(), "--tls-key", dir.resolve("ca.pem").toString()}, sink()));
+  }
+
+  @Test
   void start_printsCredentialsAndCurl_andWritesAnOwnerOnlyReadyFile() throws Exception {
     Path ready = Files.createTempDirectory("opts-").resolve("ready.json");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
