@@ -1,0 +1,70 @@
+package dev.kmsengine.rest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kmsengine.KmsEngine;
+import dev.kmsengine.cluster.NodeInfo;
+import dev.kmsengine.rest.query.CollectionQuery;
+import dev.kmsengine.rest.query.FieldType;
+import dev.kmsengine.rest.query.ResourceSchema;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code /api/cluster/nodes}: list, show, and {@code PATCH ?action=reboot}. A rebooted node comes back at once
+ * with an empty key table, and stays without the SVM-KEK until a restore; the reboot itself is synchronous, so
+ * it answers 200 without a job.
+ */
+final class NodesResource {
+  static final String PATH = "/api/cluster/nodes";
+  static final ResourceSchema SCHEMA = ResourceSchema.builder()
+      .key("name", FieldType.STRING)
+      .field("state", FieldType.STRING)
+      .defaultOrder("name")
+      .build();
+
+  private final KmsEngine engine;
+
+  NodesResource(KmsEngine engine) {
+    this.engine = engine;
+  }
+
+  void register(Router r) {
+    r.add("GET", PATH, (ex, v) -> ex.send(200,
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.nodes(), (n, a) -> render(n), PATH)));
+    r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
+        (n, a) -> render(n)));
+    r.add("PATCH", PATH + "/{}", (ex, v) -> patch(ex, Router.uuid(v.get(0))));
+  }
+
+  private Optional<NodeInfo> find(UUID uuid) {
+    List<NodeInfo> nodes = engine.nodes();
+    return nodes.stream().filter(n -> n.uuid().equals(uuid)).findFirst();
+  }
+
+  static ObjectNode render(NodeInfo n) {
+    ObjectNode o = Json.object();
+    o.put("uuid", n.uuid().toString());
+    o.put("name", n.name());
+    o.put("state", n.up() ? "up" : "down");
+    o.set("_links", Json.selfLink(PATH + "/" + n.uuid()));
+    return o;
+  }
+
+  private void patch(ApiExchange ex, UUID uuid) throws IOException {
+    ex.params().allowOnly(Set.of("action", "return_timeout"));
+    ex.params().returnTimeout(0);
+    String action = ex.params().single("action");
+    ex.body().requireNoOthers();
+    NodeInfo node = find(uuid).orElseThrow(InstanceGet::notFound);
+    if (!"reboot".equals(action)) {
+      throw new ApiException(400, "262197", action == null
+          ? "\"action=reboot\" is required: it is the only change a node accepts."
+          : "The value \"" + action + "\" is invalid for field \"action\" (reboot).", "action");
+    }
+    engine.rebootNode(node.name());
+    ex.send(200, Json.object());
+  }
+}

@@ -1,0 +1,179 @@
+package dev.kmsengine.simulator;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kmsengine.KmsEngine;
+import dev.kmsengine.cluster.ClusterSpec;
+import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.rest.OntapRestServer;
+import dev.kmsengine.tls.CertificateAuthority;
+import dev.kmsengine.tls.Pem;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A simulated ONTAP cluster serving the Barbican KMS REST API over HTTPS:
+ * {@code java -jar ontap-rest/target/kms-engine-simulator.jar [--port N] ...} ({@code --help} lists the options).
+ *
+ * <p>The cluster is {@code cluster1} (admin SVM {@code cluster1}) with nodes {@code node1..nodeN} and the data
+ * SVMs given (default {@code svm1} and {@code barbican_svm}). On start it prints the base URL, the admin
+ * credentials, the key-manager values to configure and ready-to-paste curl commands, and writes the ready file if
+ * asked. It runs until the process is stopped.
+ */
+public final class Simulator implements AutoCloseable {
+  /** The user the REST API admits. */
+  public static final String ADMIN_USER = "admin";
+
+  private final KmsEngine engine;
+  private final OntapRestServer server;
+
+  private Simulator(KmsEngine engine, OntapRestServer server) {
+    this.engine = engine;
+    this.server = server;
+  }
+
+  /** Runs the simulator until the process ends; exits 2 on a bad command line. */
+  public static void main(String[] args) throws Exception {
+    Simulator s;
+    try {
+      s = start(args, System.out);
+    } catch (UsageException e) {
+      boolean help = e.getMessage().startsWith("Usage:");
+      (help ? System.out : System.err).println(e.getMessage());
+      System.exit(help ? 0 : 2);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      s.close();
+      stopped.countDown();
+    }, "simulator-shutdown"));
+    stopped.await();
+  }
+
+  /**
+   * Starts a simulator as {@code args} say and prints its banner to {@code out}.
+   *
+   * @throws UsageException for a bad command line or an option this build cannot honour
+   */
+  static Simulator start(String[] args, PrintStream out) throws UsageException, IOException {
+    SimulatorOptions o = SimulatorOptions.parse(args);
+    SimulatorKeyManager keys = SimulatorKeyManager.open(o);
+    ClusterSpec spec = ClusterSpec.builder("cluster1").nodeCount(o.nodes()).adminSvm("cluster1")
+        .dataSvms(o.svms().toArray(String[]::new)).build();
+    InetAddress bind = InetAddress.getByName(o.bind());
+    Path stateDir = Files.createTempDirectory("kms-engine-simulator-");
+    Path caFile;
+    SSLContext tls;
+    if (o.tlsCert() != null) {
+      caFile = o.tlsCert().toAbsolutePath();
+      tls = givenIdentity(o.tlsCert(), o.tlsKey());
+    } else {
+      CertificateAuthority ca = CertificateAuthority.create("kms-engine simulator CA");
+      Set<String> names = new LinkedHashSet<>(List.of("localhost", "127.0.0.1"));
+      names.add(bind.getHostAddress());
+      tls = ca.issueServer(new ArrayList<>(names)).serverContext();
+      caFile = stateDir.resolve("ca.pem");
+      Files.writeString(caFile, ca.certificatePem());
+    }
+    Secret password = Secret.of(o.adminPassword() != null ? o.adminPassword() : randomPassword());
+    KmsEngine engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(SimulatorDatabase.open(o))
+        .build();
+    OntapRestServer server;
+    try {
+      server = OntapRestServer.builder(engine).tls(tls).credentials(ADMIN_USER, password).bind(bind)
+          .port(o.port()).build();
+    } catch (IOException e) {
+      engine.close();
+      throw new UsageException("Cannot listen on " + o.bind() + ":" + o.port() + ": " + e.getMessage());
+    }
+    server.start();
+    Simulator s = new Simulator(engine, server);
+    String url = server.baseUri().toString();
+    Banner.print(out, url, caFile, password, spec, keys);
+    if (o.readyFile() != null) {
+      ReadyFile.write(o.readyFile(), readyContent(url, caFile, password, spec, keys));
+    }
+    return s;
+  }
+
+  private static ObjectNode readyContent(String url, Path caFile, Secret password, ClusterSpec spec,
+      SimulatorKeyManager keys) {
+    ObjectNode r = JsonNodeFactory.instance.objectNode();
+    r.put("url", url);
+    r.put("ca_cert", caFile.toAbsolutePath().toString());
+    ObjectNode admin = r.putObject("admin");
+    admin.put("username", ADMIN_USER);
+    admin.put("password", password.reveal());
+    ObjectNode cluster = r.putObject("cluster");
+    cluster.put("name", spec.name());
+    cluster.put("admin_svm", spec.adminSvm());
+    spec.nodes().forEach(cluster.putArray("nodes")::add);
+    spec.dataSvms().forEach(cluster.putArray("svms")::add);
+    ObjectNode emulator = r.putObject("emulator");
+    emulator.put("keystone_url", keys.keystoneUrl());
+    emulator.put("key_id", keys.keyId());
+    emulator.put("application_cred_id", keys.credentialId());
+    emulator.put("application_cred_secret", keys.credentialSecret().reveal());
+    emulator.put("kind", keys.description());
+    return r;
+  }
+
+  private static SSLContext givenIdentity(Path certFile, Path keyFile) throws UsageException, IOException {
+    try {
+      List<X509Certificate> chain = Pem.readCertificates(Files.readString(certFile));
+      PrivateKey key = Pem.readPrivateKey(Files.readString(keyFile));
+      char[] pw = "simulator".toCharArray();
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("server", key, pw, chain.toArray(new X509Certificate[0]));
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, pw);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
+      return ctx;
+    } catch (GeneralSecurityException e) {
+      throw new UsageException("--tls-cert/--tls-key: not a usable PEM certificate chain and private key ("
+          + e.getClass().getSimpleName() + ").");
+    }
+  }
+
+  private static String randomPassword() {
+    byte[] b = new byte[18];
+    new SecureRandom().nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /** The engine behind the API, for in-process use. */
+  KmsEngine engine() {
+    return engine;
+  }
+
+  /** The REST server. */
+  OntapRestServer server() {
+    return server;
+  }
+
+  /** Stops the server and the engine. */
+  @Override
+  public void close() {
+    server.close();
+    engine.close();
+  }
+}
