@@ -583,6 +583,7 @@ write_env_file() {
     printf 'export KEYSTONE_URL=%q\n' "$KS_URL/v3/auth/tokens"
     printf 'export KEYSTONE_AUTH_URL=%q\n' "$KS_URL/v3"
     printf 'export BARBICAN_URL=%q\n' "$BB_URL"
+    printf 'export KEYSTONE_TOKEN_EXPIRATION=%q\n' "$TOKEN_EXPIRATION"
     printf 'export BARBICAN_KEY_ID=%q\n' "$BB_URL/v1/secrets/$SECRET_UUID"
     printf 'export APP_CRED_ID=%q\n' "$APP_CRED_ID"
     printf 'export APP_CRED_SECRET=%q\n' "$APP_CRED_SECRET"
