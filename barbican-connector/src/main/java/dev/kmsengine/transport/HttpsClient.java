@@ -186,7 +186,9 @@ public final class HttpsClient {
       return s;
     }
     String answer = status + (reason.isEmpty() ? "" : " " + reason);
-    if (status == 407) {
+    // 407 is the standard answer; tinyproxy 1.11 answers a failed BasicAuth with 401, which on a CONNECT can only
+    // be about the proxy credentials as well.
+    if (status == 407 || status == 401) {
       String who = settings.proxyUsername().isEmpty()
           ? "no proxy_username is configured"
           : "the credentials of proxy user '" + settings.proxyUsername() + "' were rejected";

@@ -19,7 +19,7 @@ public final class TransportException extends Exception {
     TLS,
     /** The proxy refused the tunnel; never retried. */
     PROXY,
-    /** The proxy rejected the proxy credentials (HTTP 407); never retried. */
+    /** The proxy rejected the proxy credentials (HTTP 407, or 401 from some proxies); never retried. */
     PROXY_AUTH,
     /** The server answered something that is not HTTP/1.x; retried like a broken connection. */
     PROTOCOL
