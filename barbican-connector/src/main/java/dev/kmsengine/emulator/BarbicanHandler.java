@@ -10,12 +10,15 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * {@code GET /v1/secrets/{uuid}} (metadata), {@code GET /v1/secrets/{uuid}/payload} and
  * {@code DELETE /v1/secrets/{uuid}}, behind a token check like keystonemiddleware's.
  */
 final class BarbicanHandler implements HttpHandler {
+  private static final Pattern UUID_FORM =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private final EmulatorState state;
   private final Faults faults;
   private final Clock clock;
@@ -59,9 +62,13 @@ final class BarbicanHandler implements HttpHandler {
         return;
       }
       String uuid = parts[3];
+      if (!UUID_FORM.matcher(uuid).matches()) {
+        Replies.barbicanError(ex, 404, "Not Found", "Not Found. Provided secret id is invalid.");
+        return;
+      }
       StoredSecret s = state.secrets.get(uuid);
       if (s == null || (s.expiration() != null && !clock.instant().isBefore(s.expiration()))) {
-        Replies.barbicanError(ex, 404, "Not Found", "Not Found. Provided secret id is invalid.");
+        Replies.barbicanError(ex, 404, "Not Found", "Secret not found.");
         return;
       }
       if ("DELETE".equals(method) && !payload) {

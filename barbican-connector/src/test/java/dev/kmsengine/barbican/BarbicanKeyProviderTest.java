@@ -214,7 +214,7 @@ class BarbicanKeyProviderTest {
     os.deleteSecret(keyId);
     KekException e = failure(KekFailure.KEY_NOT_FOUND, () -> p.fetchKey("node1", conn));
     assertTrue(e.getMessage().contains("404"), e.getMessage());
-    assertTrue(e.getMessage().contains("Provided secret id is invalid"), e.getMessage());
+    assertTrue(e.getMessage().contains("404 Not Found: Secret not found."), e.getMessage());
     assertEquals(2, os.metadataRequests(), "a 404 is not retried");
   }
 

@@ -152,7 +152,9 @@ class OpenStackEmulatorTest {
       os.deleteSecret(key);
       String token = tokenRequest(os, c.id(), c.secret().reveal()).header("X-Subject-Token");
       HttpResponse r = get(os, key, token, "application/json");
-      assertEquals("404 Not Found: Not Found. Provided secret id is invalid.", r.summary());
+      assertEquals("404 Not Found: Secret not found.", r.summary());
+      assertEquals("404 Not Found: Not Found. Provided secret id is invalid.",
+          get(os, os.barbicanUrl() + "/v1/secrets/not-a-uuid", token, "application/json").summary());
     }
   }
 }
