@@ -169,7 +169,13 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
 
   /** A GET with a token, renewing the token once if Barbican answers 401. */
   private HttpResponse barbicanGet(String node, Target t, URI url, String accept) throws KekException {
-    HttpsClient client = clients.get(t.transport(), s -> new HttpsClient(s, network, retry));
+    HttpsClient client;
+    try {
+      client = clients.get(t.transport(), s -> new HttpsClient(s, network, retry));
+    } catch (IllegalArgumentException e) {
+      throw new KekException(KekFailure.UNREACHABLE, "Barbican GET " + HttpRequest.redacted(url) + ": "
+          + e.getMessage(), e);
+    }
     for (int round = 0; ; round++) {
       Token token = tokens.get(t.tokenKey(), () -> {
         tokenRequests.incrementAndGet();

@@ -164,4 +164,11 @@ class TransportSecurityTest {
       assertEquals(1, proxy.rejected.get());
     }
   }
+
+  @Test
+  void unusableTrustedCaPem_isAClearFailure_notACrash() {
+    BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem("not a certificate").build();
+    KekException e = fails(KekFailure.UNREACHABLE, p, conn);
+    assertTrue(e.getMessage().contains("unusable trusted CA certificates"), e.getMessage());
+  }
 }
