@@ -43,26 +43,35 @@ final class Http1Codec {
     return r.uri().getPort() == -1 ? host : host + ":" + r.uri().getPort();
   }
 
-  /** Reads a status line into {@code status}/{@code reason} and the headers into {@code headers}. */
-  static void readHead(InputStream in, Map<String, String> headers, int[] status, String[] reason)
-      throws IOException {
+  /**
+   * A status line and headers (names lower-cased, first value kept).
+   *
+   * @param status the status code
+   * @param reason the reason phrase
+   * @param headers the headers
+   */
+  record Head(int status, String reason, Map<String, String> headers) {}
+
+  static Head readHead(InputStream in) throws IOException {
     String line = readLine(in);
     if (!line.startsWith("HTTP/1.") || line.length() < 12) {
       throw new IOException("not an HTTP/1.x status line");
     }
+    int status;
     try {
-      status[0] = Integer.parseInt(line.substring(9, 12));
+      status = Integer.parseInt(line.substring(9, 12));
     } catch (NumberFormatException e) {
       throw new IOException("unparsable HTTP status", e);
     }
-    reason[0] = line.length() > 13 ? line.substring(13).trim() : "";
+    String reason = line.length() > 13 ? line.substring(13).trim() : "";
+    Map<String, String> headers = new HashMap<>();
     for (int n = 0; ; n++) {
       if (n > MAX_HEADERS) {
         throw new IOException("too many response headers");
       }
       String h = readLine(in);
       if (h.isEmpty()) {
-        return;
+        return new Head(status, reason, headers);
       }
       int colon = h.indexOf(':');
       if (colon > 0) {
@@ -72,16 +81,14 @@ final class Http1Codec {
   }
 
   static HttpResponse readResponse(InputStream in, String method) throws IOException {
-    Map<String, String> headers = new HashMap<>();
-    int[] status = new int[1];
-    String[] reason = new String[1];
-    readHead(in, headers, status, reason);
-    while (status[0] == 100) {
-      headers.clear();
-      readHead(in, headers, status, reason);
+    Head head = readHead(in);
+    while (head.status() == 100) {
+      head = readHead(in);
     }
+    int status = head.status();
+    Map<String, String> headers = head.headers();
     byte[] body;
-    if ("HEAD".equals(method) || status[0] == 204 || status[0] == 304) {
+    if ("HEAD".equals(method) || status == 204 || status == 304) {
       body = new byte[0];
     } else if (headers.getOrDefault("transfer-encoding", "").toLowerCase(Locale.ROOT).contains("chunked")) {
       body = readChunked(in);
@@ -102,7 +109,7 @@ final class Http1Codec {
     } else {
       body = readToEnd(in);
     }
-    return new HttpResponse(status[0], reason[0], headers, body);
+    return new HttpResponse(status, head.reason(), headers, body);
   }
 
   private static byte[] readChunked(InputStream in) throws IOException {

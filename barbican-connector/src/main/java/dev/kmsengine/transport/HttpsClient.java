@@ -10,7 +10,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -170,12 +169,10 @@ public final class HttpsClient {
       OutputStream out = s.getOutputStream();
       out.write(connect.toString().getBytes(StandardCharsets.UTF_8));
       out.flush();
-      int[] st = new int[1];
-      String[] rs = new String[1];
       // Unbuffered on purpose: bytes after the proxy's answer belong to the tunnel's TLS handshake.
-      Http1Codec.readHead(new DeadlineInputStream(s, deadline), new HashMap<>(), st, rs);
-      status = st[0];
-      reason = rs[0];
+      Http1Codec.Head head = Http1Codec.readHead(new DeadlineInputStream(s, deadline));
+      status = head.status();
+      reason = head.reason();
     } catch (SocketTimeoutException e) {
       throw timeout(r, where);
     } catch (IOException e) {
