@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Assumptions;
 final class ItEnvironment {
   static final List<String> REQUIRED = List.of("KEYSTONE_URL", "BARBICAN_URL", "BARBICAN_KEY_ID", "APP_CRED_ID",
       "APP_CRED_SECRET", "CA_CERT", "BARBICAN_KEY_B64", "KMS_IT_PROXY_HOST", "KMS_IT_PROXY_PORT", "KMS_IT_PROXY_USER",
-      "KMS_IT_PROXY_PASSWORD", "KMS_IT_TOKEN_LIFETIME");
+      "KMS_IT_PROXY_PASSWORD", "KMS_IT_HTTPS_PROXY_PORT", "KMS_IT_HTTPS_PROXY_CA", "KMS_IT_TOKEN_LIFETIME");
 
   private final Map<String, String> values;
 

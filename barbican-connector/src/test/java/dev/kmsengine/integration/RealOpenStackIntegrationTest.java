@@ -220,6 +220,29 @@ class RealOpenStackIntegrationTest {
   }
 
   @Test
+  void realHttpsProxy_tlsToTheProxyAndTlsInsideTheTunnel_reachesBarbican() throws Exception {
+    int proxyPort = env.getInt("KMS_IT_HTTPS_PROXY_PORT");
+    NodeNetwork onlyTheProxy = (node, host, port, timeout) -> {
+      if (port != proxyPort) {
+        throw new ConnectException("direct connection to " + host + ":" + port + " refused by the test");
+      }
+      return NodeNetwork.direct().connect(node, host, port, timeout);
+    };
+    BarbicanConnection plain = connection();
+    BarbicanConnection c = new BarbicanConnection(plain.configurationUuid(), plain.keyId(), plain.keystoneUrl(),
+        plain.applicationCredId(), plain.applicationCredSecret(), ProxyType.HTTPS, env.get("KMS_IT_PROXY_HOST"),
+        proxyPort, env.get("KMS_IT_PROXY_USER"), Secret.of(env.get("KMS_IT_PROXY_PASSWORD")), true, true, 30);
+    String proxyCa = Files.readString(Path.of(env.get("KMS_IT_HTTPS_PROXY_CA")));
+    BarbicanKeyProvider p = provider().trustedCaPem(proxyCa).network(onlyTheProxy).build();
+    try (KeyMaterial k = p.fetchKey("node1", c)) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+    KekException e = fails(KekFailure.UNREACHABLE, () -> provider().network(onlyTheProxy).build()
+        .fetchKey("node1", c));
+    assertTrue(e.getMessage().contains("TLS with proxy 127.0.0.1:" + proxyPort), e.getMessage());
+  }
+
+  @Test
   void realProxy_wrongPassword_isAClearProxyCredentialError() {
     KekException e = fails(KekFailure.UNREACHABLE, () -> provider().build().fetchKey("node1",
         viaProxy(connection(), "wrong-proxy-password")));
