@@ -60,4 +60,12 @@ public record TransportSettings(
   public boolean usesProxy() {
     return !proxyHost.isEmpty();
   }
+
+  @Override
+  public String toString() {
+    return "TransportSettings[verify=" + verify + ", verifyHost=" + verifyHost + ", extraCAs="
+        + extraTrustedCaPems.size() + ", proxy=" + (usesProxy() ? proxyType.wireName() + "://" + proxyHost + ":"
+        + proxyPort + (proxyUsername.isEmpty() ? "" : " as " + proxyUsername + " " + proxyPassword) : "none")
+        + ", timeout=" + attemptTimeout.toSeconds() + "s]";
+  }
 }
