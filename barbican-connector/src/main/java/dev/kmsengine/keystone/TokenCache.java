@@ -1,0 +1,158 @@
+package dev.kmsengine.keystone;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.kmsengine.kek.KekException;
+import dev.kmsengine.kek.KekFailure;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keystone tokens by {@link TokenKey}, renewed before they expire, with single-flight loading: however many
+ * threads ask for a missing or stale token at once, one of them asks Keystone and the others wait for its answer.
+ * Failures are not cached; the next caller asks again.
+ *
+ * <p>The loading caller runs the request on its own thread (the future is registered first, then completed), so
+ * a slow Keystone never holds a lock that unrelated keys need. Entries leave the cache when their token expires on
+ * the injected clock.
+ */
+public final class TokenCache {
+  /** Fetches a token on a cache miss. */
+  @FunctionalInterface
+  public interface Source {
+    /** Asks Keystone for a token. */
+    Token fetch() throws KekException;
+  }
+
+  private final Clock clock;
+  private final Duration margin;
+  private final AsyncCache<TokenKey, Token> cache;
+
+  /**
+   * A cache of at most {@code maximumSize} tokens, renewed {@code margin} before they expire.
+   */
+  public TokenCache(Clock clock, Duration margin, long maximumSize) {
+    this.clock = Objects.requireNonNull(clock, "clock == null");
+    this.margin = Objects.requireNonNull(margin, "margin == null");
+    if (margin.isNegative()) {
+      throw new IllegalArgumentException("margin < 0");
+    }
+    this.cache = Caffeine.newBuilder()
+        .maximumSize(maximumSize)
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .executor(Runnable::run)
+        .expireAfter(new UntilExpiry(clock))
+        .buildAsync();
+  }
+
+  /**
+   * A token for {@code key} that is not due for renewal, from the cache or from {@code source}.
+   *
+   * @throws KekException what {@code source} threw, to every caller that waited for it
+   */
+  public Token get(TokenKey key, Source source) throws KekException {
+    for (int round = 0; ; round++) {
+      Token t = load(key, source);
+      // A token fetched in this call is used even if due (a lifetime shorter than the margin), never refetched twice.
+      if (round > 0 || clock.instant().isBefore(t.refreshAt(margin))) {
+        return t;
+      }
+      invalidate(key, t);
+    }
+  }
+
+  private Token load(TokenKey key, Source source) throws KekException {
+    CompletableFuture<Token> mine = new CompletableFuture<>();
+    CompletableFuture<Token> existing = cache.asMap().putIfAbsent(key, mine);
+    if (existing == null) {
+      try {
+        mine.complete(source.fetch());
+      } catch (KekException | RuntimeException e) {
+        cache.asMap().remove(key, mine);
+        mine.completeExceptionally(e);
+      }
+    }
+    CompletableFuture<Token> f = existing == null ? mine : existing;
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KekException(KekFailure.UNREACHABLE, "interrupted while waiting for a Keystone token", e);
+    } catch (ExecutionException | CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof KekException k) {
+        // A fresh exception per waiter, so stack traces show where each caller was.
+        throw new KekException(k.failure(), k.getMessage(), k);
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new KekException(KekFailure.UNREACHABLE, "Keystone token request failed", cause);
+    }
+  }
+
+  /**
+   * Drops {@code stale} for {@code key}, if it is still the cached token: after Barbican rejected it. A token
+   * that another thread has already replaced stays.
+   */
+  public void invalidate(TokenKey key, Token stale) {
+    CompletableFuture<Token> f = cache.getIfPresent(key);
+    if (f != null && f.isDone() && !f.isCompletedExceptionally() && f.join() == stale) {
+      cache.asMap().remove(key, f);
+    }
+  }
+
+  /** Drops whatever is cached for {@code key}. */
+  public void invalidate(TokenKey key) {
+    cache.synchronous().invalidate(key);
+  }
+
+  /** Drops every token. */
+  public void invalidateAll() {
+    cache.synchronous().invalidateAll();
+  }
+
+  /** How many tokens are cached. */
+  public long size() {
+    return cache.synchronous().estimatedSize();
+  }
+
+  @Override
+  public String toString() {
+    return "TokenCache[" + size() + " tokens, margin " + margin.toSeconds() + " s]";
+  }
+
+  /** An entry lives until its token expires. */
+  private static final class UntilExpiry implements Expiry<TokenKey, Token> {
+    private final Clock clock;
+
+    UntilExpiry(Clock clock) {
+      this.clock = clock;
+    }
+
+    private long left(Token t) {
+      return Math.max(0, Duration.between(clock.instant(), t.expiresAt()).toNanos());
+    }
+
+    @Override
+    public long expireAfterCreate(TokenKey key, Token value, long currentTime) {
+      return left(value);
+    }
+
+    @Override
+    public long expireAfterUpdate(TokenKey key, Token value, long currentTime, long currentDuration) {
+      return left(value);
+    }
+
+    @Override
+    public long expireAfterRead(TokenKey key, Token value, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+}

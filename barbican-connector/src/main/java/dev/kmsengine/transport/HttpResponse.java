@@ -1,0 +1,99 @@
+package dev.kmsengine.transport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * An HTTP answer. The body may be key bytes, so {@code toString} shows only the status and length, and
+ * {@link #wipe()} zeroises the body once the caller has copied what it needs.
+ */
+public final class HttpResponse {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final int status;
+  private final String reason;
+  private final Map<String, String> headers;
+  private final byte[] body;
+
+  HttpResponse(int status, String reason, Map<String, String> headers, byte[] body) {
+    this.status = status;
+    this.reason = reason;
+    this.headers = Map.copyOf(headers);
+    this.body = body;
+  }
+
+  /** The status code. */
+  public int status() {
+    return status;
+  }
+
+  /** The reason phrase, as sent. */
+  public String reason() {
+    return reason;
+  }
+
+  /** The first value of header {@code name} (case-insensitive), or {@code null}. */
+  public String header(String name) {
+    return headers.get(name.toLowerCase(Locale.ROOT));
+  }
+
+  /** The body; the same array on every call, so that {@link #wipe()} reaches it. */
+  public byte[] body() {
+    return body;
+  }
+
+  /** The body as UTF-8 text. */
+  public String bodyText() {
+    return new String(body, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The status and the server's short explanation, for error messages: Keystone's {@code error.message},
+   * Barbican's {@code description}, or the reason phrase. Cut to 200 characters and stripped of control
+   * characters, since it is copied into exceptions.
+   */
+  public String summary() {
+    String detail = "";
+    try {
+      JsonNode root = JSON.readTree(body);
+      if (root != null) {
+        JsonNode err = root.has("error") ? root.get("error") : root;
+        detail = text(err, "message");
+        if (detail.isEmpty()) {
+          detail = text(err, "description");
+        }
+        if (detail.isEmpty()) {
+          detail = text(err, "title");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      detail = "";
+    }
+    detail = detail.replaceAll("\\p{Cntrl}", " ").trim();
+    if (detail.length() > 200) {
+      detail = detail.substring(0, 200) + "...";
+    }
+    String head = status + (reason.isEmpty() ? "" : " " + reason);
+    return detail.isEmpty() ? head : head + ": " + detail;
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n == null ? null : n.get(field);
+    return v != null && v.isTextual() ? v.asText() : "";
+  }
+
+  /** Overwrites the body with zeros. */
+  public void wipe() {
+    Arrays.fill(body, (byte) 0);
+  }
+
+  @Override
+  public String toString() {
+    return "HttpResponse[" + status + " " + reason + ", " + body.length + " bytes]";
+  }
+}

@@ -1,0 +1,71 @@
+package dev.kmsengine.transport;
+
+import dev.kmsengine.keystore.BarbicanConnection;
+import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.keystore.Secret;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How one Barbican configuration reaches its servers: certificate checks, extra trusted CAs, proxy and the bound
+ * on each attempt. Immutable; two equal settings give interchangeable {@link HttpsClient}s, which is why the
+ * connector uses it as (part of) a cache key. The proxy password is a {@link Secret}, so {@code toString} is safe
+ * to log.
+ *
+ * @param verify whether the server certificate chain is checked at all
+ * @param verifyHost whether the server's host name is checked against its certificate (only when {@code verify})
+ * @param extraTrustedCaPems PEM certificates trusted in addition to the JDK's default CAs
+ * @param proxyType how the proxy is spoken to, when there is one
+ * @param proxyHost the proxy host, {@code ""} for none
+ * @param proxyPort the proxy port
+ * @param proxyUsername the proxy user, {@code ""} for no proxy authentication
+ * @param proxyPassword the proxy password
+ * @param attemptTimeout the bound on each attempt (connect, TLS, request and response)
+ */
+public record TransportSettings(
+    boolean verify,
+    boolean verifyHost,
+    List<String> extraTrustedCaPems,
+    ProxyType proxyType,
+    String proxyHost,
+    int proxyPort,
+    String proxyUsername,
+    Secret proxyPassword,
+    Duration attemptTimeout) {
+
+  /** Copies the CA list and checks the values. */
+  public TransportSettings {
+    extraTrustedCaPems = List.copyOf(extraTrustedCaPems);
+    Objects.requireNonNull(proxyType, "proxyType == null");
+    Objects.requireNonNull(proxyHost, "proxyHost == null");
+    Objects.requireNonNull(proxyUsername, "proxyUsername == null");
+    Objects.requireNonNull(proxyPassword, "proxyPassword == null");
+    Objects.requireNonNull(attemptTimeout, "attemptTimeout == null");
+    if (attemptTimeout.isNegative() || attemptTimeout.isZero()) {
+      throw new IllegalArgumentException("attemptTimeout <= 0");
+    }
+    if (!proxyHost.isEmpty() && (proxyPort < 1 || proxyPort > 65535)) {
+      throw new IllegalArgumentException("proxyPort out of range: " + proxyPort);
+    }
+  }
+
+  /** The transport part of a connection, plus CAs the embedding application trusts for every configuration. */
+  public static TransportSettings of(BarbicanConnection c, List<String> extraTrustedCaPems) {
+    return new TransportSettings(c.verify(), c.verifyHost(), extraTrustedCaPems, c.proxyType(), c.proxyHost().trim(),
+        c.proxyPort(), c.proxyUsername(), c.proxyPassword(), Duration.ofSeconds(Math.max(1, c.timeoutSeconds())));
+  }
+
+  /** Whether requests go through a proxy. */
+  public boolean usesProxy() {
+    return !proxyHost.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return "TransportSettings[verify=" + verify + ", verifyHost=" + verifyHost + ", extraCAs="
+        + extraTrustedCaPems.size() + ", proxy=" + (usesProxy() ? proxyType.wireName() + "://" + proxyHost + ":"
+        + proxyPort + (proxyUsername.isEmpty() ? "" : " as " + proxyUsername + " " + proxyPassword) : "none")
+        + ", timeout=" + attemptTimeout.toSeconds() + "s]";
+  }
+}

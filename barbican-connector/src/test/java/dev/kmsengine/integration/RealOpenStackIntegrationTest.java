@@ -1,0 +1,306 @@
+package dev.kmsengine.integration;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kmsengine.barbican.BarbicanKeyProvider;
+import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.kek.KekException;
+import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.keystore.BarbicanConnection;
+import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.transport.HttpRequest;
+import dev.kmsengine.transport.HttpResponse;
+import dev.kmsengine.transport.HttpsClient;
+import dev.kmsengine.transport.NodeNetwork;
+import dev.kmsengine.transport.RetryPolicy;
+import dev.kmsengine.transport.TransportSettings;
+import java.net.ConnectException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The connector against the REAL Keystone 22 and Barbican 15 from Debian and a REAL tinyproxy with Basic
+ * authentication, all on loopback HTTPS, as started by {@code scripts/integration/up.sh}. Skipped when that
+ * environment is absent, and failing instead under {@code KMS_CI=1}.
+ */
+class RealOpenStackIntegrationTest {
+  /** A name that is in no certificate: the network hook below sends it to 127.0.0.1, like curl --resolve. */
+  private static final String UNLISTED_NAME = "kms-it-unlisted.invalid";
+
+  private static ItEnvironment env;
+  private static String caPem;
+  private static byte[] expectedKey;
+
+  @BeforeAll
+  static void environment() throws Exception {
+    env = ItEnvironment.require();
+    caPem = Files.readString(Path.of(env.get("CA_CERT")));
+    expectedKey = Base64.getDecoder().decode(env.get("BARBICAN_KEY_B64"));
+  }
+
+  private static BarbicanConnection connection() {
+    return connection(env.get("BARBICAN_KEY_ID"), env.get("KEYSTONE_URL"), env.get("APP_CRED_SECRET"), true);
+  }
+
+  private static BarbicanConnection connection(String keyId, String keystoneUrl, String secret, boolean verifyHost) {
+    return new BarbicanConnection(UUID.randomUUID(), keyId, keystoneUrl, env.get("APP_CRED_ID"), Secret.of(secret),
+        ProxyType.HTTP, "", 0, "", Secret.empty(), true, verifyHost, 30);
+  }
+
+  private static BarbicanConnection viaProxy(BarbicanConnection c, String password) {
+    return new BarbicanConnection(c.configurationUuid(), c.keyId(), c.keystoneUrl(), c.applicationCredId(),
+        c.applicationCredSecret(), ProxyType.HTTP, env.get("KMS_IT_PROXY_HOST"), env.getInt("KMS_IT_PROXY_PORT"),
+        env.get("KMS_IT_PROXY_USER"), Secret.of(password), true, true, 30);
+  }
+
+  private static BarbicanKeyProvider.Builder provider() {
+    return BarbicanKeyProvider.builder().trustedCaPem(caPem);
+  }
+
+  private static KekException fails(KekFailure expected, Call call) {
+    KekException e = assertThrows(KekException.class, call::run);
+    assertEquals(expected, e.failure(), e.getMessage());
+    return e;
+  }
+
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  @Test
+  void happyPath_fetchesTheSecretsExactBytes_andReachabilityReadsNoPayload() throws Exception {
+    BarbicanKeyProvider p = provider().build();
+    try (KeyMaterial k = p.fetchKey("node1", connection())) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+    p.checkReachability("node2", connection());
+    BarbicanKeyProvider.Stats s = p.stats();
+    assertEquals(1, s.payloadRequests());
+    assertEquals(2, s.metadataRequests());
+  }
+
+  @Test
+  void keystoneBaseUrl_andKeyIdWithTrailingSlash_areAccepted() throws Exception {
+    BarbicanConnection c = connection(env.get("BARBICAN_KEY_ID") + "/",
+        env.get("KEYSTONE_URL").replace("/auth/tokens", ""), env.get("APP_CRED_SECRET"), true);
+    try (KeyMaterial k = provider().build().fetchKey("node1", c)) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+  }
+
+  @Test
+  void wrongSecret_isRejectedByKeystone_asAuthentication() {
+    KekException e = fails(KekFailure.AUTHENTICATION, () -> provider().build().fetchKey("node1",
+        connection(env.get("BARBICAN_KEY_ID"), env.get("KEYSTONE_URL"), "wrong-secret", true)));
+    assertTrue(e.getMessage().startsWith("Keystone POST " + env.get("KEYSTONE_URL") + " returned 401"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("requires authentication"), e.getMessage());
+    assertTrue(!e.getMessage().contains(env.get("APP_CRED_SECRET")));
+  }
+
+  @Test
+  void unknownCredentialId_isKeystone404_reportedAsAuthentication() {
+    BarbicanConnection c = new BarbicanConnection(UUID.randomUUID(), env.get("BARBICAN_KEY_ID"),
+        env.get("KEYSTONE_URL"), "00000000000000000000000000000000", Secret.of("x"), ProxyType.HTTP, "", 0, "",
+        Secret.empty(), true, true, 30);
+    KekException e = fails(KekFailure.AUTHENTICATION, () -> provider().build().fetchKey("node1", c));
+    assertTrue(e.getMessage().contains("404") && e.getMessage().contains("Could not find Application Credential"),
+        e.getMessage());
+  }
+
+  @Test
+  void unknownSecretUuid_isKeyNotFound_withBarbicansDescription() {
+    String missing = env.get("BARBICAN_URL") + "/v1/secrets/" + UUID.randomUUID();
+    KekException e = fails(KekFailure.KEY_NOT_FOUND, () -> provider().build().fetchKey("node1",
+        connection(missing, env.get("KEYSTONE_URL"), env.get("APP_CRED_SECRET"), true)));
+    assertTrue(e.getMessage().contains("returned 404 Not Found: Secret not found."), e.getMessage());
+  }
+
+  @Test
+  void deletedSecret_isKeyNotFound_andAWrongSizedSecretIsWrongKeyType() throws Exception {
+    BarbicanKeyProvider p = provider().build();
+    String aes256 = storeSecret(32, 256);
+    p.fetchKey("node1", connection(aes256, env.get("KEYSTONE_URL"), env.get("APP_CRED_SECRET"), true)).destroy();
+    barbican("DELETE", aes256, 204);
+    fails(KekFailure.KEY_NOT_FOUND, () -> p.fetchKey("node1",
+        connection(aes256, env.get("KEYSTONE_URL"), env.get("APP_CRED_SECRET"), true)));
+    String aes128 = storeSecret(16, 128);
+    try {
+      KekException e = fails(KekFailure.WRONG_KEY_TYPE, () -> p.fetchKey("node1",
+          connection(aes128, env.get("KEYSTONE_URL"), env.get("APP_CRED_SECRET"), true)));
+      assertTrue(e.getMessage().contains("bit_length is 128"), e.getMessage());
+    } finally {
+      barbican("DELETE", aes128, 204);
+    }
+  }
+
+  @Test
+  void untrustedCa_isATlsFailure_neverRetried() {
+    AtomicInteger connects = new AtomicInteger();
+    BarbicanKeyProvider p = BarbicanKeyProvider.builder().network((node, host, port, timeout) -> {
+      connects.incrementAndGet();
+      return NodeNetwork.direct().connect(node, host, port, timeout);
+    }).build();
+    KekException e = fails(KekFailure.UNREACHABLE, () -> p.fetchKey("node1", connection()));
+    assertTrue(e.getMessage().contains("TLS with server"), e.getMessage());
+    assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
+    assertEquals(1, connects.get());
+  }
+
+  @Test
+  void nameNotInTheCertificate_failsWithVerifyHost_andWorksWithoutIt() throws Exception {
+    NodeNetwork resolveToLoopback = (node, host, port, timeout) ->
+        NodeNetwork.direct().connect(node, host.equals(UNLISTED_NAME) ? "127.0.0.1" : host, port, timeout);
+    BarbicanKeyProvider p = provider().network(resolveToLoopback).retryPolicy(RetryPolicy.NONE).build();
+    String keyId = swapHost(env.get("BARBICAN_KEY_ID"));
+    String keystone = swapHost(env.get("KEYSTONE_URL"));
+    KekException e = fails(KekFailure.UNREACHABLE, () -> p.fetchKey("node1",
+        connection(keyId, keystone, env.get("APP_CRED_SECRET"), true)));
+    assertTrue(e.getMessage().contains("TLS with server " + UNLISTED_NAME), e.getMessage());
+    assertTrue(e.getMessage().contains("No subject alternative DNS name matching"), e.getMessage());
+    try (KeyMaterial k = p.fetchKey("node1", connection(keyId, keystone, env.get("APP_CRED_SECRET"), false))) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+  }
+
+  @Test
+  void shortLivedKeystoneTokens_areRenewedAcrossExpiry_withoutAFailedCall() throws Exception {
+    int lifetime = env.getInt("KMS_IT_TOKEN_LIFETIME");
+    org.junit.jupiter.api.Assumptions.assumeTrue(lifetime <= 60,
+        "up.sh shortens Keystone's token lifetime; this run has " + lifetime + " s");
+    BarbicanKeyProvider p = provider().refreshMargin(Duration.ofSeconds(Math.max(1, lifetime / 3))).build();
+    BarbicanConnection c = connection();
+    long end = System.nanoTime() + Duration.ofSeconds(lifetime + 5L).toNanos();
+    int calls = 0;
+    while (System.nanoTime() < end) {
+      p.checkReachability("node1", c);
+      calls++;
+      Thread.sleep(1_500);
+    }
+    try (KeyMaterial k = p.fetchKey("node1", c)) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+    BarbicanKeyProvider.Stats s = p.stats();
+    assertTrue(s.tokenRequests() >= 2, "the token was renewed: " + s);
+    assertEquals(calls + 1, s.metadataRequests(), "no call needed a second attempt: " + s);
+  }
+
+  @Test
+  void realProxy_withBasicAuth_tunnelsToKeystoneAndBarbican() throws Exception {
+    int proxyPort = env.getInt("KMS_IT_PROXY_PORT");
+    AtomicInteger direct = new AtomicInteger();
+    NodeNetwork onlyTheProxy = (node, host, port, timeout) -> {
+      if (port != proxyPort) {
+        direct.incrementAndGet();
+        throw new ConnectException("direct connection to " + host + ":" + port + " refused by the test");
+      }
+      return NodeNetwork.direct().connect(node, host, port, timeout);
+    };
+    BarbicanKeyProvider p = provider().network(onlyTheProxy).build();
+    try (KeyMaterial k = p.fetchKey("node1", viaProxy(connection(), env.get("KMS_IT_PROXY_PASSWORD")))) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+    assertEquals(0, direct.get());
+  }
+
+  @Test
+  void realHttpsProxy_tlsToTheProxyAndTlsInsideTheTunnel_reachesBarbican() throws Exception {
+    int proxyPort = env.getInt("KMS_IT_HTTPS_PROXY_PORT");
+    NodeNetwork onlyTheProxy = (node, host, port, timeout) -> {
+      if (port != proxyPort) {
+        throw new ConnectException("direct connection to " + host + ":" + port + " refused by the test");
+      }
+      return NodeNetwork.direct().connect(node, host, port, timeout);
+    };
+    BarbicanConnection plain = connection();
+    BarbicanConnection c = new BarbicanConnection(plain.configurationUuid(), plain.keyId(), plain.keystoneUrl(),
+        plain.applicationCredId(), plain.applicationCredSecret(), ProxyType.HTTPS, env.get("KMS_IT_PROXY_HOST"),
+        proxyPort, env.get("KMS_IT_PROXY_USER"), Secret.of(env.get("KMS_IT_PROXY_PASSWORD")), true, true, 30);
+    String proxyCa = Files.readString(Path.of(env.get("KMS_IT_HTTPS_PROXY_CA")));
+    BarbicanKeyProvider p = provider().trustedCaPem(proxyCa).network(onlyTheProxy).build();
+    try (KeyMaterial k = p.fetchKey("node1", c)) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+    KekException e = fails(KekFailure.UNREACHABLE, () -> provider().network(onlyTheProxy).build()
+        .fetchKey("node1", c));
+    assertTrue(e.getMessage().contains("TLS with proxy 127.0.0.1:" + proxyPort), e.getMessage());
+  }
+
+  @Test
+  void realProxy_wrongPassword_isAClearProxyCredentialError() {
+    KekException e = fails(KekFailure.UNREACHABLE, () -> provider().build().fetchKey("node1",
+        viaProxy(connection(), "wrong-proxy-password")));
+    // tinyproxy 1.11 answers 401 where the standard says 407.
+    assertTrue(e.getMessage().contains("401") || e.getMessage().contains("407"), e.getMessage());
+    assertTrue(e.getMessage().contains("were rejected"), e.getMessage());
+    assertTrue(e.getMessage().contains("proxy 127.0.0.1:" + env.get("KMS_IT_PROXY_PORT")), e.getMessage());
+    assertTrue(e.getMessage().contains("proxy user '" + env.get("KMS_IT_PROXY_USER") + "'"), e.getMessage());
+    assertTrue(!e.getMessage().contains("wrong-proxy-password"));
+  }
+
+  private static String swapHost(String url) {
+    URI u = URI.create(url);
+    return url.replaceFirst("://" + u.getHost() + ":", "://" + UNLISTED_NAME + ":");
+  }
+
+  /** Stores a random AES secret through the application credential's own token, as an operator would. */
+  private static String storeSecret(int bytes, int bits) throws Exception {
+    byte[] key = new byte[bytes];
+    new SecureRandom().nextBytes(key);
+    String body = "{\"name\":\"kms-it-" + UUID.randomUUID() + "\",\"payload\":\""
+        + Base64.getEncoder().encodeToString(key) + "\",\"payload_content_type\":\"application/octet-stream\","
+        + "\"payload_content_encoding\":\"base64\",\"algorithm\":\"aes\",\"bit_length\":" + bits
+        + ",\"mode\":\"cbc\",\"secret_type\":\"symmetric\"}";
+    HttpResponse r = send(new HttpRequest("POST", URI.create(env.get("BARBICAN_URL") + "/v1/secrets"),
+        List.of(Map.entry("X-Auth-Token", token()), Map.entry("Content-Type", "application/json")),
+        body.getBytes(StandardCharsets.UTF_8), false));
+    assertEquals(201, r.status(), r.summary());
+    return new ObjectMapper().readTree(r.body()).path("secret_ref").asText();
+  }
+
+  private static void barbican(String method, String url, int expected) throws Exception {
+    HttpResponse r = send(new HttpRequest(method, URI.create(url), List.of(Map.entry("X-Auth-Token", token())),
+        new byte[0], false));
+    assertEquals(expected, r.status(), r.summary());
+  }
+
+  private static String helperToken;
+
+  /** One token for the test's own setup calls: each new token costs Barbican a validation round trip. */
+  private static synchronized String token() throws Exception {
+    if (helperToken == null) {
+      helperToken = newToken();
+    }
+    return helperToken;
+  }
+
+  private static String newToken() throws Exception {
+    String body = "{\"auth\":{\"identity\":{\"methods\":[\"application_credential\"],\"application_credential\":"
+        + "{\"id\":\"" + env.get("APP_CRED_ID") + "\",\"secret\":\"" + env.get("APP_CRED_SECRET") + "\"}}}}";
+    HttpResponse r = send(new HttpRequest("POST", URI.create(env.get("KEYSTONE_URL")),
+        List.of(Map.entry("Content-Type", "application/json")), body.getBytes(StandardCharsets.UTF_8), true));
+    assertEquals(201, r.status(), r.summary());
+    return r.header("X-Subject-Token");
+  }
+
+  private static HttpResponse send(HttpRequest r) throws Exception {
+    return new HttpsClient(new TransportSettings(true, true, List.of(caPem), ProxyType.HTTP, "", 0, "",
+        Secret.empty(), Duration.ofSeconds(30)), NodeNetwork.direct(), RetryPolicy.DEFAULT).execute("it", r);
+  }
+}
