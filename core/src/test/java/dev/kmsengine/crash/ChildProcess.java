@@ -25,12 +25,17 @@ final class ChildProcess {
   }
 
   static ChildProcess start(Path dir, String rule, long seed) throws IOException {
+    return start(dir, CrashWorkload.class, dir.toString(), rule, Long.toString(seed));
+  }
+
+  /** Runs {@code main} from the test class path in a new JVM; its stderr goes to a file in {@code dir}. */
+  static ChildProcess start(Path dir, Class<?> main, String... args) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path stderr = dir.resolve("child-stderr.log");
-    ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx384m", "-XX:+UseSerialGC",
-        "-Dcrash.volumes=" + CrashWorkload.VOLUMES, "-cp", System.getProperty("java.class.path"),
-        CrashWorkload.class.getName(), dir.toString(), rule, Long.toString(seed))
-        .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx384m", "-XX:+UseSerialGC",
+        "-Dcrash.volumes=" + CrashWorkload.VOLUMES, "-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
     return new ChildProcess(pb.start(), stderr);
   }
 

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashSafetyTest {
   private static final Logger LOG = Logger.getLogger(CrashSafetyTest.class.getName());
-  private static final int RUNS = Integer.getInteger("crash.runs", 54);
+  private static final int RUNS = Integer.getInteger("crash.runs", 50);
   private static final List<String> CHOSEN = List.of(
       "rekey:1:after", "rekey:2:after", "rekey:3:before", "rekey:3:after", "rekey:4:before", "rekey:4:after",
       "rekey:5:before", "rekey:5:after", "switch:1:before", "switch:1:after", "switch:2:before", "switch:2:after",
@@ -89,7 +89,7 @@ class CrashSafetyTest {
         assertNotNull(child.await("PAUSED", 60_000), "the child never reached " + rule);
       } else {
         switch (random.nextInt(3)) {
-          case 0 -> Thread.sleep(random.nextInt(2500));
+          case 0 -> Thread.sleep(random.nextInt(1500));
           case 1 -> {
             if (child.await("REKEY-BEGIN", 20_000) != null) {
               Thread.sleep(random.nextInt(250));

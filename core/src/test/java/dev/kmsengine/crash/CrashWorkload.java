@@ -124,7 +124,7 @@ public final class CrashWorkload {
     } else if (enabled.get().state() == KeystoreState.SWITCHING) {
       Keystore target = engine.keystores().stream()
           .filter(k -> !k.enabled() && k.state() == KeystoreState.SWITCHING).findFirst().orElseThrow();
-      db.operation("switch");
+      db.operation("resume-switch");
       succeed(engine.enableKeystore(target.uuid()));
       Keystore now = engine.keystore(target.uuid()).orElseThrow();
       if (!now.enabled() || now.state() != KeystoreState.ACTIVE) {
