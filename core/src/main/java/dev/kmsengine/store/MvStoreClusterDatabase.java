@@ -33,8 +33,10 @@ import org.h2.mvstore.type.ByteArrayDataType;
  * previous chunk current, so a {@link WriteBatch} (puts, deletes and drops alike) is applied whole or not at all.
  * {@link #commit} returns only after the chunk is written <em>and</em> {@code FileChannel.force(true)} (fsync)
  * has returned: "durable" here means that a process crash, SIGKILL or power loss after {@code commit} returns
- * cannot lose the batch, as far as the operating system and disk honour fsync. MVStore's background writer is
- * disabled, so nothing is ever written except by {@link #commit}.
+ * cannot lose the batch, as far as the operating system and disk honour fsync. MVStore's background writer and
+ * its automatic commits are disabled, so nothing is ever written except by {@link #commit}, and a batch of any
+ * size is one store version. Old chunks are kept for MVStore's default retention time (45 s) before their space
+ * is reused, so a burst of large commits (a rekey) grows the file until that space is reused.
  *
  * <p>MVStore shows uncommitted map changes to readers at once, so a read-write lock keeps readers out while a
  * batch is applied and committed: a reader sees whole commits only. If a commit fails (an I/O error), the store is
@@ -158,7 +160,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   }
 
   private static MVStore openStore(Path path, boolean readOnly) {
-    MVStore.Builder b = new MVStore.Builder().fileName(path.toString()).autoCommitDisabled();
+    MVStore.Builder b = builder(path);
     try {
       return (readOnly ? b.readOnly() : b).open();
     } catch (MVStoreException e) {
@@ -167,6 +169,15 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       throw new StoreException("Cluster database " + path + " cannot be opened: it is corrupt or unreadable ("
           + e.getClass().getSimpleName() + ").", e);
     }
+  }
+
+  /**
+   * No background writer and no automatic commit. {@code autoCommitDisabled} alone only stops the background
+   * thread: MVStore still commits by itself in the middle of a large batch once its unsaved changes exceed the
+   * write buffer, which would make part of a batch durable. A buffer size of 0 turns that off too.
+   */
+  private static MVStore.Builder builder(Path path) {
+    return new MVStore.Builder().fileName(path.toString()).autoCommitDisabled().autoCommitBufferSize(0);
   }
 
   private static StoreException describe(Path path, MVStoreException e) {
@@ -227,7 +238,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     Files.deleteIfExists(dbTemp);
     Files.deleteIfExists(markerTemp);
     long version;
-    MVStore store = new MVStore.Builder().fileName(dbTemp.toString()).autoCommitDisabled().open();
+    MVStore store = builder(dbTemp).open();
     try {
       store.setStoreVersion(FORMAT_VERSION);
       store.commit();

@@ -282,6 +282,33 @@ class MvStoreClusterDatabaseTest {
     assertTrue(e.getMessage().contains("was committed"), e.getMessage());
   }
 
+  private static long storeVersion(Path f) {
+    MVStore raw = new MVStore.Builder().fileName(f.toString()).readOnly().open();
+    try {
+      return raw.getCurrentVersion();
+    } finally {
+      raw.closeImmediately();
+    }
+  }
+
+  @Test
+  void commit_batchLargerThanMvStoresWriteBuffer_isWrittenAsOneStoreVersion() {
+    Path f = populated();
+    long before = storeVersion(f);
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(f)) {
+      WriteBatch b = new WriteBatch().drop("veks/s/0");
+      for (int i = 0; i < 300_000; i++) {
+        b.put("veks/s/big", new UUID(9, i), value(i));
+      }
+      db.commit(b);
+    }
+    assertEquals(before + 1, storeVersion(f), "a batch is one commit: nothing of it is written on its own");
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(f)) {
+      assertEquals(300_000, db.count("veks/s/big"));
+      assertEquals(0, db.count("veks/s/0"));
+    }
+  }
+
   @Test
   void commit_afterClose_throwsStoreException() {
     MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file());
