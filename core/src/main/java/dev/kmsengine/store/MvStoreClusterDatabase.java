@@ -361,18 +361,23 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     lock.writeLock().lock();
     try {
       checkUsable();
+      boolean written = false;
       try {
         apply(batch);
         store.commit();
+        written = true;
         store.sync();
         marker.record(store.getCurrentVersion());
       } catch (RuntimeException | IOException e) {
         // The maps may hold part of the batch in memory; closing without a write discards it, and the file still
-        // ends at the last complete commit.
+        // ends at a complete commit: the last one before this batch, or (if only the sync or the marker failed)
+        // this whole batch.
         failure = e;
         store.closeImmediately();
         closeMarker();
-        throw new StoreException("Commit to cluster database " + file + " failed; nothing of it was applied."
+        throw new StoreException("Commit to cluster database " + file + " failed; "
+            + (written ? "the batch was written but may not be on disk, wholly or not at all."
+                : "nothing of it was applied.")
             + " The database was closed; reopen it.", e);
       }
     } finally {
