@@ -44,9 +44,11 @@ public final class Simulator implements AutoCloseable {
   private final KmsEngine engine;
   private final OntapRestServer server;
   private final SimulatorKeyManager keys;
+  private final ClusterDatabase database;
 
-  private Simulator(KmsEngine engine, OntapRestServer server, SimulatorKeyManager keys) {
+  private Simulator(KmsEngine engine, OntapRestServer server, SimulatorKeyManager keys, ClusterDatabase database) {
     this.engine = engine;
+    this.database = database;
     this.server = server;
     this.keys = keys;
   }
@@ -109,7 +111,7 @@ public final class Simulator implements AutoCloseable {
       throw new UsageException("Cannot listen on " + o.bind() + ":" + o.port() + ": " + e.getMessage());
     }
     server.start();
-    Simulator s = new Simulator(engine, server, keys);
+    Simulator s = new Simulator(engine, server, keys, db);
     String url = server.baseUri().toString();
     Banner.print(out, url, caFile, password, spec, keys);
     if (o.readyFile() != null) {
@@ -175,6 +177,11 @@ public final class Simulator implements AutoCloseable {
   /** The REST server. */
   OntapRestServer server() {
     return server;
+  }
+
+  /** The cluster database, for in-process tests that check what is stored. */
+  ClusterDatabase database() {
+    return database;
   }
 
   /** The key manager, with the emulator and the nodes' network. */
