@@ -68,6 +68,10 @@ final class Banner {
     b.append("# Rekey the internal key (new SVM-KEK, every volume key rewrapped):\n");
     b.append(curl).append(" -X POST '").append(url)
         .append("/api/security/barbican-kms/<uuid>/rekey-internal?return_timeout=30'\n");
+    b.append("# Simulator only: write a block of a volume through node1, read it back through node2:\n");
+    b.append(curl).append(" -X PUT '").append(url).append("/api/simulator/volumes/<volume-uuid>/blocks/0?node=node1'")
+        .append(" -d '{\"data_base64\": \"aGVsbG8=\"}'\n");
+    b.append(curl).append(" '").append(url).append("/api/simulator/volumes/<volume-uuid>/blocks/0?node=node2'\n");
     b.append("# Reboot a node (its key table empties), then restore the keys from Barbican:\n");
     b.append(curl).append(" '").append(url).append("/api/cluster/nodes?name=node1'\n");
     b.append(curl).append(" -X PATCH '").append(url).append("/api/cluster/nodes/<node-uuid>?action=reboot'\n");
