@@ -104,6 +104,17 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     }
   }
 
+  /**
+   * Drops (and zeroises) every cached KEK, on every node and for every configuration, keeping tokens: the next
+   * fetch asks Barbican again. A simulator calls it when it changes the network or injects a fault, so that the
+   * next operation meets the fault instead of a key cached before it.
+   */
+  public void forgetCachedKeys() {
+    if (keks != null) {
+      keks.invalidateAll();
+    }
+  }
+
   /** Requests made so far, for tests and monitoring. */
   public Stats stats() {
     return new Stats(tokenRequests.get(), metadataRequests.get(), payloadRequests.get());

@@ -45,6 +45,9 @@ public final class OntapRestServer implements AutoCloseable {
     new NodesResource(b.engine).register(router);
     new SvmsResource(b.engine).register(router);
     new VolumesResource(b.engine, replies).register(router);
+    if (b.simulator != null) {
+      new SimulatorResource(b.engine, b.simulator).register(router);
+    }
     this.host = b.bind.getHostAddress();
     this.server = HttpsServer.create(new InetSocketAddress(b.bind, b.port), 64);
     server.setHttpsConfigurator(new HttpsConfigurator(b.tls));
@@ -73,6 +76,7 @@ public final class OntapRestServer implements AutoCloseable {
     private int port;
     private int threads = 16;
     private int maxBodyBytes = 64 * 1024;
+    private SimulatorControls simulator;
 
     private Builder(KmsEngine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -124,6 +128,15 @@ public final class OntapRestServer implements AutoCloseable {
         throw new IllegalArgumentException("maxBodyBytes < 1: " + bytes);
       }
       maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Serves the simulator-only endpoints under {@code /api/simulator} (block data path, node network, emulator
+     * faults) over {@code controls}. If unset, those paths do not exist (404), as on a real cluster.
+     */
+    public Builder simulatorControls(SimulatorControls controls) {
+      simulator = Objects.requireNonNull(controls, "controls");
       return this;
     }
 

@@ -26,18 +26,36 @@ final class Banner {
     b.append("  CA:           ").append(ca).append('\n');
     b.append("  admin:        ").append(Simulator.ADMIN_USER).append(" / ").append(password.reveal()).append('\n');
     b.append("  key manager:  ").append(keys.description()).append('\n');
-    b.append("    keystone_url             ").append(keys.keystoneUrl()).append('\n');
-    b.append("    key_id                   ").append(keys.keyId()).append('\n');
-    b.append("    application_cred_id      ").append(keys.credentialId()).append('\n');
-    b.append("    application_cred_secret  ").append(keys.credentialSecret().reveal()).append('\n');
+    String credId;
+    String credSecret;
+    String keyId;
+    String keystoneUrl;
+    if (keys.emulatorRunning()) {
+      credId = keys.credentialId();
+      credSecret = keys.credentialSecret().reveal();
+      keyId = keys.keyId();
+      keystoneUrl = keys.keystoneUrl();
+      b.append("    keystone_url             ").append(keystoneUrl).append('\n');
+      b.append("    key_id                   ").append(keyId).append('\n');
+      b.append("    application_cred_id      ").append(credId).append('\n');
+      b.append("    application_cred_secret  ").append(credSecret).append('\n');
+      b.append("    emulator CA              ").append(keys.caFile()).append('\n');
+    } else {
+      credId = "<application_cred_id>";
+      credSecret = "<application_cred_secret>";
+      keyId = "https://<barbican>:9311/v1/secrets/<uuid>";
+      keystoneUrl = "https://<keystone>:5000/v3/auth/tokens";
+      b.append("    use your own Keystone application credential and Barbican secret below\n");
+    }
+    b.append("  simulator:    ").append(url).append("/api/simulator/... (blocks, node network, faults; see README)\n");
     b.append('\n');
     b.append("# Create an (inactive) Barbican configuration; note the uuid it returns:\n");
     b.append(curl).append(" -X POST '").append(url).append("/api/security/barbican-kms?return_timeout=30")
         .append("&return_records=true' -H 'Content-Type: application/json' -d '{\"svm\": {\"name\": \"")
         .append(svm).append("\"}, \"configuration\": {\"name\": \"myConfiguration\"}, \"application_cred_id\": \"")
-        .append(keys.credentialId()).append("\", \"application_cred_secret\": \"")
-        .append(keys.credentialSecret().reveal()).append("\", \"key_id\": \"").append(keys.keyId())
-        .append("\", \"keystone_url\": \"").append(keys.keystoneUrl()).append("\"}'\n");
+        .append(credId).append("\", \"application_cred_secret\": \"")
+        .append(credSecret).append("\", \"key_id\": \"").append(keyId)
+        .append("\", \"keystone_url\": \"").append(keystoneUrl).append("\"}'\n");
     b.append("# Enable it:\n");
     b.append(curl).append(" -X PATCH '").append(url)
         .append("/api/security/key-stores/<uuid>?return_timeout=30' -d '{\"enabled\": true}'\n");
@@ -50,6 +68,10 @@ final class Banner {
     b.append("# Rekey the internal key (new SVM-KEK, every volume key rewrapped):\n");
     b.append(curl).append(" -X POST '").append(url)
         .append("/api/security/barbican-kms/<uuid>/rekey-internal?return_timeout=30'\n");
+    b.append("# Simulator only: write a block of a volume through node1, read it back through node2:\n");
+    b.append(curl).append(" -X PUT '").append(url).append("/api/simulator/volumes/<volume-uuid>/blocks/0?node=node1'")
+        .append(" -d '{\"data_base64\": \"aGVsbG8=\"}'\n");
+    b.append(curl).append(" '").append(url).append("/api/simulator/volumes/<volume-uuid>/blocks/0?node=node2'\n");
     b.append("# Reboot a node (its key table empties), then restore the keys from Barbican:\n");
     b.append(curl).append(" '").append(url).append("/api/cluster/nodes?name=node1'\n");
     b.append(curl).append(" -X PATCH '").append(url).append("/api/cluster/nodes/<node-uuid>?action=reboot'\n");

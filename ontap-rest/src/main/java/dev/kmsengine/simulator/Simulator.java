@@ -6,6 +6,7 @@ import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.OntapRestServer;
+import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.tls.CertificateAuthority;
 import dev.kmsengine.tls.Pem;
 import java.io.IOException;
@@ -42,10 +43,14 @@ public final class Simulator implements AutoCloseable {
 
   private final KmsEngine engine;
   private final OntapRestServer server;
+  private final SimulatorKeyManager keys;
+  private final ClusterDatabase database;
 
-  private Simulator(KmsEngine engine, OntapRestServer server) {
+  private Simulator(KmsEngine engine, OntapRestServer server, SimulatorKeyManager keys, ClusterDatabase database) {
     this.engine = engine;
+    this.database = database;
     this.server = server;
+    this.keys = keys;
   }
 
   /** Runs the simulator until the process ends; exits 2 on a bad command line. */
@@ -74,11 +79,13 @@ public final class Simulator implements AutoCloseable {
    */
   static Simulator start(String[] args, PrintStream out) throws UsageException, IOException {
     SimulatorOptions o = SimulatorOptions.parse(args);
-    SimulatorKeyManager keys = SimulatorKeyManager.open(o);
+    ClusterDatabase db = SimulatorDatabase.open(o);
     ClusterSpec spec = ClusterSpec.builder("cluster1").nodeCount(o.nodes()).adminSvm("cluster1")
         .dataSvms(o.svms().toArray(String[]::new)).build();
     InetAddress bind = InetAddress.getByName(o.bind());
     Path stateDir = Files.createTempDirectory("kms-engine-simulator-");
+    // The emulator keeps its state wherever the cluster database does, so both survive a restart together.
+    SimulatorKeyManager keys = SimulatorKeyManager.open(o, stateDir, o.dataDir());
     Path caFile;
     SSLContext tls;
     if (o.tlsCert() != null) {
@@ -93,18 +100,18 @@ public final class Simulator implements AutoCloseable {
       Files.writeString(caFile, ca.certificatePem());
     }
     Secret password = Secret.of(o.adminPassword() != null ? o.adminPassword() : randomPassword());
-    KmsEngine engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(SimulatorDatabase.open(o))
-        .build();
+    KmsEngine engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(db).build();
     OntapRestServer server;
     try {
       server = OntapRestServer.builder(engine).tls(tls).credentials(ADMIN_USER, password).bind(bind)
-          .port(o.port()).build();
+          .port(o.port()).simulatorControls(keys).build();
     } catch (IOException e) {
       engine.close();
+      keys.close();
       throw new UsageException("Cannot listen on " + o.bind() + ":" + o.port() + ": " + e.getMessage());
     }
     server.start();
-    Simulator s = new Simulator(engine, server);
+    Simulator s = new Simulator(engine, server, keys, db);
     String url = server.baseUri().toString();
     Banner.print(out, url, caFile, password, spec, keys);
     if (o.readyFile() != null) {
@@ -126,12 +133,14 @@ public final class Simulator implements AutoCloseable {
     cluster.put("admin_svm", spec.adminSvm());
     spec.nodes().forEach(cluster.putArray("nodes")::add);
     spec.dataSvms().forEach(cluster.putArray("svms")::add);
-    ObjectNode emulator = r.putObject("emulator");
-    emulator.put("keystone_url", keys.keystoneUrl());
-    emulator.put("key_id", keys.keyId());
-    emulator.put("application_cred_id", keys.credentialId());
-    emulator.put("application_cred_secret", keys.credentialSecret().reveal());
-    emulator.put("kind", keys.description());
+    if (keys.emulatorRunning()) {
+      ObjectNode emulator = r.putObject("emulator");
+      emulator.put("keystone_url", keys.keystoneUrl());
+      emulator.put("key_id", keys.keyId());
+      emulator.put("application_cred_id", keys.credentialId());
+      emulator.put("application_cred_secret", keys.credentialSecret().reveal());
+      emulator.put("ca_cert", keys.caFile().toAbsolutePath().toString());
+    }
     return r;
   }
 
@@ -170,10 +179,21 @@ public final class Simulator implements AutoCloseable {
     return server;
   }
 
-  /** Stops the server and the engine. */
+  /** The cluster database, for in-process tests that check what is stored. */
+  ClusterDatabase database() {
+    return database;
+  }
+
+  /** The key manager, with the emulator and the nodes' network. */
+  SimulatorKeyManager keys() {
+    return keys;
+  }
+
+  /** Stops the server, the engine and the emulator. */
   @Override
   public void close() {
     server.close();
     engine.close();
+    keys.close();
   }
 }

@@ -1,97 +1,170 @@
 package dev.kmsengine.simulator;
 
-import dev.kmsengine.kek.InMemoryKeyProvider;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kmsengine.barbican.BarbicanKeyProvider;
+import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.rest.SimulatorControls;
 import dev.kmsengine.tls.Pem;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
+import java.util.Optional;
 
 /**
  * The one place where the simulator chooses how the top-level KEK is obtained, and what it tells the user to
  * configure.
  *
- * <p>In this build the Keystone/Barbican emulator is stood in for by core's {@link InMemoryKeyProvider}: one
- * application credential and one AES-256 key are created at start and printed as if the emulator had issued them,
- * and the URLs printed name the emulator's usual ports. Configurations using other credentials or keys fail as
- * they would against Barbican (authentication, key not found). Without the emulator, the simulator would need the
- * connector's real Keystone/Barbican provider, which this build does not contain, so it refuses to start.
+ * <p>The provider is always the connector's {@link BarbicanKeyProvider}, with a KEK cache of bounded lifetime (a
+ * rekey or restore fetches the key once per node) and a {@link SimulatorNetwork} that gives each node its own path,
+ * so a node can be cut off. It trusts every {@code --trust-ca} file and, when the embedded {@link OpenStackEmulator}
+ * runs (the default), the emulator's CA. The emulator gets one application credential and one AES-256 secret, which
+ * the banner and the ready file name. With a data directory the emulator keeps its CA, ports, credential and
+ * secret there, so a restarted simulator serves the same key at the same URL.
  */
-final class SimulatorKeyManager {
-  private final TopLevelKeyProvider provider;
-  private final List<X509Certificate> trustedCas;
+final class SimulatorKeyManager implements SimulatorControls, AutoCloseable {
+  /** How long a node keeps a fetched KEK: long enough for one operation, short enough to notice a lost key. */
+  static final Duration KEK_CACHE_TTL = Duration.ofSeconds(30);
+  private static final String ISSUED_FILE = "simulator-credential.json";
+
+  private final BarbicanKeyProvider provider;
+  private final SimulatorNetwork network;
+  private final OpenStackEmulator emulator;
+  private final int trustedCaFiles;
   private final String keystoneUrl;
   private final String keyId;
   private final String credentialId;
   private final Secret credentialSecret;
+  private final Path caFile;
 
-  private SimulatorKeyManager(TopLevelKeyProvider provider, List<X509Certificate> trustedCas, String keystoneUrl,
-      String keyId, String credentialId, Secret credentialSecret) {
+  private SimulatorKeyManager(BarbicanKeyProvider provider, SimulatorNetwork network, OpenStackEmulator emulator,
+      int trustedCaFiles, Issued issued, Path caFile) {
     this.provider = provider;
-    this.trustedCas = List.copyOf(trustedCas);
-    this.keystoneUrl = keystoneUrl;
-    this.keyId = keyId;
-    this.credentialId = credentialId;
-    this.credentialSecret = credentialSecret;
+    this.network = network;
+    this.emulator = emulator;
+    this.trustedCaFiles = trustedCaFiles;
+    this.keystoneUrl = issued == null ? null : issued.keystoneUrl;
+    this.keyId = issued == null ? null : issued.keyId;
+    this.credentialId = issued == null ? null : issued.credentialId;
+    this.credentialSecret = issued == null ? null : issued.secret;
+    this.caFile = caFile;
   }
 
-  static SimulatorKeyManager open(SimulatorOptions options) throws UsageException, IOException {
-    List<X509Certificate> trusted = new ArrayList<>();
+  /** What the emulator issued to the simulator's user. */
+  private record Issued(String keystoneUrl, String keyId, String credentialId, Secret secret) {}
+
+  /**
+   * Starts the key manager {@code options} ask for.
+   *
+   * @param stateDir where the emulator's CA certificate is written for the user (a fresh temporary directory)
+   * @param dataDirOrNull where the emulator keeps its state across restarts, or null for memory only
+   */
+  static SimulatorKeyManager open(SimulatorOptions options, Path stateDir, Path dataDirOrNull)
+      throws UsageException, IOException {
+    List<String> trustedPems = new ArrayList<>();
     for (Path ca : options.trustCas()) {
-      trusted.addAll(readCa(ca));
+      trustedPems.add(readCa(ca));
     }
-    if (!options.emulator()) {
-      throw new UsageException("--no-emulator is not available yet: talking to a real Keystone and Barbican needs"
-          + " the Barbican connector's key provider, which this build of the simulator does not include.");
+    SimulatorNetwork network = new SimulatorNetwork();
+    OpenStackEmulator emulator = null;
+    Issued issued = null;
+    Path caFile = null;
+    if (options.emulator()) {
+      OpenStackEmulator.Builder b = OpenStackEmulator.builder();
+      Path emulatorDir = dataDirOrNull == null ? null : dataDirOrNull.resolve("openstack");
+      if (emulatorDir != null) {
+        b.dataDirectory(emulatorDir);
+      }
+      emulator = b.start();
+      try {
+        issued = issue(emulator, emulatorDir);
+        caFile = stateDir.resolve("openstack-ca.pem");
+        Files.writeString(caFile, emulator.caCertificatePem());
+      } catch (IOException | RuntimeException e) {
+        emulator.close();
+        throw e;
+      }
+      trustedPems.add(emulator.caCertificatePem());
     }
-    SecureRandom random = new SecureRandom();
-    byte[] id = new byte[16];
-    random.nextBytes(id);
-    byte[] secret = new byte[24];
-    random.nextBytes(secret);
-    String credentialId = HexFormat.of().formatHex(id);
-    Secret credentialSecret = Secret.of(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
-    InMemoryKeyProvider p = new InMemoryKeyProvider().addCredential(credentialId, credentialSecret);
-    String keyId = p.createKey("https://127.0.0.1:9311/v1/secrets/" + UUID.randomUUID());
-    return new SimulatorKeyManager(p, trusted, "https://127.0.0.1:5000/v3/auth/tokens", keyId, credentialId,
-        credentialSecret);
+    BarbicanKeyProvider.Builder pb = BarbicanKeyProvider.builder().kekCacheTtl(KEK_CACHE_TTL).network(network);
+    trustedPems.forEach(pb::trustedCaPem);
+    return new SimulatorKeyManager(pb.build(), network, emulator, options.trustCas().size(), issued, caFile);
   }
 
-  private static List<X509Certificate> readCa(Path file) throws UsageException, IOException {
+  /** The credential and secret for the user: the saved ones if the emulator still has them, else new ones. */
+  private static Issued issue(OpenStackEmulator os, Path dir) throws IOException {
+    String tokens = os.keystoneUrl() + "/auth/tokens";
+    Path file = dir == null ? null : dir.resolve(ISSUED_FILE);
+    if (file != null && Files.exists(file)) {
+      JsonNode saved = new ObjectMapper().readTree(file.toFile());
+      String keyId = saved.path("key_id").asText();
+      String id = saved.path("application_cred_id").asText();
+      String secret = saved.path("application_cred_secret").asText();
+      if (!keyId.isEmpty() && !id.isEmpty() && !secret.isEmpty() && os.secretPayload(keyId) != null) {
+        // Re-adding is idempotent and keeps the credential usable even if only the secret survived.
+        os.addApplicationCredential(id, secret);
+        return new Issued(tokens, keyId, id, Secret.of(secret));
+      }
+    }
+    OpenStackEmulator.ApplicationCredential cred = os.createApplicationCredential();
+    Issued issued = new Issued(tokens, os.createSecret(), cred.id(), cred.secret());
+    if (file != null) {
+      ObjectNode o = new ObjectMapper().createObjectNode();
+      o.put("key_id", issued.keyId);
+      o.put("application_cred_id", issued.credentialId);
+      o.put("application_cred_secret", issued.secret.reveal());
+      Path tmp = Files.createTempFile(dir, ".credential", ".tmp");
+      try {
+        ReadyFile.restrict(tmp);
+        Files.write(tmp, new ObjectMapper().writeValueAsBytes(o));
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    }
+    return issued;
+  }
+
+  private static String readCa(Path file) throws UsageException, IOException {
     if (!Files.isReadable(file)) {
       throw new UsageException("--trust-ca " + file + ": not a readable file.");
     }
+    String pem = Files.readString(file);
     try {
-      return Pem.readCertificates(Files.readString(file));
+      if (Pem.readCertificates(pem).isEmpty()) {
+        throw new UsageException("--trust-ca " + file + ": no certificate in it.");
+      }
     } catch (GeneralSecurityException e) {
       throw new UsageException("--trust-ca " + file + ": not a PEM certificate.");
     }
+    return pem;
   }
 
   TopLevelKeyProvider provider() {
     return provider;
   }
 
-  /**
-   * The extra CAs given with {@code --trust-ca}, for the real Keystone/Barbican provider; the in-memory stand-in
-   * makes no TLS connection, so it does not use them.
-   */
-  List<X509Certificate> trustedCas() {
-    return trustedCas;
+  /** Whether the embedded emulator runs, and so whether the values below exist. */
+  boolean emulatorRunning() {
+    return emulator != null;
   }
 
   /** What the banner says about where keys come from. */
   String description() {
-    return "in-memory stand-in for the Keystone/Barbican emulator (core InMemoryKeyProvider)"
-        + (trustedCas.isEmpty() ? "" : "; " + trustedCas.size() + " extra CA certificate(s) loaded for Barbican");
+    String trust = trustedCaFiles == 0 ? "" : "; " + trustedCaFiles + " --trust-ca file(s) trusted";
+    return emulator != null
+        ? "embedded Keystone/Barbican emulator (Keystone " + emulator.keystoneUrl() + ", Barbican "
+            + emulator.barbicanUrl() + ")" + trust
+        : "your own Keystone/Barbican (--no-emulator)" + trust;
   }
 
   String keystoneUrl() {
@@ -108,6 +181,73 @@ final class SimulatorKeyManager {
 
   Secret credentialSecret() {
     return credentialSecret;
+  }
+
+  /** The emulator's CA certificate (PEM file), or null without the emulator. */
+  Path caFile() {
+    return caFile;
+  }
+
+  @Override
+  public boolean connected(String node) {
+    return network.connected(node);
+  }
+
+  @Override
+  public void connect(String node, boolean connected) {
+    network.connect(node, connected);
+    provider.forgetCachedKeys();
+  }
+
+  @Override
+  public boolean keystoneUp() {
+    return emulator == null || network.reachable(keystonePort());
+  }
+
+  @Override
+  public void keystoneUp(boolean up) {
+    if (emulator != null) {
+      network.reachable(keystonePort(), up);
+      provider.forgetCachedKeys();
+    }
+  }
+
+  @Override
+  public boolean barbicanUp() {
+    return emulator == null || network.reachable(barbicanPort());
+  }
+
+  @Override
+  public void barbicanUp(boolean up) {
+    if (emulator != null) {
+      network.reachable(barbicanPort(), up);
+      provider.forgetCachedKeys();
+    }
+  }
+
+  private int barbicanPort() {
+    return URI.create(emulator.barbicanUrl()).getPort();
+  }
+
+  private int keystonePort() {
+    return URI.create(emulator.keystoneUrl()).getPort();
+  }
+
+  @Override
+  public Optional<OpenStackEmulator> emulator() {
+    return Optional.ofNullable(emulator);
+  }
+
+  @Override
+  public void forgetCachedKeys() {
+    provider.forgetCachedKeys();
+  }
+
+  @Override
+  public void close() {
+    if (emulator != null) {
+      emulator.close();
+    }
   }
 
   @Override

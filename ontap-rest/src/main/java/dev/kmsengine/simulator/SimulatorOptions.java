@@ -14,7 +14,7 @@ import java.util.List;
  * @param adminPassword the admin password, or null for a random one
  * @param dataDir where durable state lives, or null for memory only
  * @param trustCas extra CA files trusted for Keystone and Barbican
- * @param emulator whether the Keystone/Barbican stand-in runs
+ * @param emulator whether the embedded Keystone/Barbican emulator runs
  * @param readyFile where to write the ready file, or null
  * @param tlsCert a PEM certificate chain for the REST server, or null to issue one
  * @param tlsKey the PEM private key of {@code tlsCert}

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kmsengine.simulator.ApiClient.Reply;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,14 @@ class LifecycleProcessTest {
     }
     Map<String, String> keyIds = keyIds(api);
     assertEquals(VOLUMES, keyIds.size());
+    Map<String, String> blocks = new HashMap<>();
+    for (String volume : keyIds.keySet()) {
+      String data = Base64.getEncoder().encodeToString(("block 3 of " + volume).getBytes(StandardCharsets.UTF_8));
+      Reply w = api.send("PUT", "/api/simulator/volumes/" + volume + "/blocks/3?node=node1",
+          "{\"data_base64\": \"" + data + "\"}");
+      assertEquals(200, w.status(), w.raw()::body);
+      blocks.put(volume, data);
+    }
     assertTrue(state(api, config).at("/state/cluster_state").asBoolean());
 
     JsonNode node2 = api.ok("/api/cluster/nodes?name=node2").at("/records/0");
@@ -60,6 +70,9 @@ class LifecycleProcessTest {
     assertFalse(lacking.get("message").asText().contains("node1"), lacking::toString);
     assertEquals(1, api.ok("/api/security/barbican-kms?state.cluster_state=false&svm.name=lifecycle_svm")
         .get("num_records").asInt());
+    String someVolume = blocks.keySet().iterator().next();
+    assertEquals("65536883", api.get("/api/simulator/volumes/" + someVolume + "/blocks/3?node=node2").errorCode(),
+        "a rebooted node has no volume keys until the restore");
 
     Reply restore = api.send("POST", "/api/security/barbican-kms/" + config + "/restore?return_timeout=60", null);
     assertEquals(201, restore.status(), restore.raw()::body);
@@ -75,6 +88,15 @@ class LifecycleProcessTest {
         .get("state").asText());
 
     assertEquals(keyIds, keyIds(api), "every volume is still there with the same volume key");
+    for (Map.Entry<String, String> b : blocks.entrySet()) {
+      for (JsonNode node : api.ok("/api/cluster/nodes").get("records")) {
+        Reply r = api.get("/api/simulator/volumes/" + b.getKey() + "/blocks/3?node=" + node.get("name").asText());
+        assertEquals(200, r.status(), r.raw()::body);
+        assertEquals(b.getValue(), r.body().get("data_base64").asText(), "read through " + node.get("name"));
+      }
+    }
+    assertTrue(api.ok("/api/simulator/emulator").at("/counters/payload_requests").asInt() >= 4,
+        "the keys came from the emulator's Barbican");
     JsonNode vols = api.ok("/api/storage/volumes?svm.name=lifecycle_svm&fields=encryption");
     vols.get("records").forEach(v -> {
       assertTrue(v.at("/encryption/enabled").asBoolean());

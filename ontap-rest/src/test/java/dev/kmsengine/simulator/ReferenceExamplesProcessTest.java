@@ -45,7 +45,7 @@ class ReferenceExamplesProcessTest {
         + " \"application_cred_id\": \"" + api.ready.at("/emulator/application_cred_id").asText() + "\","
         + " \"application_cred_secret\": \"" + api.ready.at("/emulator/application_cred_secret").asText() + "\","
         + " \"key_id\": \"" + api.ready.at("/emulator/key_id").asText() + "/\","
-        + " \"keystone_url\": \"https://sample.keystone.com:5000/v3/auth/tokens\" }";
+        + " \"keystone_url\": \"" + api.ready.at("/emulator/keystone_url").asText() + "\" }";
     Reply r = api.send("POST", "/api/security/barbican-kms", body);
 
     assertEquals(202, r.status(), r.raw()::body);
@@ -120,7 +120,7 @@ class ReferenceExamplesProcessTest {
   @Test
   @Order(5)
   void patchCredentials_asInTheReference_answers202AndTheJobChecksThemAgainstKeystone() throws Exception {
-    // The reference's own values are unknown to the key manager: the job fails the health check.
+    // The reference's own values are unknown to the emulator's Keystone: the job fails the health check.
     Reply example = api.send("PATCH", "/api/security/barbican-kms/" + uuid + "/",
         "{\"application_cred_id\": \"app345\",\n\"application_cred_secret\" : \"secret\"}",
         "application/x-www-form-urlencoded");

@@ -66,10 +66,15 @@ class SimulatorOptionsTest {
   }
 
   @Test
-  void noEmulator_isRefusedUntilTheConnectorsProviderExists() {
-    UsageException e = assertThrows(UsageException.class,
-        () -> Simulator.start(new String[] {"--port", "0", "--no-emulator"}, sink()));
-    assertTrue(e.getMessage().contains("not available yet"), e.getMessage());
+  void noEmulator_startsWithoutEmulator_andTheReadyFileNamesNone() throws Exception {
+    Path ready = Files.createTempDirectory("noemu-").resolve("ready.json");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Simulator s = Simulator.start(new String[] {"--port", "0", "--no-emulator", "--ready-file",
+        ready.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8))) {
+      assertTrue(s.keys().emulator().isEmpty());
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("--no-emulator"));
+      assertTrue(ApiClient.JSON.readTree(ready.toFile()).path("emulator").isMissingNode());
+    }
   }
 
   @Test
@@ -88,7 +93,7 @@ class SimulatorOptionsTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Simulator s = Simulator.start(new String[] {"--port", "0", "--trust-ca", ca.toString()},
         new PrintStream(out, true, StandardCharsets.UTF_8))) {
-      assertTrue(out.toString(StandardCharsets.UTF_8).contains("1 extra CA certificate(s)"));
+      assertTrue(out.toString(StandardCharsets.UTF_8).contains("1 --trust-ca file(s) trusted"));
       assertTrue(s.server().port() > 0);
     }
   }
@@ -124,7 +129,11 @@ class SimulatorOptionsTest {
       assertEquals("opensesame", json.at("/admin/password").asText());
       assertEquals(3, json.at("/cluster/nodes").size());
       assertEquals("only_svm", json.at("/cluster/svms/0").asText());
-      assertTrue(json.at("/emulator/key_id").asText().startsWith("https://"));
+      var emulator = s.keys().emulator().orElseThrow();
+      assertTrue(json.at("/emulator/key_id").asText().startsWith(emulator.barbicanUrl() + "/v1/secrets/"));
+      assertEquals(emulator.keystoneUrl() + "/auth/tokens", json.at("/emulator/keystone_url").asText());
+      assertEquals(emulator.caCertificatePem(), Files.readString(Path.of(json.at("/emulator/ca_cert").asText())));
+      assertTrue(banner.contains(json.at("/emulator/application_cred_id").asText()));
       assertTrue(Files.readString(Path.of(json.get("ca_cert").asText())).contains("BEGIN CERTIFICATE"));
     }
   }
