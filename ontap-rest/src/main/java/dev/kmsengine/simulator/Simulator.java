@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
+import dev.kmsengine.job.Job;
+import dev.kmsengine.job.JobState;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.OntapRestServer;
 import dev.kmsengine.store.ClusterDatabase;
@@ -19,6 +21,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -77,6 +80,9 @@ public final class Simulator implements AutoCloseable {
    *
    * @throws UsageException for a bad command line or an option this build cannot honour
    */
+  /** How long start waits for the restore of each SVM before it prints the banner anyway. */
+  private static final Duration RESTORE_ON_START_WAIT = Duration.ofSeconds(60);
+
   static Simulator start(String[] args, PrintStream out) throws UsageException, IOException {
     SimulatorOptions o = SimulatorOptions.parse(args);
     ClusterDatabase db = SimulatorDatabase.open(o);
@@ -92,11 +98,11 @@ public final class Simulator implements AutoCloseable {
       caFile = o.tlsCert().toAbsolutePath();
       tls = givenIdentity(o.tlsCert(), o.tlsKey());
     } else {
-      CertificateAuthority ca = CertificateAuthority.create("kms-engine simulator CA");
+      CertificateAuthority ca = restCa(o.dataDir());
       Set<String> names = new LinkedHashSet<>(List.of("localhost", "127.0.0.1"));
       names.add(bind.getHostAddress());
       tls = ca.issueServer(new ArrayList<>(names)).serverContext();
-      caFile = stateDir.resolve("ca.pem");
+      caFile = (o.dataDir() != null ? o.dataDir().resolve("rest-tls") : stateDir).resolve("ca.pem");
       Files.writeString(caFile, ca.certificatePem());
     }
     Secret password = Secret.of(o.adminPassword() != null ? o.adminPassword() : randomPassword());
@@ -112,12 +118,47 @@ public final class Simulator implements AutoCloseable {
     }
     server.start();
     Simulator s = new Simulator(engine, server, keys, db);
+    restoreOnStart(engine, out);
     String url = server.baseUri().toString();
     Banner.print(out, url, caFile, password, spec, keys);
     if (o.readyFile() != null) {
       ReadyFile.write(o.readyFile(), readyContent(url, caFile, password, spec, keys));
     }
     return s;
+  }
+
+  /**
+   * With {@code --data-dir}, the REST server's CA is kept there too, so clients that trusted it keep working
+   * across restarts.
+   */
+  private static CertificateAuthority restCa(Path dataDir) throws IOException {
+    if (dataDir == null) {
+      return CertificateAuthority.create("kms-engine simulator CA");
+    }
+    Path dir = dataDir.resolve("rest-tls");
+    if (Files.exists(dir.resolve("ca.pem"))) {
+      return CertificateAuthority.load(dir);
+    }
+    CertificateAuthority ca = CertificateAuthority.create("kms-engine simulator CA");
+    ca.save(dir);
+    return ca;
+  }
+
+  /**
+   * A restarted cluster's nodes come back with empty key tables; like ONTAP, they get their keys back from
+   * Barbican at start. Nodes that cannot reach it stay without keys ({@code state} says so) until a restore.
+   */
+  private static void restoreOnStart(KmsEngine engine, PrintStream out) {
+    for (Job job : engine.restoreAll()) {
+      try {
+        Job done = engine.awaitJob(job, RESTORE_ON_START_WAIT);
+        out.println("restore on start: " + done.description() + ": " + done.state().wireName()
+            + (done.state() == JobState.SUCCESS ? "" : " (" + done.message() + ")"));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   private static ObjectNode readyContent(String url, Path caFile, Secret password, ClusterSpec spec,
@@ -195,5 +236,7 @@ public final class Simulator implements AutoCloseable {
     server.close();
     engine.close();
     keys.close();
+    // The engine leaves the database to its owner; closing it releases the file lock for the next start.
+    database.close();
   }
 }

@@ -59,13 +59,6 @@ class SimulatorOptionsTest {
   }
 
   @Test
-  void dataDir_isRefusedUntilTheDurableStoreExists() {
-    UsageException e = assertThrows(UsageException.class,
-        () -> Simulator.start(new String[] {"--port", "0", "--data-dir", "/tmp/x"}, sink()));
-    assertTrue(e.getMessage().contains("durable store is not yet available"), e.getMessage());
-  }
-
-  @Test
   void noEmulator_startsWithoutEmulator_andTheReadyFileNamesNone() throws Exception {
     Path ready = Files.createTempDirectory("noemu-").resolve("ready.json");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
