@@ -9,6 +9,7 @@ import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.crypto.MalformedBlobException;
 import dev.kmsengine.crypto.Randomness;
 import dev.kmsengine.crypto.VekRewrapper;
+import dev.kmsengine.crypto.WrappedKeyFormat;
 import dev.kmsengine.crypto.WrappingKey;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
@@ -587,7 +588,7 @@ final class KeyHierarchy implements AutoCloseable {
       for (int lo = 0; lo < staged.ids.length; lo += STAGE_BATCH) {
         WriteBatch b = new WriteBatch();
         for (int i = lo; i < Math.min(staged.ids.length, lo + STAGE_BATCH); i++) {
-          b.put(staging, staged.ids[i], staged.blobs[i]);
+          b.put(staging, staged.ids[i], staged.blob(i));
         }
         engine.db.commit(b);
       }
@@ -614,8 +615,19 @@ final class KeyHierarchy implements AutoCloseable {
     }
   }
 
-  /** VEK ids and their new blobs, index-aligned. */
-  private record Batch(UUID[] ids, byte[][] blobs) {}
+  /**
+   * VEK ids and their new blobs, index-aligned. The blobs are packed into pages of {@link #STAGE_BATCH} blobs
+   * while the ciphers run and cut into one array per entry only when staged. Why: a rekey of a million VEKs
+   * makes gigabytes of short-lived JCE garbage, and every young collection during the rewrap would otherwise copy
+   * the million small blob arrays made so far (tens of MB of live objects, again and again); a few large pages
+   * are cheap to keep (G1 allocates them as humongous regions that young collections do not copy).
+   */
+  private record Batch(UUID[] ids, byte[][] pages) {
+    byte[] blob(int i) {
+      int off = (i % STAGE_BATCH) * WrappedKeyFormat.LENGTH;
+      return Arrays.copyOfRange(pages[i / STAGE_BATCH], off, off + WrappedKeyFormat.LENGTH);
+    }
+  }
 
   /**
    * Rewraps every VEK of generation {@code from} under the new SVM-KEK. Every encrypted volume must have a blob
@@ -651,10 +663,13 @@ final class KeyHierarchy implements AutoCloseable {
           : "Volume: " + encryptedIds.get(0) + ".");
     }
     int total = expected;
-    byte[][] newBlobs = new byte[total][];
+    byte[][] pages = new byte[(total + STAGE_BATCH - 1) / STAGE_BATCH][];
+    for (int p = 0; p < pages.length; p++) {
+      pages[p] = new byte[Math.min(STAGE_BATCH, total - p * STAGE_BATCH) * WrappedKeyFormat.LENGTH];
+    }
     ctx.progress("Rewrapped 0 of " + total + " volume encryption keys");
     if (total == 0) {
-      return new Batch(ids, newBlobs);
+      return new Batch(ids, pages);
     }
     AtomicLong done = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
@@ -670,11 +685,10 @@ final class KeyHierarchy implements AutoCloseable {
         Callable<Void> task = () -> {
           try (VekRewrapper rewrapper = new VekRewrapper(oldWrapping, newWrapping, svm, from, to)) {
             for (int i = start; i < end && !failed.get(); i++) {
-              byte[] out = new byte[dev.kmsengine.crypto.WrappedKeyFormat.LENGTH];
               UUID id = ids[i];
               try {
-                rewrapper.rewrap(oldBlobs[i], id.getMostSignificantBits(), id.getLeastSignificantBits(), out, 0,
-                    true);
+                rewrapper.rewrap(oldBlobs[i], id.getMostSignificantBits(), id.getLeastSignificantBits(),
+                    pages[i / STAGE_BATCH], (i % STAGE_BATCH) * WrappedKeyFormat.LENGTH, /* verify= */ true);
               } catch (MalformedBlobException e) {
                 failed.set(true);
                 throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + id + ".");
@@ -685,7 +699,6 @@ final class KeyHierarchy implements AutoCloseable {
                 failed.set(true);
                 throw new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "", "Volume: " + id + ".");
               }
-              newBlobs[i] = out;
               if (((i - start + 1) % PROGRESS_EVERY) == 0) {
                 ctx.progress("Rewrapped " + done.addAndGet(PROGRESS_EVERY) + " of " + total
                     + " volume encryption keys");
@@ -710,7 +723,7 @@ final class KeyHierarchy implements AutoCloseable {
         throw first;
       }
     }
-    return new Batch(ids, newBlobs);
+    return new Batch(ids, pages);
   }
 
   // ------------------------------------------------------------------ restore

@@ -7,15 +7,20 @@ import java.util.Arrays;
  * The rekey hot path: takes a VEK blob wrapped under the old SVM-KEK, produces a blob under the new SVM-KEK, and
  * verifies that the new blob unwraps to the same VEK before reporting success.
  *
- * <p>One instance per worker thread: it owns its scratch buffers, so a rewrap allocates no engine objects (the JCE
- * still allocates its parameter spec and internal GCM state per {@code init}). The VEK exists in plaintext only in
- * a scratch buffer that is overwritten after each rewrap and on {@link #close()}.
+ * <p>One instance per worker thread: it owns a cipher state per key (a reused JCE {@code Cipher}, the
+ * associated-data buffer and its own nonce lease, see {@link NonceSource#LEASED}) and its scratch buffers, so a
+ * rewrap allocates no engine objects; the caller passes the output buffer. What remains is the JDK's own
+ * allocation, about 1 KB per {@code Cipher.init} of AES/GCM (its GHASH and counter state are rebuilt for every
+ * nonce). The VEK exists in plaintext only in a scratch buffer that is overwritten after each rewrap and on
+ * {@link #close()}.
  *
  * <p>Not thread-safe.
  */
 public final class VekRewrapper implements AutoCloseable {
   private final WrappingKey oldKey;
   private final WrappingKey newKey;
+  private final CipherState from;
+  private final CipherState to;
   private final long svmMsb;
   private final long svmLsb;
   private final long oldGeneration;
@@ -34,6 +39,8 @@ public final class VekRewrapper implements AutoCloseable {
       long newGeneration) {
     this.oldKey = oldKey;
     this.newKey = newKey;
+    this.from = oldKey.newState();
+    this.to = newKey.newState();
     this.svmMsb = svm.getMostSignificantBits();
     this.svmLsb = svm.getLeastSignificantBits();
     this.oldGeneration = oldGeneration;
@@ -49,16 +56,17 @@ public final class VekRewrapper implements AutoCloseable {
    * @throws MalformedBlobException if {@code oldBlob} is not a version-1 VEK blob
    * @throws javax.crypto.AEADBadTagException if {@code oldBlob} does not authenticate for this volume
    * @throws GeneralSecurityException if verification fails
+   * @throws IllegalStateException if either key was destroyed
    */
   public void rewrap(byte[] oldBlob, long volumeMsb, long volumeLsb, byte[] out, int outOff, boolean verify)
       throws GeneralSecurityException {
     WrappingKey.checkShape(oldBlob, 0, oldBlob == null ? 0 : oldBlob.length, KeyRole.VEK);
+    oldKey.checkLive();
+    newKey.checkLive();
     try {
-      CipherState from = oldKey.state();
       KeyBinding.encodeInto(from.aad, KeyRole.VEK, svmMsb, svmLsb, volumeMsb, volumeLsb, oldGeneration);
       oldKey.unwrapInto(from, oldBlob, 0, vek, 0);
 
-      CipherState to = newKey.state();
       KeyBinding.encodeInto(to.aad, KeyRole.VEK, svmMsb, svmLsb, volumeMsb, volumeLsb, newGeneration);
       newKey.wrapInto(to, KeyRole.VEK, vek, 0, out, outOff);
       if (verify) {
