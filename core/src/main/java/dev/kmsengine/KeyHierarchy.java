@@ -582,13 +582,14 @@ final class KeyHierarchy implements AutoCloseable {
         KeyMaterial oldSvmKek = currentSvmKek(ks, cfg, kek.key());
         KeyMaterial newSvmKek = KeyMaterial.generate(Randomness.secureRandom())) {
       byte[] wrapped = wrapSvmKek(newSvmKek, kek.key(), KeyBinding.svmKek(ks.svm(), cfg.uuid(), to));
-      Batch staged = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, ctx);
-      ctx.progress("Committing " + staged.ids.length + " rewrapped volume encryption keys");
+      Packed staged = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, ctx);
+      int total = staged.size();
+      ctx.progress("Committing " + total + " rewrapped volume encryption keys");
       engine.db.commit(new WriteBatch().drop(staging));
-      for (int lo = 0; lo < staged.ids.length; lo += STAGE_BATCH) {
+      for (int lo = 0; lo < total; lo += STAGE_BATCH) {
         WriteBatch b = new WriteBatch();
-        for (int i = lo; i < Math.min(staged.ids.length, lo + STAGE_BATCH); i++) {
-          b.put(staging, staged.ids[i], staged.blob(i));
+        for (int i = lo; i < Math.min(total, lo + STAGE_BATCH); i++) {
+          b.put(staging, staged.id(i), staged.blob(i));
         }
         engine.db.commit(b);
       }
@@ -601,7 +602,7 @@ final class KeyHierarchy implements AutoCloseable {
           n.installSvmKek(ks.svm(), to, newSvmKek);
         }
       }
-      ctx.progress("Rewrapped " + staged.ids.length + " of " + staged.ids.length + " volume encryption keys");
+      ctx.progress("Rewrapped " + total + " of " + total + " volume encryption keys");
     } catch (KmsException e) {
       if (blocks(e.errorCode())) {
         after = KeystoreState.BLOCKED;
@@ -616,16 +617,39 @@ final class KeyHierarchy implements AutoCloseable {
   }
 
   /**
-   * VEK ids and their new blobs, index-aligned. The blobs are packed into pages of {@link #STAGE_BATCH} blobs
-   * while the ciphers run and cut into one array per entry only when staged. Why: a rekey of a million VEKs
-   * makes gigabytes of short-lived JCE garbage, and every young collection during the rewrap would otherwise copy
-   * the million small blob arrays made so far (tens of MB of live objects, again and again); a few large pages
-   * are cheap to keep (G1 allocates them as humongous regions that young collections do not copy).
+   * VEK ids and blobs, index-aligned and packed: ids as (most, least significant) long pairs, blobs in pages of
+   * {@link #STAGE_BATCH} blobs of {@value WrappedKeyFormat#LENGTH} bytes. Why: a rekey of a million VEKs makes
+   * gigabytes of short-lived JCE garbage, and every young collection during the rewrap would otherwise copy the
+   * million ids and blob arrays held so far; a few large arrays cost it nothing (G1 allocates them as humongous
+   * regions that young collections do not copy). The store gets one array per entry only when staging.
    */
-  private record Batch(UUID[] ids, byte[][] pages) {
+  private record Packed(long[] ids, byte[][] pages) {
+    static Packed allocate(int count) {
+      byte[][] pages = new byte[(count + STAGE_BATCH - 1) / STAGE_BATCH][];
+      for (int p = 0; p < pages.length; p++) {
+        pages[p] = new byte[Math.min(STAGE_BATCH, count - p * STAGE_BATCH) * WrappedKeyFormat.LENGTH];
+      }
+      return new Packed(new long[2 * count], pages);
+    }
+
+    int size() {
+      return ids.length / 2;
+    }
+
+    UUID id(int i) {
+      return new UUID(ids[2 * i], ids[2 * i + 1]);
+    }
+
+    byte[] page(int i) {
+      return pages[i / STAGE_BATCH];
+    }
+
+    static int offset(int i) {
+      return (i % STAGE_BATCH) * WrappedKeyFormat.LENGTH;
+    }
+
     byte[] blob(int i) {
-      int off = (i % STAGE_BATCH) * WrappedKeyFormat.LENGTH;
-      return Arrays.copyOfRange(pages[i / STAGE_BATCH], off, off + WrappedKeyFormat.LENGTH);
+      return Arrays.copyOfRange(page(i), offset(i), offset(i) + WrappedKeyFormat.LENGTH);
     }
   }
 
@@ -633,43 +657,47 @@ final class KeyHierarchy implements AutoCloseable {
    * Rewraps every VEK of generation {@code from} under the new SVM-KEK. Every encrypted volume must have a blob
    * (65536883 otherwise); each new blob is verified before it counts.
    */
-  private Batch rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, JobContext ctx) {
+  private Packed rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, JobContext ctx) {
     int[] encrypted = {0};
-    List<UUID> encryptedIds = new ArrayList<>();
     engine.db.forEach(Records.volumes(svm), (id, rec) -> {
       if (VolumeRecord.isEncrypted(rec)) {
         encrypted[0]++;
       }
     });
-    int expected = encrypted[0];
-    UUID[] ids = new UUID[expected];
-    byte[][] oldBlobs = new byte[expected][];
+    int total = encrypted[0];
+    Packed old = Packed.allocate(total);
+    UUID[] malformed = {null};
     int[] n = {0};
     String bucket = Records.veks(svm, from);
     engine.db.forEach(bucket, (id, blob) -> {
-      if (n[0] < expected) {
-        ids[n[0]] = id;
-        oldBlobs[n[0]] = blob;
+      int i = n[0]++;
+      if (i >= total) {
+        return;
       }
-      n[0]++;
+      old.ids[2 * i] = id.getMostSignificantBits();
+      old.ids[2 * i + 1] = id.getLeastSignificantBits();
+      if (blob.length == WrappedKeyFormat.LENGTH) {
+        System.arraycopy(blob, 0, old.page(i), Packed.offset(i), blob.length);
+      } else if (malformed[0] == null) {
+        malformed[0] = id;
+      }
     });
-    if (n[0] < expected) {
+    if (n[0] < total) {
+      List<UUID> missing = new ArrayList<>();
       engine.db.forEach(Records.volumes(svm), (id, rec) -> {
         if (VolumeRecord.isEncrypted(rec) && engine.db.get(bucket, id) == null) {
-          encryptedIds.add(id);
+          missing.add(id);
         }
       });
-      throw new KmsException(ErrorCode.VEK_MISSING, "", encryptedIds.isEmpty() ? ""
-          : "Volume: " + encryptedIds.get(0) + ".");
+      throw new KmsException(ErrorCode.VEK_MISSING, "", missing.isEmpty() ? "" : "Volume: " + missing.get(0) + ".");
     }
-    int total = expected;
-    byte[][] pages = new byte[(total + STAGE_BATCH - 1) / STAGE_BATCH][];
-    for (int p = 0; p < pages.length; p++) {
-      pages[p] = new byte[Math.min(STAGE_BATCH, total - p * STAGE_BATCH) * WrappedKeyFormat.LENGTH];
+    if (malformed[0] != null) {
+      throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + malformed[0] + ".");
     }
+    Packed rewrapped = new Packed(old.ids, Packed.allocate(total).pages);
     ctx.progress("Rewrapped 0 of " + total + " volume encryption keys");
     if (total == 0) {
-      return new Batch(ids, pages);
+      return rewrapped;
     }
     AtomicLong done = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
@@ -677,7 +705,7 @@ final class KeyHierarchy implements AutoCloseable {
       // A few chunks per thread so that one slow chunk (a descheduled thread on a noisy 2-core box) does not
       // leave the other threads idle at the end.
       int chunks = Math.max(1, Math.min(total / 1024, engine.parallelism * 4));
-      int chunkSize = (total + chunks - 1) / Math.max(1, chunks);
+      int chunkSize = (total + chunks - 1) / chunks;
       List<Future<Void>> futures = new ArrayList<>();
       for (int lo = 0; lo < total; lo += chunkSize) {
         int start = lo;
@@ -685,19 +713,18 @@ final class KeyHierarchy implements AutoCloseable {
         Callable<Void> task = () -> {
           try (VekRewrapper rewrapper = new VekRewrapper(oldWrapping, newWrapping, svm, from, to)) {
             for (int i = start; i < end && !failed.get(); i++) {
-              UUID id = ids[i];
               try {
-                rewrapper.rewrap(oldBlobs[i], id.getMostSignificantBits(), id.getLeastSignificantBits(),
-                    pages[i / STAGE_BATCH], (i % STAGE_BATCH) * WrappedKeyFormat.LENGTH, /* verify= */ true);
+                rewrapper.rewrap(old.page(i), Packed.offset(i), old.ids[2 * i], old.ids[2 * i + 1],
+                    rewrapped.page(i), Packed.offset(i), /* verify= */ true);
               } catch (MalformedBlobException e) {
                 failed.set(true);
-                throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + id + ".");
+                throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + old.id(i) + ".");
               } catch (AEADBadTagException e) {
                 failed.set(true);
-                throw new KmsException(ErrorCode.VEK_INVALID, "", "Volume: " + id + ".");
+                throw new KmsException(ErrorCode.VEK_INVALID, "", "Volume: " + old.id(i) + ".");
               } catch (GeneralSecurityException e) {
                 failed.set(true);
-                throw new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "", "Volume: " + id + ".");
+                throw new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "", "Volume: " + old.id(i) + ".");
               }
               if (((i - start + 1) % PROGRESS_EVERY) == 0) {
                 ctx.progress("Rewrapped " + done.addAndGet(PROGRESS_EVERY) + " of " + total
@@ -723,7 +750,7 @@ final class KeyHierarchy implements AutoCloseable {
         throw first;
       }
     }
-    return new Batch(ids, pages);
+    return rewrapped;
   }
 
   // ------------------------------------------------------------------ restore

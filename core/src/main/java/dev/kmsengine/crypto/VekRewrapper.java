@@ -61,11 +61,31 @@ public final class VekRewrapper implements AutoCloseable {
   public void rewrap(byte[] oldBlob, long volumeMsb, long volumeLsb, byte[] out, int outOff, boolean verify)
       throws GeneralSecurityException {
     WrappingKey.checkShape(oldBlob, 0, oldBlob == null ? 0 : oldBlob.length, KeyRole.VEK);
+    rewrapChecked(oldBlob, 0, volumeMsb, volumeLsb, out, outOff, verify);
+  }
+
+  /**
+   * Rewraps the VEK whose blob is the {@value WrappedKeyFormat#LENGTH} bytes at {@code oldBlob[oldOff]}, so that
+   * a caller can keep many blobs in one array; otherwise the same as
+   * {@link #rewrap(byte[], long, long, byte[], int, boolean)}.
+   *
+   * @throws MalformedBlobException if the bytes at {@code oldOff} are not a version-1 VEK blob or out of bounds
+   * @throws javax.crypto.AEADBadTagException if the blob does not authenticate for this volume
+   * @throws GeneralSecurityException if verification fails
+   */
+  public void rewrap(byte[] oldBlob, int oldOff, long volumeMsb, long volumeLsb, byte[] out, int outOff,
+      boolean verify) throws GeneralSecurityException {
+    WrappingKey.checkShape(oldBlob, oldOff, WrappedKeyFormat.LENGTH, KeyRole.VEK);
+    rewrapChecked(oldBlob, oldOff, volumeMsb, volumeLsb, out, outOff, verify);
+  }
+
+  private void rewrapChecked(byte[] oldBlob, int oldOff, long volumeMsb, long volumeLsb, byte[] out, int outOff,
+      boolean verify) throws GeneralSecurityException {
     oldKey.checkLive();
     newKey.checkLive();
     try {
       KeyBinding.encodeInto(from.aad, KeyRole.VEK, svmMsb, svmLsb, volumeMsb, volumeLsb, oldGeneration);
-      oldKey.unwrapInto(from, oldBlob, 0, vek, 0);
+      oldKey.unwrapInto(from, oldBlob, oldOff, vek, 0);
 
       KeyBinding.encodeInto(to.aad, KeyRole.VEK, svmMsb, svmLsb, volumeMsb, volumeLsb, newGeneration);
       newKey.wrapInto(to, KeyRole.VEK, vek, 0, out, outOff);
