@@ -14,9 +14,10 @@ import java.util.function.BiConsumer;
  * million on a 2-core box), packed they are copied by {@code System.arraycopy} only.
  *
  * <h2>Layout</h2>
- * An open-addressing table with linear probing: slot {@code s} holds the key in {@code keys[2s], keys[2s+1]}, and
- * its value as {@code length[s]} bytes at {@code offset[s]} of {@code slab}; {@code length[s] == -1} marks a free
- * slot. Values are appended to the slab; a replaced or deleted value becomes garbage, and the slab is compacted
+ * An open-addressing table with linear probing, three longs per slot so that a probe usually touches one cache
+ * line:
+ * the key's two halves, then the value's offset in {@code slab} (high 32 bits) and length (low 32 bits); -1 marks
+ * a free slot. Values are appended to the slab; a replaced or deleted value becomes garbage, and the slab is compacted
  * when garbage outweighs live bytes. Deletion shifts the following probe run back (no tombstones).
  *
  * <p>Not thread-safe: the database guards every bucket with its lock.
@@ -25,10 +26,11 @@ final class PackedBucket {
   private static final int MIN_CAPACITY = 16;
   /** The largest slab an array can hold; a single bucket above it is far beyond any SVM the engine targets. */
   private static final int MAX_SLAB = Integer.MAX_VALUE - 8;
+  /** Longs per slot: key most significant bits, key least significant bits, value offset and length. */
+  private static final int STRIDE = 3;
+  private static final long FREE = -1L;
 
-  private long[] keys;
-  private int[] offset;
-  private int[] length;
+  private long[] table;
   private int mask;
   private int size;
   private byte[] slab = new byte[0];
@@ -40,10 +42,10 @@ final class PackedBucket {
   }
 
   private void allocate(int capacity) {
-    keys = new long[2 * capacity];
-    offset = new int[capacity];
-    length = new int[capacity];
-    Arrays.fill(length, -1);
+    table = new long[STRIDE * capacity];
+    for (int s = 0; s < capacity; s++) {
+      table[STRIDE * s + 2] = FREE;
+    }
     mask = capacity - 1;
   }
 
@@ -59,11 +61,27 @@ final class PackedBucket {
     return (int) h;
   }
 
+  private static long meta(int offset, int length) {
+    return ((long) offset << 32) | (length & 0xFFFF_FFFFL);
+  }
+
+  private int offset(int s) {
+    return (int) (table[STRIDE * s + 2] >>> 32);
+  }
+
+  private int length(int s) {
+    return (int) table[STRIDE * s + 2];
+  }
+
+  private boolean used(int s) {
+    return table[STRIDE * s + 2] != FREE;
+  }
+
   /** The slot holding the key, or the free slot where it would go (as {@code -slot - 1}). */
   private int find(long msb, long lsb) {
     int s = hash(msb, lsb) & mask;
-    while (length[s] != -1) {
-      if (keys[2 * s] == msb && keys[2 * s + 1] == lsb) {
+    while (used(s)) {
+      if (table[STRIDE * s] == msb && table[STRIDE * s + 1] == lsb) {
         return s;
       }
       s = (s + 1) & mask;
@@ -74,7 +92,7 @@ final class PackedBucket {
   /** A copy of the value under {@code key}, or null. */
   byte[] get(UUID key) {
     int s = find(key.getMostSignificantBits(), key.getLeastSignificantBits());
-    return s < 0 ? null : Arrays.copyOfRange(slab, offset[s], offset[s] + length[s]);
+    return s < 0 ? null : Arrays.copyOfRange(slab, offset(s), offset(s) + length(s));
   }
 
   /** Stores a copy of {@code value} under {@code key}. */
@@ -82,26 +100,25 @@ final class PackedBucket {
     long msb = key.getMostSignificantBits();
     long lsb = key.getLeastSignificantBits();
     int s = find(msb, lsb);
-    if (s >= 0 && value.length <= length[s]) {
-      garbage += length[s] - value.length;
-      System.arraycopy(value, 0, slab, offset[s], value.length);
-      length[s] = value.length;
+    if (s >= 0 && value.length <= length(s)) {
+      garbage += length(s) - value.length;
+      System.arraycopy(value, 0, slab, offset(s), value.length);
+      table[STRIDE * s + 2] = meta(offset(s), value.length);
       return;
     }
     int at = append(value);
     if (s >= 0) {
-      garbage += length[s];
+      garbage += length(s);
     } else {
       if (size + 1 > (mask + 1) / 4 * 3) {
         rehash(2 * (mask + 1));
       }
       s = -find(msb, lsb) - 1;
-      keys[2 * s] = msb;
-      keys[2 * s + 1] = lsb;
+      table[STRIDE * s] = msb;
+      table[STRIDE * s + 1] = lsb;
       size++;
     }
-    offset[s] = at;
-    length[s] = value.length;
+    table[STRIDE * s + 2] = meta(at, value.length);
   }
 
   /** Removes {@code key} if present. */
@@ -110,23 +127,20 @@ final class PackedBucket {
     if (s < 0) {
       return;
     }
-    garbage += length[s];
+    garbage += length(s);
     size--;
     // Backward-shift deletion: move later members of the probe run into the hole so lookups never stop early.
     int hole = s;
     int next = (hole + 1) & mask;
-    while (length[next] != -1) {
-      int home = hash(keys[2 * next], keys[2 * next + 1]) & mask;
+    while (used(next)) {
+      int home = hash(table[STRIDE * next], table[STRIDE * next + 1]) & mask;
       if (((next - home) & mask) >= ((next - hole) & mask)) {
-        keys[2 * hole] = keys[2 * next];
-        keys[2 * hole + 1] = keys[2 * next + 1];
-        offset[hole] = offset[next];
-        length[hole] = length[next];
+        System.arraycopy(table, STRIDE * next, table, STRIDE * hole, STRIDE);
         hole = next;
       }
       next = (next + 1) & mask;
     }
-    length[hole] = -1;
+    table[STRIDE * hole + 2] = FREE;
     if (size == 0) {
       slab = new byte[0];
       slabUsed = 0;
@@ -137,9 +151,9 @@ final class PackedBucket {
   /** Calls {@code action} with a fresh key and a copy of the value of every entry. */
   void forEach(BiConsumer<UUID, byte[]> action) {
     for (int s = 0; s <= mask; s++) {
-      if (length[s] != -1) {
-        action.accept(new UUID(keys[2 * s], keys[2 * s + 1]),
-            Arrays.copyOfRange(slab, offset[s], offset[s] + length[s]));
+      if (used(s)) {
+        action.accept(new UUID(table[STRIDE * s], table[STRIDE * s + 1]),
+            Arrays.copyOfRange(slab, offset(s), offset(s) + length(s)));
       }
     }
   }
@@ -150,10 +164,10 @@ final class PackedBucket {
         compact();
       }
       if (slab.length - slabUsed < value.length) {
-        long wanted = Math.max((long) slabUsed + value.length, slab.length + (slab.length >> 1) + 64L);
         if ((long) slabUsed + value.length > MAX_SLAB) {
           throw new StoreException("an in-memory bucket cannot hold more than " + MAX_SLAB + " bytes");
         }
+        long wanted = Math.max((long) slabUsed + value.length, slab.length + (slab.length >> 1) + 64L);
         slab = Arrays.copyOf(slab, (int) Math.min(wanted, MAX_SLAB));
       }
     }
@@ -165,13 +179,13 @@ final class PackedBucket {
 
   /** Rewrites the slab with live values only, in slot order. */
   private void compact() {
-    byte[] fresh = new byte[Math.max(64, (int) Math.min(MAX_SLAB, (slabUsed - garbage) * 3 / 2 + 64))];
+    byte[] fresh = new byte[(int) Math.min(MAX_SLAB, (slabUsed - garbage) * 3 / 2 + 64)];
     int used = 0;
     for (int s = 0; s <= mask; s++) {
-      if (length[s] != -1) {
-        System.arraycopy(slab, offset[s], fresh, used, length[s]);
-        offset[s] = used;
-        used += length[s];
+      if (used(s)) {
+        System.arraycopy(slab, offset(s), fresh, used, length(s));
+        table[STRIDE * s + 2] = meta(used, length(s));
+        used += length(s);
       }
     }
     slab = fresh;
@@ -180,17 +194,12 @@ final class PackedBucket {
   }
 
   private void rehash(int capacity) {
-    long[] oldKeys = keys;
-    int[] oldOffset = offset;
-    int[] oldLength = length;
+    long[] old = table;
     allocate(capacity);
-    for (int s = 0; s < oldLength.length; s++) {
-      if (oldLength[s] != -1) {
-        int t = -find(oldKeys[2 * s], oldKeys[2 * s + 1]) - 1;
-        keys[2 * t] = oldKeys[2 * s];
-        keys[2 * t + 1] = oldKeys[2 * s + 1];
-        offset[t] = oldOffset[s];
-        length[t] = oldLength[s];
+    for (int s = 0; s < old.length; s += STRIDE) {
+      if (old[s + 2] != FREE) {
+        int t = -find(old[s], old[s + 1]) - 1;
+        System.arraycopy(old, s, table, STRIDE * t, STRIDE);
       }
     }
   }
