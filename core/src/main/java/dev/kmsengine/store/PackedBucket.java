@@ -15,10 +15,10 @@ import java.util.function.BiConsumer;
  *
  * <h2>Layout</h2>
  * An open-addressing table with linear probing, three longs per slot so that a probe usually touches one cache
- * line:
- * the key's two halves, then the value's offset in {@code slab} (high 32 bits) and length (low 32 bits); -1 marks
- * a free slot. Values are appended to the slab; a replaced or deleted value becomes garbage, and the slab is compacted
- * when garbage outweighs live bytes. Deletion shifts the following probe run back (no tombstones).
+ * line: the key's two halves, then the value's offset in {@code slab} (high 32 bits) and length (low 32 bits);
+ * -1 marks a free slot. Values are appended to the slab; a replaced or deleted value becomes garbage, and the
+ * slab is compacted when garbage outweighs live bytes. Deletion shifts the following probe run back (no
+ * tombstones).
  *
  * <p>Not thread-safe: the database guards every bucket with its lock.
  */
