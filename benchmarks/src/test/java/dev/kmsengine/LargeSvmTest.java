@@ -26,8 +26,10 @@ class LargeSvmTest {
         before.put(v.uuid(), first.vek(v.uuid()).clone());
       }
       long generation = s.engine.keyState(s.svm).generation();
+      long fetches = s.keys.fetchCount();
 
       s.rekey();
+      assertEquals(fetches + 1, s.keys.fetchCount(), "one top-level KEK fetch per rekey, whatever the VEK count");
       assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
       assertEquals(3000, s.engine.db.count(Records.veks(s.svm, generation + 1)));
       assertEquals(0, s.engine.db.count(Records.veks(s.svm, generation)));
