@@ -656,19 +656,16 @@ final class KeyHierarchy implements AutoCloseable {
   /**
    * Rewraps every VEK of generation {@code from} under the new SVM-KEK. Every encrypted volume must have a blob
    * (65536883 otherwise); each new blob is verified before it counts.
+   *
+   * <p>The rewrap workers start as soon as the blobs are read; this thread meanwhile counts the encrypted volumes
+   * (a pass over every volume record), and the count is checked before anything is returned, so a missing VEK
+   * still fails the rekey before its commit and takes precedence over a blob that fails to rewrap.
    */
   private Packed rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, JobContext ctx) {
-    int[] encrypted = {0};
-    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
-      if (VolumeRecord.isEncrypted(rec)) {
-        encrypted[0]++;
-      }
-    });
-    int total = encrypted[0];
-    Packed old = Packed.allocate(total);
-    UUID[] malformed = {null};
-    int[] n = {0};
     String bucket = Records.veks(svm, from);
+    int total = engine.db.count(bucket);
+    Packed old = Packed.allocate(total);
+    int[] n = {0};
     engine.db.forEach(bucket, (id, blob) -> {
       int i = n[0]++;
       if (i >= total) {
@@ -676,36 +673,20 @@ final class KeyHierarchy implements AutoCloseable {
       }
       old.ids[2 * i] = id.getMostSignificantBits();
       old.ids[2 * i + 1] = id.getLeastSignificantBits();
+      // A blob of the wrong length stays all zeros in the page, which the rewrapper rejects as malformed.
       if (blob.length == WrappedKeyFormat.LENGTH) {
         System.arraycopy(blob, 0, old.page(i), Packed.offset(i), blob.length);
-      } else if (malformed[0] == null) {
-        malformed[0] = id;
       }
     });
-    if (n[0] < total) {
-      List<UUID> missing = new ArrayList<>();
-      engine.db.forEach(Records.volumes(svm), (id, rec) -> {
-        if (VolumeRecord.isEncrypted(rec) && engine.db.get(bucket, id) == null) {
-          missing.add(id);
-        }
-      });
-      throw new KmsException(ErrorCode.VEK_MISSING, "", missing.isEmpty() ? "" : "Volume: " + missing.get(0) + ".");
-    }
-    if (malformed[0] != null) {
-      throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + malformed[0] + ".");
-    }
     Packed rewrapped = new Packed(old.ids, Packed.allocate(total).pages);
     ctx.progress("Rewrapped 0 of " + total + " volume encryption keys");
-    if (total == 0) {
-      return rewrapped;
-    }
     AtomicLong done = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
     try (WrappingKey oldWrapping = WrappingKey.of(oldKek); WrappingKey newWrapping = WrappingKey.of(newKek)) {
       // A few chunks per thread so that one slow chunk (a descheduled thread on a noisy 2-core box) does not
       // leave the other threads idle at the end.
       int chunks = Math.max(1, Math.min(total / 1024, engine.parallelism * 4));
-      int chunkSize = (total + chunks - 1) / chunks;
+      int chunkSize = Math.max(1, (total + chunks - 1) / chunks);
       List<Future<Void>> futures = new ArrayList<>();
       for (int lo = 0; lo < total; lo += chunkSize) {
         int start = lo;
@@ -736,21 +717,62 @@ final class KeyHierarchy implements AutoCloseable {
         };
         futures.add(cpu.submit(task));
       }
-      KmsException first = null;
-      for (Future<Void> f : futures) {
-        try {
-          join(f);
-        } catch (KmsException e) {
-          if (first == null) {
-            first = e;
-          }
-        }
+      int encrypted;
+      try {
+        encrypted = countEncrypted(svm);
+      } catch (RuntimeException e) {
+        failed.set(true);
+        awaitAll(futures);
+        throw e;
+      }
+      if (encrypted > n[0]) {
+        failed.set(true);
+      }
+      KmsException first = awaitAll(futures);
+      if (encrypted > n[0]) {
+        throw missingVek(svm, bucket);
       }
       if (first != null) {
         throw first;
       }
     }
     return rewrapped;
+  }
+
+  private int countEncrypted(UUID svm) {
+    int[] encrypted = {0};
+    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
+      if (VolumeRecord.isEncrypted(rec)) {
+        encrypted[0]++;
+      }
+    });
+    return encrypted[0];
+  }
+
+  /** Waits for every worker; returns the first engine error (the others are consequences of the stop flag). */
+  private static KmsException awaitAll(List<Future<Void>> futures) {
+    KmsException first = null;
+    for (Future<Void> f : futures) {
+      try {
+        join(f);
+      } catch (KmsException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    return first;
+  }
+
+  /** The error for an encrypted volume without a VEK blob, naming the first such volume found. */
+  private KmsException missingVek(UUID svm, String bucket) {
+    List<UUID> missing = new ArrayList<>();
+    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
+      if (VolumeRecord.isEncrypted(rec) && engine.db.get(bucket, id) == null) {
+        missing.add(id);
+      }
+    });
+    return new KmsException(ErrorCode.VEK_MISSING, "", missing.isEmpty() ? "" : "Volume: " + missing.get(0) + ".");
   }
 
   // ------------------------------------------------------------------ restore
