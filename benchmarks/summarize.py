@@ -18,6 +18,12 @@ def alloc(r):
     return s["score"] if s else float("nan")
 
 
+def median(r):
+    raw = sorted(x for fork in r["primaryMetric"]["rawData"] for x in fork)
+    mid = len(raw) // 2
+    return raw[mid] if len(raw) % 2 else (raw[mid - 1] + raw[mid]) / 2
+
+
 def rewrap_rows(results, jdk):
     by = {}
     for r in results:
@@ -29,21 +35,25 @@ def rewrap_rows(results, jdk):
         if not (engine and reused and naive):
             continue
         e, u, n = (x["primaryMetric"]["score"] for x in (engine, reused, naive))
+        me, mu, mn = (median(x) for x in (engine, reused, naive))
         print(f"| {method} | {jdk} | {e:,.0f} ± {engine['primaryMetric']['scoreError']:,.0f} "
               f"| {u:,.0f} ± {reused['primaryMetric']['scoreError']:,.0f} "
               f"| {n:,.0f} ± {naive['primaryMetric']['scoreError']:,.0f} "
-              f"| {e / u:.2f}× | {n / e:.1f}× | {alloc(engine):,.0f} | {alloc(reused):,.0f} | {alloc(naive):,.0f} |")
+              f"| {e / u:.2f}× ({me / mu:.2f}×) | {n / e:.1f}× ({mn / me:.1f}×) "
+              f"| {alloc(engine):,.0f} | {alloc(reused):,.0f} | {alloc(naive):,.0f} |")
 
 
 def main(out):
-    print("| benchmark | JDK | engine ns/op | jceReused ns/op | jceNaive ns/op | engine / jceReused "
-          "| jceNaive / engine | engine B/op | jceReused B/op | jceNaive B/op |")
+    print("| benchmark | JDK | engine ns/op | jceReused ns/op | jceNaive ns/op "
+          "| engine / jceReused (medians) | jceNaive / engine (medians) | engine B/op | jceReused B/op "
+          "| jceNaive B/op |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     rewrap_rows(load(os.path.join(out, "rewrap-java17.json")), "17")
     rewrap_rows(load(os.path.join(out, "rewrap-java25.json")), "25")
 
     print()
-    print("| volumes | 1 thread ms | 2 threads ms | speed-up | B/op (2 threads) | retained heap B/volume |")
+    print("| volumes | 1 thread ms | 2 threads ms | speed-up (medians) | B/op (2 threads) "
+          "| retained heap B/volume |")
     print("|---|---|---|---|---|---|")
     heap = {}
     log = os.path.join(out, "rekey.log")
@@ -59,7 +69,7 @@ def main(out):
             continue
         a, b = one["primaryMetric"]["score"], two["primaryMetric"]["score"]
         print(f"| {v:,} | {a:,.0f} ± {one['primaryMetric']['scoreError']:,.0f} "
-              f"| {b:,.0f} ± {two['primaryMetric']['scoreError']:,.0f} | {a / b:.2f}× "
+              f"| {b:,.0f} ± {two['primaryMetric']['scoreError']:,.0f} | {a / b:.2f}× ({median(one) / median(two):.2f}×) "
               f"| {alloc(two) / v:,.0f} per VEK | {heap.get(v, 'n/a')} |")
 
     print()

@@ -15,10 +15,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>One fork, a 3 GB heap cap (a million-volume SVM and its rekey fit) and few short iterations: the machine
  * this project measures on has 2 cores shared with other work, so ratios between variants measured in one run are
  * what the results table reports, and the run has to fit in the 15-minute budget of
- * {@code benchmarks/run-all.sh}. Five warm-up seconds, because C2 compiles slowly when the cores are busy.
+ * {@code benchmarks/run-all.sh}. Eight warm-up seconds, because C2 compiles slowly when the cores are busy.
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "-XX:+UseG1GC"})
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
