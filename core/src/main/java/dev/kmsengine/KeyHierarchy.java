@@ -9,6 +9,7 @@ import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.crypto.MalformedBlobException;
 import dev.kmsengine.crypto.Randomness;
 import dev.kmsengine.crypto.VekRewrapper;
+import dev.kmsengine.crypto.WrappedKeyFormat;
 import dev.kmsengine.crypto.WrappingKey;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
@@ -581,13 +582,14 @@ final class KeyHierarchy implements AutoCloseable {
         KeyMaterial oldSvmKek = currentSvmKek(ks, cfg, kek.key());
         KeyMaterial newSvmKek = KeyMaterial.generate(Randomness.secureRandom())) {
       byte[] wrapped = wrapSvmKek(newSvmKek, kek.key(), KeyBinding.svmKek(ks.svm(), cfg.uuid(), to));
-      Batch staged = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, ctx);
-      ctx.progress("Committing " + staged.ids.length + " rewrapped volume encryption keys");
+      Packed staged = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, ctx);
+      int total = staged.size();
+      ctx.progress("Committing " + total + " rewrapped volume encryption keys");
       engine.db.commit(new WriteBatch().drop(staging));
-      for (int lo = 0; lo < staged.ids.length; lo += STAGE_BATCH) {
+      for (int lo = 0; lo < total; lo += STAGE_BATCH) {
         WriteBatch b = new WriteBatch();
-        for (int i = lo; i < Math.min(staged.ids.length, lo + STAGE_BATCH); i++) {
-          b.put(staging, staged.ids[i], staged.blobs[i]);
+        for (int i = lo; i < Math.min(total, lo + STAGE_BATCH); i++) {
+          b.put(staging, staged.id(i), staged.blob(i));
         }
         engine.db.commit(b);
       }
@@ -600,7 +602,7 @@ final class KeyHierarchy implements AutoCloseable {
           n.installSvmKek(ks.svm(), to, newSvmKek);
         }
       }
-      ctx.progress("Rewrapped " + staged.ids.length + " of " + staged.ids.length + " volume encryption keys");
+      ctx.progress("Rewrapped " + total + " of " + total + " volume encryption keys");
     } catch (KmsException e) {
       if (blocks(e.errorCode())) {
         after = KeystoreState.BLOCKED;
@@ -614,55 +616,77 @@ final class KeyHierarchy implements AutoCloseable {
     }
   }
 
-  /** VEK ids and their new blobs, index-aligned. */
-  private record Batch(UUID[] ids, byte[][] blobs) {}
+  /**
+   * VEK ids and blobs, index-aligned and packed: ids as (most, least significant) long pairs, blobs in pages of
+   * {@link #STAGE_BATCH} blobs of {@value WrappedKeyFormat#LENGTH} bytes. Why: a rekey of a million VEKs makes
+   * gigabytes of short-lived JCE garbage, and every young collection during the rewrap would otherwise copy the
+   * million ids and blob arrays held so far; a few large arrays cost it nothing (G1 allocates them as humongous
+   * regions that young collections do not copy). The store gets one array per entry only when staging.
+   */
+  private record Packed(long[] ids, byte[][] pages) {
+    static Packed allocate(int count) {
+      byte[][] pages = new byte[(count + STAGE_BATCH - 1) / STAGE_BATCH][];
+      for (int p = 0; p < pages.length; p++) {
+        pages[p] = new byte[Math.min(STAGE_BATCH, count - p * STAGE_BATCH) * WrappedKeyFormat.LENGTH];
+      }
+      return new Packed(new long[2 * count], pages);
+    }
+
+    int size() {
+      return ids.length / 2;
+    }
+
+    UUID id(int i) {
+      return new UUID(ids[2 * i], ids[2 * i + 1]);
+    }
+
+    byte[] page(int i) {
+      return pages[i / STAGE_BATCH];
+    }
+
+    static int offset(int i) {
+      return (i % STAGE_BATCH) * WrappedKeyFormat.LENGTH;
+    }
+
+    byte[] blob(int i) {
+      return Arrays.copyOfRange(page(i), offset(i), offset(i) + WrappedKeyFormat.LENGTH);
+    }
+  }
 
   /**
    * Rewraps every VEK of generation {@code from} under the new SVM-KEK. Every encrypted volume must have a blob
    * (65536883 otherwise); each new blob is verified before it counts.
+   *
+   * <p>The rewrap workers start as soon as the blobs are read; this thread meanwhile counts the encrypted volumes
+   * (a pass over every volume record), and the count is checked before anything is returned, so a missing VEK
+   * still fails the rekey before its commit and takes precedence over a blob that fails to rewrap.
    */
-  private Batch rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, JobContext ctx) {
-    int[] encrypted = {0};
-    List<UUID> encryptedIds = new ArrayList<>();
-    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
-      if (VolumeRecord.isEncrypted(rec)) {
-        encrypted[0]++;
-      }
-    });
-    int expected = encrypted[0];
-    UUID[] ids = new UUID[expected];
-    byte[][] oldBlobs = new byte[expected][];
-    int[] n = {0};
+  private Packed rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, JobContext ctx) {
     String bucket = Records.veks(svm, from);
+    int total = engine.db.count(bucket);
+    Packed old = Packed.allocate(total);
+    int[] n = {0};
     engine.db.forEach(bucket, (id, blob) -> {
-      if (n[0] < expected) {
-        ids[n[0]] = id;
-        oldBlobs[n[0]] = blob;
+      int i = n[0]++;
+      if (i >= total) {
+        return;
       }
-      n[0]++;
+      old.ids[2 * i] = id.getMostSignificantBits();
+      old.ids[2 * i + 1] = id.getLeastSignificantBits();
+      // A blob of the wrong length stays all zeros in the page, which the rewrapper rejects as malformed.
+      if (blob.length == WrappedKeyFormat.LENGTH) {
+        System.arraycopy(blob, 0, old.page(i), Packed.offset(i), blob.length);
+      }
     });
-    if (n[0] < expected) {
-      engine.db.forEach(Records.volumes(svm), (id, rec) -> {
-        if (VolumeRecord.isEncrypted(rec) && engine.db.get(bucket, id) == null) {
-          encryptedIds.add(id);
-        }
-      });
-      throw new KmsException(ErrorCode.VEK_MISSING, "", encryptedIds.isEmpty() ? ""
-          : "Volume: " + encryptedIds.get(0) + ".");
-    }
-    int total = expected;
-    byte[][] newBlobs = new byte[total][];
+    Packed rewrapped = new Packed(old.ids, Packed.allocate(total).pages);
     ctx.progress("Rewrapped 0 of " + total + " volume encryption keys");
-    if (total == 0) {
-      return new Batch(ids, newBlobs);
-    }
     AtomicLong done = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
     try (WrappingKey oldWrapping = WrappingKey.of(oldKek); WrappingKey newWrapping = WrappingKey.of(newKek)) {
       // A few chunks per thread so that one slow chunk (a descheduled thread on a noisy 2-core box) does not
       // leave the other threads idle at the end.
       int chunks = Math.max(1, Math.min(total / 1024, engine.parallelism * 4));
-      int chunkSize = (total + chunks - 1) / Math.max(1, chunks);
+      int chunkSize = Math.max(1, (total + chunks - 1) / chunks);
       List<Future<Void>> futures = new ArrayList<>();
       for (int lo = 0; lo < total; lo += chunkSize) {
         int start = lo;
@@ -670,22 +694,19 @@ final class KeyHierarchy implements AutoCloseable {
         Callable<Void> task = () -> {
           try (VekRewrapper rewrapper = new VekRewrapper(oldWrapping, newWrapping, svm, from, to)) {
             for (int i = start; i < end && !failed.get(); i++) {
-              byte[] out = new byte[dev.kmsengine.crypto.WrappedKeyFormat.LENGTH];
-              UUID id = ids[i];
               try {
-                rewrapper.rewrap(oldBlobs[i], id.getMostSignificantBits(), id.getLeastSignificantBits(), out, 0,
-                    true);
+                rewrapper.rewrap(old.page(i), Packed.offset(i), old.ids[2 * i], old.ids[2 * i + 1],
+                    rewrapped.page(i), Packed.offset(i), /* verify= */ true);
               } catch (MalformedBlobException e) {
                 failed.set(true);
-                throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + id + ".");
+                throw new KmsException(ErrorCode.INVALID_ENCRYPTION_BLOB, "", "Volume: " + old.id(i) + ".");
               } catch (AEADBadTagException e) {
                 failed.set(true);
-                throw new KmsException(ErrorCode.VEK_INVALID, "", "Volume: " + id + ".");
+                throw new KmsException(ErrorCode.VEK_INVALID, "", "Volume: " + old.id(i) + ".");
               } catch (GeneralSecurityException e) {
                 failed.set(true);
-                throw new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "", "Volume: " + id + ".");
+                throw new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "", "Volume: " + old.id(i) + ".");
               }
-              newBlobs[i] = out;
               if (((i - start + 1) % PROGRESS_EVERY) == 0) {
                 ctx.progress("Rewrapped " + done.addAndGet(PROGRESS_EVERY) + " of " + total
                     + " volume encryption keys");
@@ -696,21 +717,62 @@ final class KeyHierarchy implements AutoCloseable {
         };
         futures.add(cpu.submit(task));
       }
-      KmsException first = null;
-      for (Future<Void> f : futures) {
-        try {
-          join(f);
-        } catch (KmsException e) {
-          if (first == null) {
-            first = e;
-          }
-        }
+      int encrypted;
+      try {
+        encrypted = countEncrypted(svm);
+      } catch (RuntimeException e) {
+        failed.set(true);
+        awaitAll(futures);
+        throw e;
+      }
+      if (encrypted > n[0]) {
+        failed.set(true);
+      }
+      KmsException first = awaitAll(futures);
+      if (encrypted > n[0]) {
+        throw missingVek(svm, bucket);
       }
       if (first != null) {
         throw first;
       }
     }
-    return new Batch(ids, newBlobs);
+    return rewrapped;
+  }
+
+  private int countEncrypted(UUID svm) {
+    int[] encrypted = {0};
+    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
+      if (VolumeRecord.isEncrypted(rec)) {
+        encrypted[0]++;
+      }
+    });
+    return encrypted[0];
+  }
+
+  /** Waits for every worker; returns the first engine error (the others are consequences of the stop flag). */
+  private static KmsException awaitAll(List<Future<Void>> futures) {
+    KmsException first = null;
+    for (Future<Void> f : futures) {
+      try {
+        join(f);
+      } catch (KmsException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    return first;
+  }
+
+  /** The error for an encrypted volume without a VEK blob, naming the first such volume found. */
+  private KmsException missingVek(UUID svm, String bucket) {
+    List<UUID> missing = new ArrayList<>();
+    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
+      if (VolumeRecord.isEncrypted(rec) && engine.db.get(bucket, id) == null) {
+        missing.add(id);
+      }
+    });
+    return new KmsException(ErrorCode.VEK_MISSING, "", missing.isEmpty() ? "" : "Volume: " + missing.get(0) + ".");
   }
 
   // ------------------------------------------------------------------ restore

@@ -81,10 +81,24 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
 
   /** This thread's cipher state for this key. */
   CipherState state() {
+    checkLive();
+    return states.get();
+  }
+
+  /**
+   * A cipher state owned by the caller rather than by the current thread: a {@link VekRewrapper} holds its own, so
+   * its hot loop does no {@link ThreadLocal} lookup and leaves no cipher behind in a pool thread's map when the
+   * rekey ends. The caller must confine it to one thread at a time.
+   */
+  CipherState newState() {
+    checkLive();
+    return new CipherState();
+  }
+
+  void checkLive() {
     if (destroyed) {
       throw new IllegalStateException("wrapping key was destroyed");
     }
-    return states.get();
   }
 
   /**

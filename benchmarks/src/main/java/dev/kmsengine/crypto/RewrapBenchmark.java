@@ -1,0 +1,63 @@
+package dev.kmsengine.crypto;
+
+import dev.kmsengine.BenchmarkDefaults;
+import java.security.GeneralSecurityException;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * {@code java -jar benchmarks/target/benchmarks.jar RewrapBenchmark -prof gc -rf json -rff rewrap.json}
+ *
+ * <p>One VEK rewrap, the unit of work of a rekey: open a 62-byte blob under the old SVM-KEK, seal the VEK under
+ * the new one with a fresh nonce ({@link #rewrap}), and optionally open the new blob again and compare
+ * ({@link #rewrapVerified}, what a rekey does). {@code variant} picks the implementation: {@code engine} is
+ * {@link VekRewrapper}, the code a rekey runs; {@code jceReused} and {@code jceNaive} are plain-JCE baselines
+ * written here ({@link JceReusedRewrap}, {@link JceNaiveRewrap}). All three read the same blobs and produce the
+ * same format; {@code RewrapVariantsTest} proves each output unwraps with the engine.
+ */
+public class RewrapBenchmark extends BenchmarkDefaults {
+  /** The blobs every thread rewraps, built once per trial. */
+  @State(Scope.Benchmark)
+  public static class Blobs {
+    VekBlobs in;
+
+    @Setup(Level.Trial)
+    public void build() throws GeneralSecurityException {
+      in = new VekBlobs(/* seed= */ 42);
+    }
+  }
+
+  /** One thread's rewrapper of the chosen variant, its output buffer and its position in the inputs. */
+  @State(Scope.Thread)
+  public static class Rewrapper {
+    @Param({"engine", "jceReused", "jceNaive"})
+    public String variant;
+
+    Rewrap rewrap;
+    final byte[] out = new byte[WrappedKeyFormat.LENGTH];
+    int i;
+
+    @Setup(Level.Trial)
+    public void create(Blobs blobs) throws GeneralSecurityException {
+      rewrap = Rewrap.create(variant, blobs.in);
+    }
+  }
+
+  /** Unwrap under the old SVM-KEK, wrap under the new one. */
+  @Benchmark
+  public byte[] rewrap(Blobs blobs, Rewrapper r) throws GeneralSecurityException {
+    r.rewrap.rewrap(blobs.in, r.i++ & VekBlobs.MASK, r.out, false);
+    return r.out;
+  }
+
+  /** The same, then unwrap the new blob and compare it with the VEK in constant time. */
+  @Benchmark
+  public byte[] rewrapVerified(Blobs blobs, Rewrapper r) throws GeneralSecurityException {
+    r.rewrap.rewrap(blobs.in, r.i++ & VekBlobs.MASK, r.out, true);
+    return r.out;
+  }
+}

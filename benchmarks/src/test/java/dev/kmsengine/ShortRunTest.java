@@ -1,0 +1,40 @@
+package dev.kmsengine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+
+/**
+ * {@code mvn verify} proves every benchmark runs: the short mode, in-process, on tiny inputs. It asserts that each
+ * benchmark and parameter combination produced a result, never how fast it was.
+ */
+class ShortRunTest {
+  @Test
+  void shortRun_everyBenchmarkAndVariant_producesAResult() throws RunnerException {
+    Collection<RunResult> results = new Runner(ShortRun.options(/* forks= */ 0, null)).run();
+
+    Set<String> ran = new TreeSet<>();
+    for (RunResult r : results) {
+      String name = r.getParams().getBenchmark().replaceAll(".*\\.(\\w+Benchmark\\.\\w+)$", "$1");
+      String variant = r.getParams().getParam("variant");
+      String nodes = r.getParams().getParam("nodes");
+      String threads = r.getParams().getParam("threads");
+      ran.add(name + (variant != null ? "/" + variant : "") + (nodes != null ? "/nodes=" + nodes : "")
+          + (threads != null ? "/threads=" + threads : ""));
+      assertTrue(r.getPrimaryResult().getScore() > 0, () -> name + " has no score");
+    }
+    assertEquals(new TreeSet<>(Set.of(
+        "RewrapBenchmark.rewrap/engine", "RewrapBenchmark.rewrap/jceReused", "RewrapBenchmark.rewrap/jceNaive",
+        "RewrapBenchmark.rewrapVerified/engine", "RewrapBenchmark.rewrapVerified/jceReused",
+        "RewrapBenchmark.rewrapVerified/jceNaive",
+        "RekeyBenchmark.rekey/threads=1", "RekeyBenchmark.rekey/threads=2",
+        "RestoreBenchmark.restore/nodes=1", "RestoreBenchmark.restore/nodes=16")), ran);
+  }
+}

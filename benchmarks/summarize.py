@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Prints the README's results rows from the JSON files of benchmarks/run-all.sh (argument: results directory)."""
+import json
+import os
+import re
+import sys
+
+
+def load(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return json.load(f)
+
+
+def alloc(r):
+    s = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
+    return s["score"] if s else float("nan")
+
+
+def median(r):
+    raw = sorted(x for fork in r["primaryMetric"]["rawData"] for x in fork)
+    mid = len(raw) // 2
+    return raw[mid] if len(raw) % 2 else (raw[mid - 1] + raw[mid]) / 2
+
+
+def rewrap_rows(results, jdk):
+    by = {}
+    for r in results:
+        by[(r["benchmark"].rsplit(".", 1)[1], r["params"]["variant"])] = r
+    for method in ("rewrap", "rewrapVerified"):
+        engine = by.get((method, "engine"))
+        reused = by.get((method, "jceReused"))
+        naive = by.get((method, "jceNaive"))
+        if not (engine and reused and naive):
+            continue
+        e, u, n = (x["primaryMetric"]["score"] for x in (engine, reused, naive))
+        me, mu, mn = (median(x) for x in (engine, reused, naive))
+        print(f"| {method} | {jdk} | {e:,.0f} ± {engine['primaryMetric']['scoreError']:,.0f} "
+              f"| {u:,.0f} ± {reused['primaryMetric']['scoreError']:,.0f} "
+              f"| {n:,.0f} ± {naive['primaryMetric']['scoreError']:,.0f} "
+              f"| {e / u:.2f}× ({me / mu:.2f}×) | {n / e:.1f}× ({mn / me:.1f}×) "
+              f"| {alloc(engine):,.0f} | {alloc(reused):,.0f} | {alloc(naive):,.0f} |")
+
+
+def main(out):
+    print("| benchmark | JDK | engine ns/op | jceReused ns/op | jceNaive ns/op "
+          "| engine / jceReused (medians) | jceNaive / engine (medians) | engine B/op | jceReused B/op "
+          "| jceNaive B/op |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    rewrap_rows(load(os.path.join(out, "rewrap-java17.json")), "17")
+    rewrap_rows(load(os.path.join(out, "rewrap-java25.json")), "25")
+
+    print()
+    print("| volumes | 1 thread ms | 2 threads ms | speed-up (medians) | B/op (2 threads) "
+          "| retained heap B/volume |")
+    print("|---|---|---|---|---|---|")
+    heap = {}
+    log = os.path.join(out, "rekey.log")
+    if os.path.exists(log):
+        for m in re.finditer(r"retained heap: (\d+) bytes per volume \((\d+) volumes", open(log).read()):
+            heap[int(m.group(2))] = int(m.group(1))
+    rekey = {}
+    for r in load(os.path.join(out, "rekey.json")):
+        rekey[(int(r["params"]["volumes"]), int(r["params"]["threads"]))] = r
+    for v in sorted({k[0] for k in rekey}):
+        one, two = rekey.get((v, 1)), rekey.get((v, 2))
+        if not (one and two):
+            continue
+        a, b = one["primaryMetric"]["score"], two["primaryMetric"]["score"]
+        print(f"| {v:,} | {a:,.0f} ± {one['primaryMetric']['scoreError']:,.0f} "
+              f"| {b:,.0f} ± {two['primaryMetric']['scoreError']:,.0f} | {a / b:.2f}× ({median(one) / median(two):.2f}×) "
+              f"| {alloc(two) / v:,.0f} per VEK | {heap.get(v, 'n/a')} |")
+
+    print()
+    print("| nodes | latency ms | restore ms | vs 1 node |")
+    print("|---|---|---|---|")
+    restore = {int(r["params"]["nodes"]): r for r in load(os.path.join(out, "restore.json"))}
+    base = restore.get(1)
+    for n in sorted(restore):
+        r = restore[n]
+        s = r["primaryMetric"]["score"]
+        ratio = f"{s / base['primaryMetric']['score']:.2f}×" if base else "n/a"
+        print(f"| {n} | {r['params']['latencyMs']} | {s:,.0f} ± {r['primaryMetric']['scoreError']:,.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/results")
