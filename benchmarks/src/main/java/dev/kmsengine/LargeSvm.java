@@ -75,6 +75,7 @@ final class LargeSvm implements AutoCloseable {
     byte[] keyId = new byte[16];
     byte[] vekBytes = new byte[KeyMaterial.LENGTH];
     String volumeBucket = Records.volumes(svm);
+    String nameBucket = Records.volumeNames(svm);
     String vekBucket = Records.veks(svm, generation);
     WriteBatch batch = new WriteBatch();
     for (int i = 1; i <= count; i++) {
@@ -82,6 +83,7 @@ final class LargeSvm implements AutoCloseable {
       ids.nextBytes(keyId);
       batch.put(volumeBucket, volume,
           new VolumeRecord(volume, svm, "vol" + i, true, HexFormat.of().formatHex(keyId)).encode());
+      batch.put(nameBucket, Records.volumeNameKey("vol" + i), Records.uuidBytes(volume));
       try (KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
         batch.put(vekBucket, volume, held.wrapping.wrap(vek, KeyBinding.vek(svm, volume, generation)));
         vek.copyInto(vekBytes, 0);

@@ -451,14 +451,15 @@ final class KeyHierarchy implements AutoCloseable {
   // ------------------------------------------------------------------ volumes
 
   void createVolume(SvmRecord svm, UUID volume, String name, boolean encrypted) {
-    if (engine.volumes(svm.uuid()).stream().anyMatch(v -> v.name().equals(name))) {
+    if (engine.volumeNameTaken(svm.uuid(), name)) {
       throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name", "Volume \"" + name + "\" already exists.");
     }
     byte[] id = new byte[16];
     Randomness.secureRandom().nextBytes(id);
     VolumeRecord record = new VolumeRecord(volume, svm.uuid(), name, encrypted,
         encrypted ? HexFormat.of().formatHex(id) : "");
-    WriteBatch batch = new WriteBatch().put(Records.volumes(svm.uuid()), volume, record.encode());
+    WriteBatch batch = new WriteBatch().put(Records.volumes(svm.uuid()), volume, record.encode())
+        .put(Records.volumeNames(svm.uuid()), Records.volumeNameKey(name), Records.uuidBytes(volume));
     if (!encrypted) {
       engine.db.commit(batch);
       return;
@@ -543,7 +544,8 @@ final class KeyHierarchy implements AutoCloseable {
 
   void deleteVolume(VolumeRecord v) {
     SvmKeyState ks = engine.keyState(v.svm());
-    WriteBatch batch = new WriteBatch().delete(Records.volumes(v.svm()), v.uuid()).drop(VolumeBlocks.bucket(v.uuid()));
+    WriteBatch batch = new WriteBatch().delete(Records.volumes(v.svm()), v.uuid())
+        .delete(Records.volumeNames(v.svm()), Records.volumeNameKey(v.name())).drop(VolumeBlocks.bucket(v.uuid()));
     if (ks.generation() > 0) {
       batch.delete(Records.veks(v.svm(), ks.generation()), v.uuid());
     }
@@ -785,7 +787,10 @@ final class KeyHierarchy implements AutoCloseable {
     }
     ctx.progress("Fetching the top-level key on " + engine.nodes.size() + " nodes");
     Map<String, KeyMaterial> svmKeks = new HashMap<>();
+    Map<String, Long> epochs = new java.util.concurrent.ConcurrentHashMap<>();
     List<NodeStatus> statuses = perNode(n -> {
+      // Captured before the fetch: keys fetched for the node as it was must not land in it after a reboot.
+      epochs.put(n.name, n.epoch());
       if (!n.isUp()) {
         return new NodeStatus(n.name, false, code(ErrorCode.RESTORE_FAILED), "Node is down.");
       }
@@ -806,7 +811,7 @@ final class KeyHierarchy implements AutoCloseable {
     });
     try {
       if (!svmKeks.isEmpty()) {
-        statuses = installVeks(ks, svmKeks, statuses, ctx);
+        statuses = installVeks(ks, svmKeks, epochs, statuses, ctx);
       }
     } finally {
       svmKeks.values().forEach(KeyMaterial::destroy);
@@ -843,12 +848,12 @@ final class KeyHierarchy implements AutoCloseable {
    * Unwraps every VEK once and installs it, with the SVM-KEK, on each node that recovered the SVM-KEK. A VEK that
    * fails to unwrap is reported on every such node (it is the same blob for all of them).
    */
-  private List<NodeStatus> installVeks(SvmKeyState ks, Map<String, KeyMaterial> svmKeks, List<NodeStatus> statuses,
-      JobContext ctx) {
+  private List<NodeStatus> installVeks(SvmKeyState ks, Map<String, KeyMaterial> svmKeks, Map<String, Long> epochs,
+      List<NodeStatus> statuses, JobContext ctx) {
     KeyMaterial svmKek = svmKeks.values().iterator().next();
     List<Node> targets = engine.nodes.stream().filter(n -> svmKeks.containsKey(n.name)).toList();
     for (Node n : targets) {
-      n.installSvmKek(ks.svm(), ks.generation(), svmKek);
+      n.installSvmKekIfSameEpoch(epochs.get(n.name), ks.svm(), ks.generation(), svmKek);
     }
     int total = engine.db.count(Records.veks(ks.svm(), ks.generation()));
     ctx.progress("Restoring " + total + " volume encryption keys on " + targets.size() + " nodes");
@@ -859,7 +864,7 @@ final class KeyHierarchy implements AutoCloseable {
         try (KeyMaterial k = wrapping.unwrap(blob, KeyBinding.vek(ks.svm(), id, ks.generation()))) {
           k.copyInto(vek, 0);
           for (Node n : targets) {
-            n.installVek(id, vek);
+            n.installVekIfSameEpoch(epochs.get(n.name), id, vek);
           }
         } catch (GeneralSecurityException e) {
           bad.add(id);
@@ -867,13 +872,19 @@ final class KeyHierarchy implements AutoCloseable {
       });
       Arrays.fill(vek, (byte) 0);
     }
-    if (bad.isEmpty()) {
-      return statuses;
-    }
     List<NodeStatus> out = new ArrayList<>();
     for (NodeStatus s : statuses) {
-      out.add(s.ok() ? new NodeStatus(s.node(), false, code(ErrorCode.VEK_INVALID),
-          bad.size() + " volume encryption keys failed to unwrap (first: volume " + bad.get(0) + ").") : s);
+      Node n = engine.node(s.node());
+      if (s.ok() && n.epoch() != epochs.get(s.node())) {
+        // Wiped while the restore ran: whatever it installed before the wipe is gone, nothing after it landed.
+        out.add(new NodeStatus(s.node(), false, code(ErrorCode.RESTORE_FAILED),
+            "Node rebooted or went down during the restore; run restore again."));
+      } else if (s.ok() && !bad.isEmpty()) {
+        out.add(new NodeStatus(s.node(), false, code(ErrorCode.VEK_INVALID),
+            bad.size() + " volume encryption keys failed to unwrap (first: volume " + bad.get(0) + ")."));
+      } else {
+        out.add(s);
+      }
     }
     return out;
   }

@@ -326,6 +326,10 @@ public final class KmsEngine implements AutoCloseable {
     return Optional.of(new VolumeInfo(r.uuid(), r.name(), r.svm(), s.name(), r.encrypted(), r.keyId()));
   }
 
+  boolean volumeNameTaken(UUID svm, String name) {
+    return db.get(Records.volumeNames(svm), Records.volumeNameKey(name)) != null;
+  }
+
   VolumeRecord volumeRecord(UUID uuid) {
     if (uuid == null) {
       return null;
@@ -356,7 +360,7 @@ public final class KmsEngine implements AutoCloseable {
     if (name == null || name.isBlank() || name.length() > 203) {
       throw new KmsException(ErrorCode.INVALID_FIELD, "name", "A volume name of 1 to 203 characters is required.");
     }
-    if (volumes(svm.uuid()).stream().anyMatch(v -> v.name().equals(name))) {
+    if (volumeNameTaken(svm.uuid(), name)) {
       throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name",
           "Volume \"" + name + "\" already exists in SVM \"" + svm.name() + "\".");
     }

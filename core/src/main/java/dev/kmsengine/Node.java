@@ -33,6 +33,12 @@ final class Node {
   final UUID uuid;
   final String name;
   private volatile boolean up = true;
+  /**
+   * Counts wipes. An operation that fetched keys for this node before a wipe must not install them after it, or
+   * a rebooted node would come back holding keys it never restored; it captures the epoch first and installs
+   * only while the epoch is unchanged, under the node's lock.
+   */
+  private long epoch;
   private final Map<UUID, HeldKek> svmKeks = new ConcurrentHashMap<>();
   private final Map<UUID, byte[]> veks = new ConcurrentHashMap<>();
 
@@ -59,7 +65,31 @@ final class Node {
     up = true;
   }
 
-  private void wipe() {
+  /** The current wipe epoch, to pass to the {@code ...IfSameEpoch} installs. */
+  synchronized long epoch() {
+    return epoch;
+  }
+
+  /** Installs a copy of the SVM-KEK unless the node was wiped since {@code seen}; returns whether it did. */
+  synchronized boolean installSvmKekIfSameEpoch(long seen, UUID svm, long generation, KeyMaterial key) {
+    if (seen != epoch || !up) {
+      return false;
+    }
+    installSvmKek(svm, generation, key);
+    return true;
+  }
+
+  /** Installs a copy of the VEK unless the node was wiped since {@code seen}; returns whether it did. */
+  synchronized boolean installVekIfSameEpoch(long seen, UUID volume, byte[] vek) {
+    if (seen != epoch || !up) {
+      return false;
+    }
+    installVek(volume, vek);
+    return true;
+  }
+
+  private synchronized void wipe() {
+    epoch++;
     for (UUID svm : svmKeks.keySet()) {
       removeSvmKek(svm);
     }

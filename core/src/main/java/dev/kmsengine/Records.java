@@ -22,6 +22,7 @@ import java.util.UUID;
  * <pre>
  * svms                  svm uuid    -&gt; SvmRecord
  * volumes/{svm}         volume uuid -&gt; VolumeRecord
+ * volume-names/{svm}    name key    -&gt; volume uuid (16 bytes)
  * barbican-configs      config uuid -&gt; ConfigRecord (including the application credential secret)
  * svm-keys              svm uuid    -&gt; SvmKeyState (enabled config, keystore state, generation, wrapped SVM-KEKs)
  * veks/{svm}/{gen}      volume uuid -&gt; wrapped VEK blob under SVM-KEK generation gen
@@ -39,6 +40,24 @@ final class Records {
 
   static String volumes(UUID svm) {
     return "volumes/" + svm;
+  }
+
+  /**
+   * The name index of an SVM's volumes: name key to volume uuid, committed with the volume record, so a create
+   * checks for a duplicate name with one lookup instead of decoding every volume.
+   */
+  static String volumeNames(UUID svm) {
+    return "volume-names/" + svm;
+  }
+
+  /** The index key of a volume name (a name-based UUID: the index stores keys, never names). */
+  static UUID volumeNameKey(String name) {
+    return UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  static byte[] uuidBytes(UUID u) {
+    return java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits())
+        .array();
   }
 
   static String veks(UUID svm, long generation) {
