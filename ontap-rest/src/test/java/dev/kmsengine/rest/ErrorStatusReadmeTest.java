@@ -11,13 +11,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's status table is the code's table: same codes, same statuses, every {@link ErrorCode} listed. */
+/** docs/error-codes.md's status table is the code's table: same codes, same statuses, every {@link ErrorCode} listed. */
 class ErrorStatusReadmeTest {
   private static final Pattern ROW = Pattern.compile("^\\| (\\d+) \\| `([A-Z_]+)` \\| (\\d{3}) \\|", Pattern.MULTILINE);
 
   @Test
-  void readmeTable_listsEveryErrorCodeWithTheStatusTheServerUses() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
+  void docsTable_listsEveryErrorCodeWithTheStatusTheServerUses() throws Exception {
+    String readme = Files.readString(Path.of("..", "docs", "error-codes.md"));
     Map<ErrorCode, Integer> documented = new EnumMap<>(ErrorCode.class);
     Matcher m = ROW.matcher(readme);
     while (m.find()) {
