@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.emulator.OpenStackEmulator;
+import dev.kmsengine.job.MutableClock;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.KekFailure;
 import dev.kmsengine.keystore.BarbicanConnection;
@@ -27,7 +28,7 @@ class BarbicanKeyProviderTest {
   private static final RetryPolicy FAST_RETRY =
       new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofSeconds(20));
 
-  private final MutableClock clock = new MutableClock();
+  private final MutableClock clock = new MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
   private OpenStackEmulator os;
   private OpenStackEmulator.ApplicationCredential cred;
   private String keyId;
