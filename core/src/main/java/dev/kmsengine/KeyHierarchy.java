@@ -578,6 +578,7 @@ final class KeyHierarchy implements AutoCloseable {
     long to = from + 1;
     String staging = Records.veks(ks.svm(), to);
     saveState(ks.withState(KeystoreState.SVM_KEK_REKEY));
+    LOG.info(() -> "rekey of SVM " + ks.svm() + ": started, SVM-KEK generation " + from + " -> " + to);
     boolean committed = false;
     KeystoreState after = KeystoreState.ACTIVE;
     try (Fetched kek = fetchKek(cfg);
@@ -586,6 +587,8 @@ final class KeyHierarchy implements AutoCloseable {
       byte[] wrapped = wrapSvmKek(newSvmKek, kek.key(), KeyBinding.svmKek(ks.svm(), cfg.uuid(), to));
       Packed staged = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, ctx);
       int total = staged.size();
+      LOG.info(() -> "rekey of SVM " + ks.svm() + ": " + total + " VEKs rewrapped and verified, staging generation "
+          + to);
       ctx.progress("Committing " + total + " rewrapped volume encryption keys");
       engine.db.commit(new WriteBatch().drop(staging));
       for (int lo = 0; lo < total; lo += STAGE_BATCH) {
@@ -597,6 +600,7 @@ final class KeyHierarchy implements AutoCloseable {
       }
       saveState(new SvmKeyState(ks.svm(), ks.enabled(), KeystoreState.ACTIVE, null, to, Map.of(cfg.uuid(), wrapped)));
       committed = true;
+      LOG.info(() -> "rekey of SVM " + ks.svm() + ": generation " + to + " is current");
       engine.db.commit(new WriteBatch().drop(Records.veks(ks.svm(), from)));
       for (Node n : engine.nodes) {
         Node.HeldKek held = n.svmKek(ks.svm());
@@ -609,6 +613,8 @@ final class KeyHierarchy implements AutoCloseable {
       if (blocks(e.errorCode())) {
         after = KeystoreState.BLOCKED;
       }
+      LOG.info(() -> "rekey of SVM " + ks.svm() + ": failed with " + e.code() + ", generation " + from
+          + " stays current");
       throw e;
     } finally {
       if (!committed) {
@@ -786,6 +792,7 @@ final class KeyHierarchy implements AutoCloseable {
       throw new KmsException(ErrorCode.NOT_CONFIGURED, "uuid", "The configuration is not enabled.");
     }
     ctx.progress("Fetching the top-level key on " + engine.nodes.size() + " nodes");
+    LOG.info(() -> "restore of SVM " + ks.svm() + ": fetching the top-level KEK on " + engine.nodes.size() + " nodes");
     Map<String, KeyMaterial> svmKeks = new HashMap<>();
     Map<String, Long> epochs = new java.util.concurrent.ConcurrentHashMap<>();
     List<NodeStatus> statuses = perNode(n -> {
@@ -818,6 +825,9 @@ final class KeyHierarchy implements AutoCloseable {
     }
     ctx.nodes(statuses);
     List<NodeStatus> failures = statuses.stream().filter(s -> !s.ok()).toList();
+    LOG.info(() -> "restore of SVM " + ks.svm() + ": " + (engine.nodes.size() - failures.size()) + " of "
+        + engine.nodes.size() + " nodes hold the SVM-KEK" + (failures.isEmpty() ? "" : "; failed: "
+        + failures.stream().map(NodeStatus::node).toList()));
     boolean keyUnusable = !failures.isEmpty() && failures.size() == statuses.stream().filter(s -> !s.message()
         .equals("Node is down.")).count() && failures.stream().allMatch(s -> blocks(codeOf(s)));
     if (keyUnusable) {

@@ -58,6 +58,7 @@ public final class Simulator implements AutoCloseable {
 
   /** Runs the simulator until the process ends; exits 2 on a bad command line. */
   public static void main(String[] args) throws Exception {
+    oneLineLogs();
     Simulator s;
     try {
       s = start(args, System.out);
@@ -80,6 +81,25 @@ public final class Simulator implements AutoCloseable {
    *
    * @throws UsageException for a bad command line or an option this build cannot honour
    */
+  /**
+   * The simulator is an application, so it may choose the log format: one line per event (time, level, logger,
+   * message), so that each phase of a rekey or restore is one line. Only the simulator's own main does this; the
+   * library never touches logging configuration.
+   */
+  private static void oneLineLogs() {
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      h.setFormatter(new java.util.logging.SimpleFormatter() {
+        @Override
+        public String format(java.util.logging.LogRecord r) {
+          String logger = r.getLoggerName() == null ? "" : r.getLoggerName();
+          return String.format("%1$tFT%1$tT.%1$tLZ %2$s %3$s: %4$s%n", r.getInstant().atZone(java.time.ZoneOffset.UTC),
+              r.getLevel().getName(), logger.substring(logger.lastIndexOf('.') + 1), formatMessage(r));
+        }
+      });
+    }
+  }
+
   /** How long start waits for the restore of each SVM before it prints the banner anyway. */
   private static final Duration RESTORE_ON_START_WAIT = Duration.ofSeconds(60);
 
