@@ -94,7 +94,12 @@ public final class KmsEngine implements AutoCloseable {
     hierarchy.recover();
   }
 
-  /** A builder for an engine running the cluster {@code spec}. */
+  /**
+   * A builder for an engine running the cluster {@code spec}.
+   *
+   * @param spec the cluster's nodes, SVMs and version
+   * @return a builder with no setting given yet
+   */
   public static Builder builder(ClusterSpec spec) {
     return new Builder(spec);
   }
@@ -112,35 +117,65 @@ public final class KmsEngine implements AutoCloseable {
       this.spec = Objects.requireNonNull(spec, "spec");
     }
 
-    /** How the top-level KEK is fetched (required). */
+    /**
+     * How the top-level KEK is fetched (required).
+     *
+     * @param p the provider every node fetches the KEK through; not null
+     * @return this builder
+     * @throws IllegalStateException if a provider was already given
+     */
     public Builder keyProvider(TopLevelKeyProvider p) {
       requireUnset(provider, "keyProvider");
       provider = Objects.requireNonNull(p);
       return this;
     }
 
-    /** Where wrapped keys live (default: a new {@link InMemoryClusterDatabase}). */
+    /**
+     * Where wrapped keys live (default: a new {@link InMemoryClusterDatabase}).
+     *
+     * @param d the database; not null. The engine does not close it
+     * @return this builder
+     * @throws IllegalStateException if a database was already given
+     */
     public Builder database(ClusterDatabase d) {
       requireUnset(database, "database");
       database = Objects.requireNonNull(d);
       return this;
     }
 
-    /** The clock for job times and retention (default: the system UTC clock). */
+    /**
+     * The clock for job times and retention (default: the system UTC clock).
+     *
+     * @param c the clock; not null
+     * @return this builder
+     * @throws IllegalStateException if a clock was already given
+     */
     public Builder clock(Clock c) {
       requireUnset(clock, "clock");
       clock = Objects.requireNonNull(c);
       return this;
     }
 
-    /** How long finished jobs are kept (default 300 s, as ONTAP). */
+    /**
+     * How long finished jobs are kept (default 300 s, as ONTAP).
+     *
+     * @param d how long a finished job stays visible; not null
+     * @return this builder
+     * @throws IllegalStateException if a retention was already given
+     */
     public Builder jobRetention(Duration d) {
       requireUnset(jobRetention, "jobRetention");
       jobRetention = Objects.requireNonNull(d);
       return this;
     }
 
-    /** Threads that rewrap VEKs during a rekey (default: available processors). */
+    /**
+     * Threads that rewrap VEKs during a rekey (default: available processors).
+     *
+     * @param threads the number of rewrap threads, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code threads} is below 1
+     */
     public Builder parallelism(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("parallelism must be >= 1: " + threads);
@@ -155,7 +190,12 @@ public final class KmsEngine implements AutoCloseable {
       }
     }
 
-    /** The engine. Opening an existing database recovers any operation a crash interrupted. */
+    /**
+     * The engine. Opening an existing database recovers any operation a crash interrupted.
+     *
+     * @return a running engine; close it to stop its threads
+     * @throws IllegalStateException if no key provider was given
+     */
     public KmsEngine build() {
       if (provider == null) {
         throw new IllegalStateException("keyProvider is required");
@@ -200,12 +240,20 @@ public final class KmsEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- cluster
 
-  /** The cluster this engine runs. */
+  /**
+   * The cluster this engine runs.
+   *
+   * @return the cluster specification the engine was built with
+   */
   public ClusterSpec cluster() {
     return spec;
   }
 
-  /** The nodes, in cluster order. */
+  /**
+   * The nodes, in cluster order.
+   *
+   * @return a snapshot of every node's name and state
+   */
   public List<NodeInfo> nodes() {
     List<NodeInfo> out = new ArrayList<>();
     for (Node n : nodes) {
@@ -226,13 +274,20 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Reboots a node: it comes back at once with an empty key table and stays without keys until a restore.
    *
+   * @param name the node's name, as in the cluster specification
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node
    */
   public void rebootNode(String name) {
     node(name).reboot();
   }
 
-  /** Takes a node down (its key table is lost) or brings it up again (with an empty key table). */
+  /**
+   * Takes a node down (its key table is lost) or brings it up again (with an empty key table).
+   *
+   * @param name the node's name, as in the cluster specification
+   * @param up {@code true} to bring the node up, {@code false} to take it down
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node
+   */
   public void setNodeUp(String name, boolean up) {
     node(name).setUp(up);
   }
@@ -246,7 +301,11 @@ public final class KmsEngine implements AutoCloseable {
     return out;
   }
 
-  /** Every SVM, admin SVM first. */
+  /**
+   * Every SVM, admin SVM first.
+   *
+   * @return a snapshot of the SVMs
+   */
   public List<SvmInfo> svms() {
     return svmRecords().stream().map(s -> new SvmInfo(s.uuid(), s.name(), s.admin())).toList();
   }
@@ -254,6 +313,8 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Creates a data SVM.
    *
+   * @param name the new SVM's name
+   * @return the new SVM, with a fresh uuid
    * @throws KmsException {@link ErrorCode#DUPLICATE_ENTRY} if the name is taken, {@link ErrorCode#INVALID_FIELD}
    *     if it is empty
    */
@@ -292,7 +353,11 @@ public final class KmsEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- volumes
 
-  /** Every volume of every SVM, by SVM then name. */
+  /**
+   * Every volume of every SVM, by SVM then name.
+   *
+   * @return a snapshot of the volumes
+   */
   public List<VolumeInfo> volumes() {
     List<VolumeInfo> out = new ArrayList<>();
     for (SvmRecord s : svmRecords()) {
@@ -301,7 +366,12 @@ public final class KmsEngine implements AutoCloseable {
     return out;
   }
 
-  /** The volumes of one SVM, by name. */
+  /**
+   * The volumes of one SVM, by name.
+   *
+   * @param svmUuid the SVM's uuid
+   * @return a snapshot of that SVM's volumes; empty for an unknown SVM
+   */
   public List<VolumeInfo> volumes(UUID svmUuid) {
     SvmRecord s = svm(svmUuid);
     if (s == null) {
@@ -316,7 +386,12 @@ public final class KmsEngine implements AutoCloseable {
     return out;
   }
 
-  /** One volume. */
+  /**
+   * One volume.
+   *
+   * @param uuid the volume's uuid
+   * @return the volume, or empty if there is none with this uuid
+   */
   public Optional<VolumeInfo> volume(UUID uuid) {
     VolumeRecord r = volumeRecord(uuid);
     if (r == null) {
@@ -376,6 +451,8 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Deletes a volume and destroys its VEK: the wrapped blob leaves the database and every node wipes its copy.
    *
+   * @param uuid the volume's uuid
+   * @return the job that wipes the VEK from the database and the nodes
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown volume
    */
   public Job deleteVolume(UUID uuid) {
@@ -391,6 +468,10 @@ public final class KmsEngine implements AutoCloseable {
    * This simulated data path lets a test write data before a rekey, switch, restore or restart and prove it reads
    * back afterwards.
    *
+   * @param node the name of the node that encrypts the block
+   * @param volume the volume's uuid
+   * @param block the block number, zero or more
+   * @param data the plaintext, at most 64 KiB
    * @throws KmsException {@link ErrorCode#VEK_MISSING} if the node is down or lacks the volume's key,
    *     {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown volume, {@link ErrorCode#INVALID_FIELD} for a block over
    *     64 KiB or a negative block number
@@ -402,6 +483,10 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Reads one block of a volume through {@code node}, decrypting with that node's copy of the VEK.
    *
+   * @param node the name of the node that decrypts the block
+   * @param volume the volume's uuid
+   * @param block the block number
+   * @return the plaintext last written to that block
    * @throws KmsException as {@link #writeBlock}, {@link ErrorCode#ENTRY_NOT_FOUND} for a block never written, and
    *     {@link ErrorCode#DECRYPT_FAILED} if the node's key does not decrypt it
    */
@@ -459,12 +544,21 @@ public final class KmsEngine implements AutoCloseable {
         c.timeout(), enabled, state);
   }
 
-  /** Every Barbican configuration, by SVM name then configuration name. */
+  /**
+   * Every Barbican configuration, by SVM name then configuration name.
+   *
+   * @return a snapshot of the configurations, without secrets
+   */
   public List<BarbicanConfig> barbicanConfigs() {
     return configRecords().stream().map(this::view).toList();
   }
 
-  /** One configuration. */
+  /**
+   * One configuration.
+   *
+   * @param uuid the configuration's uuid
+   * @return the configuration without its secrets, or empty if there is none with this uuid
+   */
   public Optional<BarbicanConfig> barbicanConfig(UUID uuid) {
     ConfigRecord c = configRecord(uuid);
     return c == null ? Optional.empty() : Optional.of(view(c));
@@ -478,6 +572,7 @@ public final class KmsEngine implements AutoCloseable {
    * (present, unique 65539808), {@code key_id} (HTTPS 65539810), {@code keystone_url} (HTTPS 65539811), the
    * credential id (65539835) and secret (65539805), then the optional transport fields.
    *
+   * @param r the configuration's name, SVM, URLs, credentials and transport settings
    * @return the job; {@link Job#resourceUuid()} is the new configuration's uuid
    */
   public Job createBarbicanConfig(BarbicanConfigRequest r) {
@@ -542,6 +637,9 @@ public final class KmsEngine implements AutoCloseable {
    * the enabled configuration, are checked against Barbican before they are kept (65539223 otherwise); cached
    * tokens and keys of the configuration are then invalidated.
    *
+   * @param uuid the configuration's uuid
+   * @param u the fields to change; absent fields keep their value
+   * @return the job that checks and stores the change
    * @throws KmsException 65539832 for an unknown configuration, 65539841 when only one of the credential fields
    *     is given, 65539815/65539814 for an empty id/secret, {@link ErrorCode#INVALID_FIELD} for bad transport
    *     values
@@ -591,6 +689,10 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * The advanced property {@code barbican_reachability}: asks every node, in parallel, whether it reaches
    * Barbican with this configuration (token and key metadata, no key bytes).
+   *
+   * @param config the configuration's uuid
+   * @return each node's answer
+   * @throws KmsException {@link ErrorCode#CONFIG_NOT_FOUND} for an unknown configuration
    */
   public Reachability reachability(UUID config) {
     ConfigRecord c = configRecord(config);
@@ -603,6 +705,10 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * The advanced property {@code state}: whether every node holds the SVM-KEK, and if not, which nodes lack it
    * and why.
+   *
+   * @param config the configuration's uuid
+   * @return whether every node holds the SVM-KEK, with the reason of each node that does not
+   * @throws KmsException {@link ErrorCode#CONFIG_NOT_FOUND} for an unknown configuration
    */
   public KekAvailability kekAvailability(UUID config) {
     ConfigRecord c = configRecord(config);
@@ -617,6 +723,8 @@ public final class KmsEngine implements AutoCloseable {
    * it and verified, the new SVM-KEK protected by the configuration's top-level KEK, all made current in one
    * atomic commit. The VEKs themselves do not change.
    *
+   * @param config the uuid of the SVM's enabled configuration
+   * @return the rekey job
    * @throws KmsException 65539832 for an unknown configuration, 65539817 if it is not the enabled one; state
    *     conflicts (65537610, 65539436, 65539437, 65537556) fail the job
    */
@@ -631,6 +739,8 @@ public final class KmsEngine implements AutoCloseable {
    * fetches the top-level KEK through its own path; the job's {@link Job#nodes()} says what happened on each, and
    * the job fails with 65539842 if any node failed.
    *
+   * @param config the uuid of the SVM's enabled configuration
+   * @return the restore job, with one result per node
    * @throws KmsException 65539832 for an unknown configuration, 65539817 if it is not the enabled one
    */
   public Job restore(UUID config) {
@@ -652,12 +762,21 @@ public final class KmsEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- key stores
 
-  /** Every keystore configuration ({@code GET /api/security/key-stores}), by SVM then name. */
+  /**
+   * Every keystore configuration ({@code GET /api/security/key-stores}), by SVM then name.
+   *
+   * @return a snapshot of the keystore configurations
+   */
   public List<Keystore> keystores() {
     return barbicanConfigs().stream().map(KmsEngine::keystore).toList();
   }
 
-  /** One keystore configuration. */
+  /**
+   * One keystore configuration.
+   *
+   * @param uuid the keystore configuration's uuid
+   * @return the keystore configuration, or empty if there is none with this uuid
+   */
   public Optional<Keystore> keystore(UUID uuid) {
     return barbicanConfig(uuid).map(KmsEngine::keystore);
   }
@@ -673,6 +792,8 @@ public final class KmsEngine implements AutoCloseable {
    * changes. A switch that fails leaves the keystore {@code switching} (rekey and delete are refused) until this
    * call is repeated and completes.
    *
+   * @param uuid the keystore configuration's uuid
+   * @return the enable or switch job
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown uuid
    */
   public Job enableKeystore(UUID uuid) {
@@ -686,6 +807,9 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Disables the enabled configuration ({@code enabled: false}); refused while the SVM has encrypted volumes,
    * whose keys would become unprotected.
+   *
+   * @param uuid the keystore configuration's uuid
+   * @return the disable job
    */
   public Job disableKeystore(UUID uuid) {
     ConfigRecord c = configRecord(uuid);
@@ -698,6 +822,7 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Deletes an inactive configuration ({@code DELETE /api/security/key-stores/{uuid}}).
    *
+   * @param uuid the keystore configuration's uuid
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown uuid, 65538905 if it is enabled,
    *     65539593 while the SVM's keystore is switching
    */
@@ -725,12 +850,21 @@ public final class KmsEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- jobs
 
-  /** A job, unless unknown or purged (finished more than the retention period ago). */
+  /**
+   * A job, unless unknown or purged (finished more than the retention period ago).
+   *
+   * @param uuid the job's uuid
+   * @return the job, or empty if unknown or purged
+   */
   public Optional<Job> job(UUID uuid) {
     return jobs.get(uuid);
   }
 
-  /** Every retained job. */
+  /**
+   * Every retained job.
+   *
+   * @return a snapshot of the jobs still retained
+   */
   public List<Job> jobs() {
     return jobs.list();
   }
@@ -738,8 +872,11 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Waits up to {@code timeout} for a job to finish.
    *
+   * @param uuid the job's uuid
+   * @param timeout the longest time to wait
    * @return the job when it finished or the time ran out (then still queued or running)
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown job
+   * @throws InterruptedException if the calling thread is interrupted while waiting
    */
   public Job awaitJob(UUID uuid, Duration timeout) throws InterruptedException {
     return jobs.await(uuid, timeout);
@@ -748,6 +885,11 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Waits up to {@code timeout} for {@code job} to finish; {@code awaitJob(job, t).requireSuccess()} runs an
    * operation synchronously.
+   *
+   * @param job a job of this engine
+   * @param timeout the longest time to wait
+   * @return the job's latest state: finished, or still queued or running if the time ran out
+   * @throws InterruptedException if the calling thread is interrupted while waiting
    */
   public Job awaitJob(Job job, Duration timeout) throws InterruptedException {
     return jobs.await(job.uuid(), timeout);

@@ -89,7 +89,11 @@ public final class OpenStackEmulator implements AutoCloseable {
     state.save();
   }
 
-  /** A builder with the defaults listed on each setter. */
+  /**
+   * A builder with the defaults listed on each setter.
+   *
+   * @return a builder; {@link Builder#start()} starts the emulator
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -127,47 +131,81 @@ public final class OpenStackEmulator implements AutoCloseable {
     }
   }
 
-  /** Keystone's base URL, {@code https://127.0.0.1:PORT/v3}; the token URL is this plus {@code /auth/tokens}. */
+  /**
+   * Keystone's base URL, {@code https://127.0.0.1:PORT/v3}; the token URL is this plus {@code /auth/tokens}.
+   *
+   * @return Keystone's base URL, the {@code keystone_url} of a configuration
+   */
   public String keystoneUrl() {
     return "https://" + host + ":" + state.keystonePort + "/v3";
   }
 
-  /** Barbican's base URL, {@code https://127.0.0.1:PORT}. */
+  /**
+   * Barbican's base URL, {@code https://127.0.0.1:PORT}.
+   *
+   * @return Barbican's base URL; secret URLs start with it
+   */
   public String barbicanUrl() {
     return "https://" + host + ":" + state.barbicanPort;
   }
 
-  /** The CA certificate clients must trust, in PEM. */
+  /**
+   * The CA certificate clients must trust, in PEM.
+   *
+   * @return the CA certificate in PEM
+   */
   public String caCertificatePem() {
     return ca.certificatePem();
   }
 
-  /** The emulator's CA, e.g. to issue certificates for other loopback servers of the same test. */
+  /**
+   * The emulator's CA, e.g. to issue certificates for other loopback servers of the same test.
+   *
+   * @return the CA that issued the emulator's server certificate
+   */
   public CertificateAuthority certificateAuthority() {
     return ca;
   }
 
-  /** Creates an application credential with a random id and secret. */
+  /**
+   * Creates an application credential with a random id and secret.
+   *
+   * @return the credential; its secret is redacted in {@code toString()}
+   */
   public ApplicationCredential createApplicationCredential() {
     byte[] s = new byte[24];
     RANDOM.nextBytes(s);
     return addApplicationCredential(UUID.randomUUID().toString().replace("-", ""), HexFormat.of().formatHex(s));
   }
 
-  /** Adds (or replaces) an application credential. */
+  /**
+   * Adds (or replaces) an application credential.
+   *
+   * @param id the credential id
+   * @param secret the credential secret
+   * @return the credential; its secret is redacted in {@code toString()}
+   */
   public ApplicationCredential addApplicationCredential(String id, String secret) {
     state.credentials.put(Objects.requireNonNull(id, "id == null"), Objects.requireNonNull(secret, "secret == null"));
     state.save();
     return new ApplicationCredential(id, Secret.of(secret));
   }
 
-  /** Deletes an application credential; tokens issued for it stop working, as in Keystone. */
+  /**
+   * Deletes an application credential; tokens issued for it stop working, as in Keystone.
+   *
+   * @param id the credential id; an unknown id is ignored
+   */
   public void deleteApplicationCredential(String id) {
     state.credentials.remove(id);
     state.save();
   }
 
-  /** Stores a random AES-256 key as a {@code symmetric} secret and returns its URL (the {@code key_id}). */
+  /**
+   * Stores a random AES-256 key as a {@code symmetric} secret and returns its URL (the {@code key_id}).
+   *
+   * @return the secret's URL
+   */
   public String createSecret() {
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
@@ -178,6 +216,11 @@ public final class OpenStackEmulator implements AutoCloseable {
    * Stores any secret, e.g. a wrong-sized or non-AES one for error tests, and returns its URL.
    *
    * @param expiration when it stops being available, or {@code null} for never
+   * @param payload the secret bytes, copied
+   * @param secretType Barbican's {@code secret_type}, e.g. {@code symmetric} or {@code opaque}
+   * @param algorithm Barbican's {@code algorithm}, e.g. {@code aes}
+   * @param bitLength Barbican's {@code bit_length}, as reported in the metadata (not checked against the payload)
+   * @return the secret's URL
    */
   public String createSecret(byte[] payload, String secretType, String algorithm, int bitLength,
       Instant expiration) {
@@ -188,13 +231,22 @@ public final class OpenStackEmulator implements AutoCloseable {
     return barbicanUrl() + "/v1/secrets/" + uuid;
   }
 
-  /** A copy of the payload of the secret at {@code secretUrl}, for tests to compare; {@code null} if absent. */
+  /**
+   * A copy of the payload of the secret at {@code secretUrl}, for tests to compare; {@code null} if absent.
+   *
+   * @param secretUrl the URL {@link #createSecret()} returned
+   * @return a copy of the payload, or {@code null} if there is no such secret
+   */
   public byte[] secretPayload(String secretUrl) {
     StoredSecret s = state.secrets.get(uuidOf(secretUrl));
     return s == null ? null : s.payload().clone();
   }
 
-  /** Deletes the secret at {@code secretUrl}; later requests for it get 404. */
+  /**
+   * Deletes the secret at {@code secretUrl}; later requests for it get 404.
+   *
+   * @param secretUrl the URL {@link #createSecret()} returned
+   */
   public void deleteSecret(String secretUrl) {
     StoredSecret s = state.secrets.remove(uuidOf(secretUrl));
     if (s != null) {
@@ -203,29 +255,51 @@ public final class OpenStackEmulator implements AutoCloseable {
     state.save();
   }
 
-  /** Sets the lifetime of tokens issued from now on. */
+  /**
+   * Sets the lifetime of tokens issued from now on.
+   *
+   * @param lifetime how long each new token is valid
+   */
   public void tokenLifetime(Duration lifetime) {
     this.tokenLifetime = positive(lifetime);
   }
 
-  /** Delays every request by {@code latency} ({@link Duration#ZERO} to stop). */
+  /**
+   * Delays every request by {@code latency} ({@link Duration#ZERO} to stop).
+   *
+   * @param latency the delay added to every request; {@link Duration#ZERO} for none
+   */
   public void latency(Duration latency) {
     faults.latency = Objects.requireNonNull(latency, "latency == null");
   }
 
-  /** Answers the next {@code count} Keystone token requests with {@code status} (e.g. 503). */
+  /**
+   * Answers the next {@code count} Keystone token requests with {@code status} (e.g. 503).
+   *
+   * @param count how many token requests fail
+   * @param status the HTTP status they get
+   */
   public void failKeystone(int count, int status) {
     faults.keystoneFailureStatus = status;
     faults.keystoneFailures.set(count);
   }
 
-  /** Answers the next {@code count} authenticated Barbican requests with {@code status} (e.g. 500, 503). */
+  /**
+   * Answers the next {@code count} authenticated Barbican requests with {@code status} (e.g. 500, 503).
+   *
+   * @param count how many Barbican requests fail
+   * @param status the HTTP status they get
+   */
   public void failBarbican(int count, int status) {
     faults.barbicanFailureStatus = status;
     faults.barbicanFailures.set(count);
   }
 
-  /** Answers the next {@code count} Barbican requests with 401 although their token is valid. */
+  /**
+   * Answers the next {@code count} Barbican requests with 401 although their token is valid.
+   *
+   * @param count how many Barbican requests are rejected
+   */
   public void rejectValidTokens(int count) {
     faults.rejectedTokens.set(count);
   }
@@ -238,6 +312,8 @@ public final class OpenStackEmulator implements AutoCloseable {
   /**
    * Stops listening ({@code true}), so connections are refused, or listens again on the same ports
    * ({@code false}).
+   *
+   * @param refuse {@code true} to refuse connections, {@code false} to accept them again
    */
   public void refuseConnections(boolean refuse) {
     if (refuse) {
@@ -255,17 +331,29 @@ public final class OpenStackEmulator implements AutoCloseable {
     }
   }
 
-  /** Token requests received (every {@code POST /v3/auth/tokens}). */
+  /**
+   * Token requests received (every {@code POST /v3/auth/tokens}).
+   *
+   * @return the number of token requests since start
+   */
   public long tokenRequests() {
     return keystone.tokenRequests.get();
   }
 
-  /** Metadata GETs received. */
+  /**
+   * Metadata GETs received.
+   *
+   * @return the number of secret metadata requests since start
+   */
   public long metadataRequests() {
     return barbican.metadataRequests.get();
   }
 
-  /** Payload GETs received. */
+  /**
+   * Payload GETs received.
+   *
+   * @return the number of secret payload requests since start
+   */
   public long payloadRequests() {
     return barbican.payloadRequests.get();
   }
@@ -324,13 +412,23 @@ public final class OpenStackEmulator implements AutoCloseable {
 
     private Builder() {}
 
-    /** The clock for token and secret expiry. If unset, the system UTC clock. */
+    /**
+     * The clock for token and secret expiry. If unset, the system UTC clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock == null");
       return this;
     }
 
-    /** The lifetime of issued tokens. If unset, one hour (Keystone's default). */
+    /**
+     * The lifetime of issued tokens. If unset, one hour (Keystone's default).
+     *
+     * @param lifetime how long each token is valid; positive
+     * @return this builder
+     */
     public Builder tokenLifetime(Duration lifetime) {
       this.tokenLifetime = positive(lifetime);
       return this;
@@ -339,6 +437,9 @@ public final class OpenStackEmulator implements AutoCloseable {
     /**
      * The DNS names and IP addresses in the servers' certificate. If unset, {@code localhost} and
      * {@code 127.0.0.1}. Leave {@code 127.0.0.1} out to test host-name checks.
+     *
+     * @param names DNS names and IP literals
+     * @return this builder
      */
     public Builder serverNames(List<String> names) {
       this.serverNames = List.copyOf(names);
@@ -348,25 +449,43 @@ public final class OpenStackEmulator implements AutoCloseable {
     /**
      * Saves the CA, credentials, secrets and ports in {@code dir} and reloads them on the next start. If unset,
      * everything lives in memory only.
+     *
+     * @param dir the directory for the emulator's state file
+     * @return this builder
      */
     public Builder dataDirectory(Path dir) {
       this.dataDir = Objects.requireNonNull(dir, "dir == null");
       return this;
     }
 
-    /** Keystone's port. If unset, the saved port, else any free port. */
+    /**
+     * Keystone's port. If unset, the saved port, else any free port.
+     *
+     * @param port the TCP port on 127.0.0.1, or 0 for any free port
+     * @return this builder
+     */
     public Builder keystonePort(int port) {
       this.keystonePort = port;
       return this;
     }
 
-    /** Barbican's port. If unset, the saved port, else any free port. */
+    /**
+     * Barbican's port. If unset, the saved port, else any free port.
+     *
+     * @param port the TCP port on 127.0.0.1, or 0 for any free port
+     * @return this builder
+     */
     public Builder barbicanPort(int port) {
       this.barbicanPort = port;
       return this;
     }
 
-    /** Starts the emulator. */
+    /**
+     * Starts the emulator.
+     *
+     * @return the running emulator; close it to stop both servers
+     * @throws IOException if a port cannot be bound or the data directory cannot be read or written
+     */
     public OpenStackEmulator start() throws IOException {
       return new OpenStackEmulator(this);
     }

@@ -27,7 +27,18 @@ public record ClusterSpec(String name, String version, boolean metroCluster, Set
   /** The license the Barbican feature needs. */
   public static final String MT_EK_MGMT = "MT_EK_MGMT";
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies.
+   *
+   * @param name the cluster name
+   * @param version the effective cluster version, {@code major.minor[.micro]}
+   * @param metroCluster whether the cluster is a MetroCluster configuration
+   * @param licenses licensed package names, copied
+   * @param nodes node names, in order; at least one, unique
+   * @param adminSvm the admin SVM name
+   * @param dataSvms data SVM names; unique, and none named like the admin SVM
+   * @throws IllegalArgumentException if a name repeats, there is no node, or the version does not parse
+   */
   public ClusterSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(version, "version");
@@ -48,7 +59,12 @@ public record ClusterSpec(String name, String version, boolean metroCluster, Set
     ClusterVersion.parse(version);
   }
 
-  /** A builder for a cluster named {@code name}. */
+  /**
+   * A builder for a cluster named {@code name}.
+   *
+   * @param name the cluster name
+   * @return a builder with the defaults listed on {@link ClusterSpec}
+   */
   public static Builder builder(String name) {
     return new Builder(name);
   }
@@ -67,32 +83,57 @@ public record ClusterSpec(String name, String version, boolean metroCluster, Set
       this.name = Objects.requireNonNull(name, "name");
     }
 
-    /** The effective cluster version. */
+    /**
+     * The effective cluster version.
+     *
+     * @param v the version, {@code major.minor[.micro]}, e.g. {@code 9.17.1}
+     * @return this builder
+     */
     public Builder version(String v) {
       version = v;
       return this;
     }
 
-    /** Marks the cluster as MetroCluster. */
+    /**
+     * Marks the cluster as MetroCluster.
+     *
+     * @param v {@code true} for a MetroCluster configuration
+     * @return this builder
+     */
     public Builder metroCluster(boolean v) {
       metroCluster = v;
       return this;
     }
 
-    /** Replaces the licensed packages. */
+    /**
+     * Replaces the licensed packages.
+     *
+     * @param v the licensed package names
+     * @return this builder
+     */
     public Builder licenses(Set<String> v) {
       licenses.clear();
       licenses.addAll(v);
       return this;
     }
 
-    /** Adds nodes. */
+    /**
+     * Adds nodes.
+     *
+     * @param names node names, appended in order
+     * @return this builder
+     */
     public Builder nodes(String... names) {
       nodes.addAll(List.of(names));
       return this;
     }
 
-    /** Adds {@code count} nodes named {@code node1..nodeN}. */
+    /**
+     * Adds {@code count} nodes named {@code node1..nodeN}.
+     *
+     * @param count the number of nodes to add
+     * @return this builder
+     */
     public Builder nodeCount(int count) {
       for (int i = 1; i <= count; i++) {
         nodes.add("node" + i);
@@ -100,19 +141,34 @@ public record ClusterSpec(String name, String version, boolean metroCluster, Set
       return this;
     }
 
-    /** The admin SVM name (default: the cluster name). */
+    /**
+     * The admin SVM name (default: the cluster name).
+     *
+     * @param v the admin SVM name
+     * @return this builder
+     */
     public Builder adminSvm(String v) {
       adminSvm = v;
       return this;
     }
 
-    /** Adds data SVMs. */
+    /**
+     * Adds data SVMs.
+     *
+     * @param names data SVM names, appended in order
+     * @return this builder
+     */
     public Builder dataSvms(String... names) {
       dataSvms.addAll(List.of(names));
       return this;
     }
 
-    /** The spec. */
+    /**
+     * The spec.
+     *
+     * @return the validated specification
+     * @throws IllegalArgumentException as the {@link ClusterSpec} constructor
+     */
     public ClusterSpec build() {
       List<String> n = nodes.isEmpty() ? List.of("node1", "node2") : nodes;
       return new ClusterSpec(name, version, metroCluster, licenses, n, adminSvm == null ? name : adminSvm,

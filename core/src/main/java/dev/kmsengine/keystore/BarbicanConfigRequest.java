@@ -42,7 +42,11 @@ public record BarbicanConfigRequest(
     Boolean verifyHost,
     Integer timeoutSeconds) {
 
-  /** A builder with every field absent. */
+  /**
+   * A builder with every field absent.
+   *
+   * @return a builder; {@link Builder#build()} makes the request
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -67,38 +71,117 @@ public record BarbicanConfigRequest(
 
     private Builder() {}
 
-    /** {@code svm.name}. */
+    /**
+     * {@code svm.name}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder svmName(String v) { svmName = v; return this; }
-    /** {@code svm.uuid}. */
+    /**
+     * {@code svm.uuid}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder svmUuid(UUID v) { svmUuid = v; return this; }
-    /** {@code configuration.name}. */
+    /**
+     * {@code configuration.name}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder configurationName(String v) { configurationName = v; return this; }
-    /** {@code key_id}. */
+    /**
+     * {@code key_id}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder keyId(String v) { keyId = v; return this; }
-    /** {@code keystone_url}. */
+    /**
+     * {@code keystone_url}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder keystoneUrl(String v) { keystoneUrl = v; return this; }
-    /** {@code application_cred_id}. */
+    /**
+     * {@code application_cred_id}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder applicationCredId(String v) { applicationCredId = v; return this; }
-    /** {@code application_cred_secret}. */
+    /**
+     * {@code application_cred_secret}.
+     *
+     * @param v the secret, or {@code null} for absent
+     * @return this builder
+     */
     public Builder applicationCredSecret(Secret v) { applicationCredSecret = v; return this; }
-    /** {@code proxy_type}. */
+    /**
+     * {@code proxy_type}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder proxyType(String v) { proxyType = v; return this; }
-    /** {@code proxy_host}. */
+    /**
+     * {@code proxy_host}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder proxyHost(String v) { proxyHost = v; return this; }
-    /** {@code proxy_port}. */
+    /**
+     * {@code proxy_port}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder proxyPort(Integer v) { proxyPort = v; return this; }
-    /** {@code proxy_username}. */
+    /**
+     * {@code proxy_username}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder proxyUsername(String v) { proxyUsername = v; return this; }
-    /** {@code proxy_password}. */
+    /**
+     * {@code proxy_password}.
+     *
+     * @param v the secret, or {@code null} for absent
+     * @return this builder
+     */
     public Builder proxyPassword(Secret v) { proxyPassword = v; return this; }
-    /** {@code verify}. */
+    /**
+     * {@code verify}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder verify(Boolean v) { verify = v; return this; }
-    /** {@code verify_host}. */
+    /**
+     * {@code verify_host}.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder verifyHost(Boolean v) { verifyHost = v; return this; }
-    /** {@code timeout} in seconds. */
+    /**
+     * {@code timeout} in seconds.
+     *
+     * @param v the value, or {@code null} for absent
+     * @return this builder
+     */
     public Builder timeoutSeconds(Integer v) { timeoutSeconds = v; return this; }
 
-    /** The request. */
+    /**
+     * The request.
+     *
+     * @return the request, not yet validated (the engine validates it)
+     */
     public BarbicanConfigRequest build() {
       return new BarbicanConfigRequest(svmName, svmUuid, configurationName, keyId, keystoneUrl, applicationCredId,
           applicationCredSecret, proxyType, proxyHost, proxyPort, proxyUsername, proxyPassword, verify, verifyHost,
