@@ -76,7 +76,11 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     this.clients = Caffeine.newBuilder().maximumSize(b.clientCacheSize).build();
   }
 
-  /** A builder with the defaults listed on each setter. */
+  /**
+   * A builder with the defaults listed on each setter.
+   *
+   * @return a builder; {@link Builder#build()} makes the provider
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -115,7 +119,11 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     }
   }
 
-  /** Requests made so far, for tests and monitoring. */
+  /**
+   * Requests made so far, for tests and monitoring.
+   *
+   * @return a snapshot of the request counters
+   */
   public Stats stats() {
     return new Stats(tokenRequests.get(), metadataRequests.get(), payloadRequests.get());
   }
@@ -253,7 +261,12 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
 
     private Builder() {}
 
-    /** The clock for token renewal, secret expiration and the KEK cache. If unset, the system UTC clock. */
+    /**
+     * The clock for token renewal, secret expiration and the KEK cache. If unset, the system UTC clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock == null");
       return this;
@@ -262,6 +275,10 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     /**
      * How long before expiry a token is renewed. If unset, 120 s (keystoneauth's margin). A token whose whole
      * lifetime is shorter than twice the margin is renewed half-way through its life.
+     *
+     * @param margin the renewal margin; not negative
+     * @return this builder
+     * @throws IllegalArgumentException if {@code margin} is negative
      */
     public Builder refreshMargin(Duration margin) {
       Objects.requireNonNull(margin, "margin == null");
@@ -272,7 +289,13 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
       return this;
     }
 
-    /** The most tokens kept. If unset, 1,000. */
+    /**
+     * The most tokens kept. If unset, 1,000.
+     *
+     * @param size the cache's capacity in tokens, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code size} is below 1
+     */
     public Builder tokenCacheSize(long size) {
       if (size < 1) {
         throw new IllegalArgumentException("tokenCacheSize < 1");
@@ -284,6 +307,10 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     /**
      * How long a fetched KEK is kept per node and configuration; {@link Duration#ZERO} turns the cache off. If
      * unset, off: every {@code fetchKey} asks Barbican.
+     *
+     * @param ttl the time a KEK stays cached; not negative
+     * @return this builder
+     * @throws IllegalArgumentException if {@code ttl} is negative
      */
     public Builder kekCacheTtl(Duration ttl) {
       Objects.requireNonNull(ttl, "ttl == null");
@@ -294,7 +321,13 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
       return this;
     }
 
-    /** The most KEKs kept when the KEK cache is on. If unset, 10,000. */
+    /**
+     * The most KEKs kept when the KEK cache is on. If unset, 10,000.
+     *
+     * @param size the cache's capacity in KEKs, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code size} is below 1
+     */
     public Builder kekCacheSize(long size) {
       if (size < 1) {
         throw new IllegalArgumentException("kekCacheSize < 1");
@@ -306,25 +339,42 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     /**
      * Trusts the CA certificates in {@code pem} for every configuration, in addition to the JDK's default CAs.
      * If unset, only the JDK's default CAs are trusted.
+     *
+     * @param pem one or more CA certificates in PEM; each call adds to the earlier ones
+     * @return this builder
      */
     public Builder trustedCaPem(String pem) {
       this.trustedCaPems.add(Objects.requireNonNull(pem, "pem == null"));
       return this;
     }
 
-    /** How nodes open TCP connections. If unset, {@link NodeNetwork#direct()}. */
+    /**
+     * How nodes open TCP connections. If unset, {@link NodeNetwork#direct()}.
+     *
+     * @param network the per-node connection factory
+     * @return this builder
+     */
     public Builder network(NodeNetwork network) {
       this.network = Objects.requireNonNull(network, "network == null");
       return this;
     }
 
-    /** When idempotent requests are retried. If unset, {@link RetryPolicy#DEFAULT}. */
+    /**
+     * When idempotent requests are retried. If unset, {@link RetryPolicy#DEFAULT}.
+     *
+     * @param retry the retry policy
+     * @return this builder
+     */
     public Builder retryPolicy(RetryPolicy retry) {
       this.retry = Objects.requireNonNull(retry, "retry == null");
       return this;
     }
 
-    /** The provider. */
+    /**
+     * The provider.
+     *
+     * @return the provider, ready for {@link dev.kmsengine.KmsEngine.Builder#keyProvider}
+     */
     public BarbicanKeyProvider build() {
       return new BarbicanKeyProvider(this);
     }

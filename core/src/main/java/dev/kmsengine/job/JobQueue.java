@@ -49,7 +49,12 @@ public final class JobQueue implements AutoCloseable {
   private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final ReentrantLock clusterLock = new ReentrantLock(true);
 
-  /** A queue using {@code clock} for job times and retention. */
+  /**
+   * A queue using {@code clock} for job times and retention.
+   *
+   * @param clock the clock for job times and retention
+   * @param retention how long a finished job stays visible
+   */
   public JobQueue(Clock clock, Duration retention) {
     this.clock = clock;
     this.retention = retention;
@@ -64,6 +69,10 @@ public final class JobQueue implements AutoCloseable {
   /**
    * Submits a job that runs {@code body} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock).
    *
+   * @param description what the job does, e.g. {@code POST /api/security/barbican-kms}
+   * @param svm the SVM whose lock the job holds, or {@code null} for the cluster-wide lock
+   * @param resource the uuid of the resource the job creates or changes, or {@code null}
+   * @param body the work
    * @return the job as queued
    */
   public Job submit(String description, UUID svm, UUID resource, JobBody body) {
@@ -96,7 +105,14 @@ public final class JobQueue implements AutoCloseable {
     }
   }
 
-  /** Runs {@code action} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock). */
+  /**
+   * Runs {@code action} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock).
+   *
+   * @param <T> the action's result type
+   * @param svm the SVM whose lock to hold, or {@code null} for the cluster-wide lock
+   * @param action the work
+   * @return what {@code action} returned
+   */
   public <T> T exclusive(UUID svm, Supplier<T> action) {
     ReentrantLock lock = lockFor(svm);
     lock.lock();
@@ -111,14 +127,23 @@ public final class JobQueue implements AutoCloseable {
     return svm == null ? clusterLock : locks.computeIfAbsent(svm, k -> new ReentrantLock(true));
   }
 
-  /** The job, unless unknown or purged. */
+  /**
+   * The job, unless unknown or purged.
+   *
+   * @param uuid the job's uuid
+   * @return the job's latest state, or empty if unknown or purged
+   */
   public Optional<Job> get(UUID uuid) {
     purge();
     Entry e = jobs.get(uuid);
     return e == null ? Optional.empty() : Optional.of(e.snapshot());
   }
 
-  /** Every retained job, oldest first. */
+  /**
+   * Every retained job, oldest first.
+   *
+   * @return a snapshot of the retained jobs
+   */
   public List<Job> list() {
     purge();
     List<Job> out = new ArrayList<>();
@@ -133,8 +158,11 @@ public final class JobQueue implements AutoCloseable {
   /**
    * Waits up to {@code timeout} of real time for the job to finish.
    *
+   * @param uuid the job's uuid
+   * @param timeout the longest time to wait
    * @return the job's state when it finished or the time ran out
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} if the job is unknown
+   * @throws InterruptedException if the calling thread is interrupted while waiting
    */
   public Job await(UUID uuid, Duration timeout) throws InterruptedException {
     Entry e = jobs.get(uuid);

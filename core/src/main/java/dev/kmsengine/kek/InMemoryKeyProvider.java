@@ -29,7 +29,13 @@ public final class InMemoryKeyProvider implements TopLevelKeyProvider {
   private final AtomicLong checks = new AtomicLong();
   private final Set<UUID> invalidated = ConcurrentHashMap.newKeySet();
 
-  /** Adds an application credential that may fetch every key. */
+  /**
+   * Adds an application credential that may fetch every key.
+   *
+   * @param id the credential id
+   * @param secret the credential secret
+   * @return this provider
+   */
   public InMemoryKeyProvider addCredential(String id, Secret secret) {
     credentials.put(Objects.requireNonNull(id), Objects.requireNonNull(secret));
     return this;
@@ -37,6 +43,9 @@ public final class InMemoryKeyProvider implements TopLevelKeyProvider {
 
   /**
    * Creates a random AES-256 key at {@code keyId} and returns the URL to configure.
+   *
+   * @param keyId the key's URL, the {@code key_id} of a configuration
+   * @return {@code keyId}
    */
   public String createKey(String keyId) {
     byte[] b = new byte[KeyMaterial.LENGTH];
@@ -45,13 +54,23 @@ public final class InMemoryKeyProvider implements TopLevelKeyProvider {
     return keyId;
   }
 
-  /** Stores {@code key} (a copy) at {@code keyId}; any length, so tests can store wrong-sized keys. */
+  /**
+   * Stores {@code key} (a copy) at {@code keyId}; any length, so tests can store wrong-sized keys.
+   *
+   * @param keyId the key's URL
+   * @param key the key bytes
+   * @return this provider
+   */
   public InMemoryKeyProvider putKey(String keyId, byte[] key) {
     keys.put(normalise(keyId), key.clone());
     return this;
   }
 
-  /** Deletes a key, as deleting a Barbican secret would. */
+  /**
+   * Deletes a key, as deleting a Barbican secret would.
+   *
+   * @param keyId the key's URL; an unknown one is ignored
+   */
   public void deleteKey(String keyId) {
     byte[] old = keys.remove(normalise(keyId));
     if (old != null) {
@@ -59,7 +78,12 @@ public final class InMemoryKeyProvider implements TopLevelKeyProvider {
     }
   }
 
-  /** Cuts {@code node} off from Barbican (true) or reconnects it (false). */
+  /**
+   * Cuts {@code node} off from Barbican (true) or reconnects it (false).
+   *
+   * @param node the node's name
+   * @param value {@code true} to cut the node off, {@code false} to reconnect it
+   */
   public void cutOff(String node, boolean value) {
     if (value) {
       cutOff.add(node);
@@ -68,7 +92,12 @@ public final class InMemoryKeyProvider implements TopLevelKeyProvider {
     }
   }
 
-  /** Makes every call from {@code node} fail with {@code failure}; {@code null} clears it. */
+  /**
+   * Makes every call from {@code node} fail with {@code failure}; {@code null} clears it.
+   *
+   * @param node the node's name
+   * @param failure the reason every call fails with, or {@code null} to stop failing
+   */
   public void inject(String node, KekFailure failure) {
     if (failure == null) {
       injected.remove(node);
@@ -77,17 +106,30 @@ public final class InMemoryKeyProvider implements TopLevelKeyProvider {
     }
   }
 
-  /** How many times {@link #fetchKey} was called. */
+  /**
+   * How many times {@link #fetchKey} was called.
+   *
+   * @return the number of {@code fetchKey} calls so far, failed ones included
+   */
   public long fetchCount() {
     return fetches.get();
   }
 
-  /** How many times {@link #checkReachability} was called. */
+  /**
+   * How many times {@link #checkReachability} was called.
+   *
+   * @return the number of {@code checkReachability} calls so far, failed ones included
+   */
   public long checkCount() {
     return checks.get();
   }
 
-  /** Whether {@link #invalidate} was called for {@code configuration}. */
+  /**
+   * Whether {@link #invalidate} was called for {@code configuration}.
+   *
+   * @param configuration the configuration's uuid
+   * @return {@code true} once the engine dropped cached state for it
+   */
   public boolean wasInvalidated(UUID configuration) {
     return invalidated.contains(configuration);
   }

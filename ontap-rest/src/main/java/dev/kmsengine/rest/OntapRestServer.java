@@ -61,7 +61,12 @@ public final class OntapRestServer implements AutoCloseable {
     server.setExecutor(executor);
   }
 
-  /** A builder for a server over {@code engine}. */
+  /**
+   * A builder for a server over {@code engine}.
+   *
+   * @param engine the engine whose resources the server exposes
+   * @return a builder; TLS and credentials are required
+   */
   public static Builder builder(KmsEngine engine) {
     return new Builder(engine);
   }
@@ -82,13 +87,25 @@ public final class OntapRestServer implements AutoCloseable {
       this.engine = Objects.requireNonNull(engine, "engine");
     }
 
-    /** The server's TLS context, holding its certificate and key (required). */
+    /**
+     * The server's TLS context, holding its certificate and key (required).
+     *
+     * @param context an SSL context initialised with the server's key manager
+     * @return this builder
+     */
     public Builder tls(SSLContext context) {
       tls = Objects.requireNonNull(context, "context");
       return this;
     }
 
-    /** The one user allowed in (required). */
+    /**
+     * The one user allowed in (required).
+     *
+     * @param user the user name; non-empty, without {@code :}
+     * @param pass the password
+     * @return this builder
+     * @throws IllegalArgumentException if {@code user} is empty or contains {@code :}
+     */
     public Builder credentials(String user, Secret pass) {
       username = Objects.requireNonNull(user, "user");
       password = Objects.requireNonNull(pass, "pass");
@@ -98,13 +115,24 @@ public final class OntapRestServer implements AutoCloseable {
       return this;
     }
 
-    /** The address to listen on (default: loopback). */
+    /**
+     * The address to listen on (default: loopback).
+     *
+     * @param address the local address
+     * @return this builder
+     */
     public Builder bind(InetAddress address) {
       bind = Objects.requireNonNull(address, "address");
       return this;
     }
 
-    /** The port (default 0: any free port). */
+    /**
+     * The port (default 0: any free port).
+     *
+     * @param p the TCP port, 0 to 65535
+     * @return this builder
+     * @throws IllegalArgumentException if {@code p} is out of range
+     */
     public Builder port(int p) {
       if (p < 0 || p > 65535) {
         throw new IllegalArgumentException("port out of range: " + p);
@@ -113,7 +141,13 @@ public final class OntapRestServer implements AutoCloseable {
       return this;
     }
 
-    /** Request threads (default 16). */
+    /**
+     * Request threads (default 16).
+     *
+     * @param count the number of request threads, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code count} is below 1
+     */
     public Builder threads(int count) {
       if (count < 1) {
         throw new IllegalArgumentException("threads < 1: " + count);
@@ -122,7 +156,13 @@ public final class OntapRestServer implements AutoCloseable {
       return this;
     }
 
-    /** The largest request body accepted (default 64 KiB); larger ones get 413. */
+    /**
+     * The largest request body accepted (default 64 KiB); larger ones get 413.
+     *
+     * @param bytes the limit in bytes, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is below 1
+     */
     public Builder maxBodyBytes(int bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxBodyBytes < 1: " + bytes);
@@ -134,6 +174,9 @@ public final class OntapRestServer implements AutoCloseable {
     /**
      * Serves the simulator-only endpoints under {@code /api/simulator} (block data path, node network, emulator
      * faults) over {@code controls}. If unset, those paths do not exist (404), as on a real cluster.
+     *
+     * @param controls the simulator's node network and emulator hooks
+     * @return this builder
      */
     public Builder simulatorControls(SimulatorControls controls) {
       simulator = Objects.requireNonNull(controls, "controls");
@@ -143,6 +186,7 @@ public final class OntapRestServer implements AutoCloseable {
     /**
      * The server, bound but not yet serving.
      *
+     * @return the bound server; {@code start()} it to serve
      * @throws IOException if the address cannot be bound
      */
     public OntapRestServer build() throws IOException {
@@ -158,12 +202,20 @@ public final class OntapRestServer implements AutoCloseable {
     server.start();
   }
 
-  /** The port listened on. */
+  /**
+   * The port listened on.
+   *
+   * @return the bound TCP port, never 0
+   */
   public int port() {
     return server.getAddress().getPort();
   }
 
-  /** {@code https://host:port}, with IPv6 hosts in brackets. */
+  /**
+   * {@code https://host:port}, with IPv6 hosts in brackets.
+   *
+   * @return the URI clients prefix to {@code /api/...}
+   */
   public URI baseUri() {
     String h = host.contains(":") ? "[" + host + "]" : host;
     return URI.create("https://" + h + ":" + port());

@@ -34,7 +34,11 @@ public final class ResourceSchema {
     this.orderedFields = List.copyOf(b.fields.keySet());
   }
 
-  /** A builder for a schema whose records are identified by {@code uuid}. */
+  /**
+   * A builder for a schema whose records are identified by {@code uuid}.
+   *
+   * @return an empty builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -51,7 +55,13 @@ public final class ResourceSchema {
       keys.add(ID);
     }
 
-    /** A field returned by default ({@code *}). */
+    /**
+     * A field returned by default ({@code *}).
+     *
+     * @param path the dotted field path, e.g. {@code svm.name}
+     * @param type how the field's values compare and parse in queries
+     * @return this builder
+     */
     public Builder field(String path, FieldType type) {
       if (fields.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(type, "type")) != null) {
         throw new IllegalArgumentException("field declared twice: " + path);
@@ -59,27 +69,48 @@ public final class ResourceSchema {
       return this;
     }
 
-    /** A key field: returned whatever {@code fields} asks for. */
+    /**
+     * A key field: returned whatever {@code fields} asks for.
+     *
+     * @param path the dotted field path
+     * @param type how the field's values compare and parse in queries
+     * @return this builder
+     */
     public Builder key(String path, FieldType type) {
       field(path, type);
       keys.add(path);
       return this;
     }
 
-    /** A field of an advanced property: returned only when named in {@code fields} or with {@code **}. */
+    /**
+     * A field of an advanced property: returned only when named in {@code fields} or with {@code **}.
+     *
+     * @param path the dotted field path; its first segment names the advanced property
+     * @param type how the field's values compare and parse in queries
+     * @return this builder
+     */
     public Builder advanced(String path, FieldType type) {
       field(path, type);
       advanced.add(topLevel(path));
       return this;
     }
 
-    /** The order of a collection without {@code order_by}; {@code uuid} always breaks ties. */
+    /**
+     * The order of a collection without {@code order_by}; {@code uuid} always breaks ties.
+     *
+     * @param paths field paths, most significant first
+     * @return this builder
+     */
     public Builder defaultOrder(String... paths) {
       defaultOrder.addAll(List.of(paths));
       return this;
     }
 
-    /** The schema. */
+    /**
+     * The schema.
+     *
+     * @return the immutable schema
+     */
     public ResourceSchema build() {
       for (String p : defaultOrder) {
         if (!fields.containsKey(p)) {
@@ -95,7 +126,12 @@ public final class ResourceSchema {
     return dot < 0 ? path : path.substring(0, dot);
   }
 
-  /** The type of a scalar field, or null if {@code path} is not one. */
+  /**
+   * The type of a scalar field, or null if {@code path} is not one.
+   *
+   * @param path a dotted field path
+   * @return the field's type, or {@code null} if {@code path} is not a scalar field
+   */
   public FieldType type(String path) {
     return fields.get(path);
   }
@@ -123,7 +159,12 @@ public final class ResourceSchema {
     return keys;
   }
 
-  /** Whether {@code path} lies in an advanced property. */
+  /**
+   * Whether {@code path} lies in an advanced property.
+   *
+   * @param path a dotted field path
+   * @return {@code true} if the path's top-level property is advanced
+   */
   public boolean isAdvanced(String path) {
     return advanced.contains(topLevel(path));
   }
