@@ -64,7 +64,12 @@ public final class CertificateAuthority {
     this.certificate = certificate;
   }
 
-  /** A new CA named {@code commonName}. */
+  /**
+   * A new CA named {@code commonName}.
+   *
+   * @param commonName the CA certificate's CN
+   * @return a CA with a fresh EC key and a self-signed certificate
+   */
   public static CertificateAuthority create(String commonName) {
     try {
       KeyPair kp = ecKeyPair();
@@ -82,12 +87,20 @@ public final class CertificateAuthority {
     }
   }
 
-  /** The CA certificate, to be trusted by clients. */
+  /**
+   * The CA certificate, to be trusted by clients.
+   *
+   * @return the self-signed CA certificate
+   */
   public X509Certificate certificate() {
     return certificate;
   }
 
-  /** The CA certificate in PEM. */
+  /**
+   * The CA certificate in PEM.
+   *
+   * @return the CA certificate as one PEM block
+   */
   public String certificatePem() {
     return pem(certificate);
   }
@@ -96,6 +109,8 @@ public final class CertificateAuthority {
    * Issues a server certificate and key for {@code names}: each is a DNS name or a literal IP address.
    *
    * @param names the names clients dial, e.g. {@code localhost}, {@code 127.0.0.1}; the first is the CN
+   * @return the server's key, its certificate and the CA certificate that signed it
+   * @throws IllegalArgumentException if {@code names} is empty
    */
   public ServerIdentity issueServer(List<String> names) {
     Objects.requireNonNull(names, "names");
@@ -124,7 +139,11 @@ public final class CertificateAuthority {
     }
   }
 
-  /** An {@link SSLContext} that trusts only this CA, for clients in tests. */
+  /**
+   * An {@link SSLContext} that trusts only this CA, for clients in tests.
+   *
+   * @return a TLS client context whose only trust anchor is this CA
+   */
   public SSLContext clientContext() {
     try {
       KeyStore ts = KeyStore.getInstance("PKCS12");
@@ -143,6 +162,9 @@ public final class CertificateAuthority {
   /**
    * Writes the CA certificate ({@code ca.pem}) and private key ({@code ca-key.pem}, mode 0600 where the file
    * system supports it) into {@code dir}, to be {@link #load loaded} again by a restarted process.
+   *
+   * @param dir the directory; it must exist
+   * @throws IOException if a file cannot be written
    */
   public void save(Path dir) throws IOException {
     Files.createDirectories(dir);
@@ -156,7 +178,13 @@ public final class CertificateAuthority {
         + "\n-----END PRIVATE KEY-----\n");
   }
 
-  /** Loads a CA saved by {@link #save}. */
+  /**
+   * Loads a CA saved by {@link #save}.
+   *
+   * @param dir the directory {@link #save} wrote to
+   * @return the CA as saved
+   * @throws IOException if a file cannot be read or does not hold a usable certificate and key
+   */
   public static CertificateAuthority load(Path dir) throws IOException {
     try {
       X509Certificate cert = Pem.readCertificate(Files.readString(dir.resolve("ca.pem")));
@@ -187,12 +215,20 @@ public final class CertificateAuthority {
       this.ca = ca;
     }
 
-    /** The server certificate. */
+    /**
+     * The server certificate.
+     *
+     * @return the server certificate, signed by the CA
+     */
     public X509Certificate certificate() {
       return certificate;
     }
 
-    /** An {@link SSLContext} for an HTTPS server presenting this identity. */
+    /**
+     * An {@link SSLContext} for an HTTPS server presenting this identity.
+     *
+     * @return a TLS server context presenting this certificate and key
+     */
     public SSLContext serverContext() {
       try {
         KeyStore ks = KeyStore.getInstance("PKCS12");

@@ -34,7 +34,20 @@ public record TransportSettings(
     Secret proxyPassword,
     Duration attemptTimeout) {
 
-  /** Copies the CA list and checks the values. */
+  /**
+   * Copies the CA list and checks the values.
+   *
+   * @param verify whether the server certificate chain is checked at all
+   * @param verifyHost whether the server's host name is checked against its certificate (only when {@code verify})
+   * @param extraTrustedCaPems PEM certificates trusted in addition to the JDK's default CAs
+   * @param proxyType how the proxy is spoken to, when there is one
+   * @param proxyHost the proxy host, {@code ""} for none
+   * @param proxyPort the proxy port
+   * @param proxyUsername the proxy user, {@code ""} for no proxy authentication
+   * @param proxyPassword the proxy password
+   * @param attemptTimeout the bound on each attempt (connect, TLS, request and response)
+   * @throws IllegalArgumentException if {@code attemptTimeout} is not positive, or a proxy host is set with a port outside 1..65535
+   */
   public TransportSettings {
     extraTrustedCaPems = List.copyOf(extraTrustedCaPems);
     Objects.requireNonNull(proxyType, "proxyType == null");
@@ -50,13 +63,23 @@ public record TransportSettings(
     }
   }
 
-  /** The transport part of a connection, plus CAs the embedding application trusts for every configuration. */
+  /**
+   * The transport part of a connection, plus CAs the embedding application trusts for every configuration.
+   *
+   * @param c the connection whose {@code verify}, {@code verify_host}, proxy and timeout settings apply
+   * @param extraTrustedCaPems CA certificates in PEM trusted in addition to the JDK's
+   * @return the settings; a timeout below one second becomes one second
+   */
   public static TransportSettings of(BarbicanConnection c, List<String> extraTrustedCaPems) {
     return new TransportSettings(c.verify(), c.verifyHost(), extraTrustedCaPems, c.proxyType(), c.proxyHost().trim(),
         c.proxyPort(), c.proxyUsername(), c.proxyPassword(), Duration.ofSeconds(Math.max(1, c.timeoutSeconds())));
   }
 
-  /** Whether requests go through a proxy. */
+  /**
+   * Whether requests go through a proxy.
+   *
+   * @return {@code true} if a proxy host is set
+   */
   public boolean usesProxy() {
     return !proxyHost.isEmpty();
   }

@@ -31,7 +31,15 @@ public record KeyBinding(KeyRole role, UUID svm, UUID subject, long generation) 
 
   private static final byte[] MAGIC = {'K', 'M', 'S', 'E'};
 
-  /** Validates the components. */
+  /**
+   * Validates the components.
+   *
+   * @param role what the wrapped key is
+   * @param svm the SVM the key belongs to
+   * @param subject the volume (for a VEK) or the keystore configuration protecting it (for an SVM-KEK)
+   * @param generation the SVM-KEK generation the blob belongs to
+   * @throws IllegalArgumentException if {@code generation} is below 1
+   */
   public KeyBinding {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(svm, "svm");
@@ -41,17 +49,35 @@ public record KeyBinding(KeyRole role, UUID svm, UUID subject, long generation) 
     }
   }
 
-  /** The binding of a volume's VEK wrapped under generation {@code generation} of its SVM-KEK. */
+  /**
+   * The binding of a volume's VEK wrapped under generation {@code generation} of its SVM-KEK.
+   *
+   * @param svm the SVM's uuid
+   * @param volume the volume's uuid
+   * @param generation the SVM-KEK generation the VEK is wrapped under, from 1
+   * @return the binding to use as the wrap's associated data
+   */
   public static KeyBinding vek(UUID svm, UUID volume, long generation) {
     return new KeyBinding(KeyRole.VEK, svm, volume, generation);
   }
 
-  /** The binding of generation {@code generation} of an SVM-KEK wrapped under a configuration's top-level KEK. */
+  /**
+   * The binding of generation {@code generation} of an SVM-KEK wrapped under a configuration's top-level KEK.
+   *
+   * @param svm the SVM's uuid
+   * @param configuration the uuid of the configuration whose KEK wraps it
+   * @param generation the SVM-KEK generation, from 1
+   * @return the binding to use as the wrap's associated data
+   */
   public static KeyBinding svmKek(UUID svm, UUID configuration, long generation) {
     return new KeyBinding(KeyRole.SVM_KEK, svm, configuration, generation);
   }
 
-  /** The encoded associated data. */
+  /**
+   * The encoded associated data.
+   *
+   * @return a new {@value #LENGTH}-byte array
+   */
   public byte[] encode() {
     byte[] out = new byte[LENGTH];
     writeTo(out);

@@ -26,7 +26,12 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
     this.bytes = bytes;
   }
 
-  /** Fresh random key material. */
+  /**
+   * Fresh random key material.
+   *
+   * @param random the source of the key bytes
+   * @return a new {@value #LENGTH}-byte key
+   */
   public static KeyMaterial generate(SecureRandom random) {
     byte[] b = new byte[LENGTH];
     random.nextBytes(b);
@@ -36,6 +41,10 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
   /**
    * Copies {@code length} bytes at {@code offset}; the caller keeps (and should zeroise) its array.
    *
+   * @param source the array holding the key
+   * @param offset where the key starts in {@code source}
+   * @param length the key's length, which must be {@value #LENGTH}
+   * @return a new key holding a copy of the bytes
    * @throws IllegalArgumentException if {@code length} is not {@value #LENGTH}
    */
   public static KeyMaterial copyOf(byte[] source, int offset, int length) {
@@ -47,7 +56,13 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
     return new KeyMaterial(Arrays.copyOfRange(source, offset, offset + length));
   }
 
-  /** Copies a whole 32-byte array; the caller keeps (and should zeroise) its array. */
+  /**
+   * Copies a whole 32-byte array; the caller keeps (and should zeroise) its array.
+   *
+   * @param source a {@value #LENGTH}-byte array
+   * @return a new key holding a copy of the bytes
+   * @throws IllegalArgumentException if {@code source} is not {@value #LENGTH} bytes long
+   */
   public static KeyMaterial copyOf(byte[] source) {
     return copyOf(source, 0, source.length);
   }
@@ -60,25 +75,47 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
     return new KeyMaterial(bytes);
   }
 
-  /** A copy of the key bytes; the caller must zeroise it when done. */
+  /**
+   * A copy of the key bytes; the caller must zeroise it when done.
+   *
+   * @return a new {@value #LENGTH}-byte array
+   * @throws IllegalStateException if this key was destroyed
+   */
   public byte[] copyBytes() {
     checkLive();
     return bytes.clone();
   }
 
-  /** Copies the key bytes into {@code dest} at {@code offset}, allocating nothing. */
+  /**
+   * Copies the key bytes into {@code dest} at {@code offset}, allocating nothing.
+   *
+   * @param dest the array to copy into
+   * @param offset where in {@code dest} the {@value #LENGTH} bytes go
+   * @throws IllegalStateException if this key was destroyed
+   */
   public void copyInto(byte[] dest, int offset) {
     checkLive();
     System.arraycopy(bytes, 0, dest, offset, LENGTH);
   }
 
-  /** A new, independent copy that can be destroyed separately. */
+  /**
+   * A new, independent copy that can be destroyed separately.
+   *
+   * @return a new key with the same bytes
+   * @throws IllegalStateException if this key was destroyed
+   */
   public KeyMaterial duplicate() {
     checkLive();
     return new KeyMaterial(bytes.clone());
   }
 
-  /** Constant-time comparison of two keys' bytes. */
+  /**
+   * Constant-time comparison of two keys' bytes.
+   *
+   * @param other the key to compare with
+   * @return {@code true} if both keys hold the same bytes
+   * @throws IllegalStateException if either key was destroyed
+   */
   public boolean sameAs(KeyMaterial other) {
     checkLive();
     other.checkLive();

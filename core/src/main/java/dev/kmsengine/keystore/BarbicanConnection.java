@@ -36,7 +36,23 @@ public record BarbicanConnection(
     boolean verifyHost,
     int timeoutSeconds) {
 
-  /** Checks nullness only; the engine validates values before it builds a connection. */
+  /**
+   * Checks nullness only; the engine validates values before it builds a connection.
+   *
+   * @param configurationUuid the keystore configuration this connection belongs to
+   * @param keyId the Barbican secret URL ({@code key_id}), HTTPS
+   * @param keystoneUrl the Keystone URL ({@code keystone_url}), HTTPS, with or without {@code /auth/tokens}
+   * @param applicationCredId the Keystone application credential id
+   * @param applicationCredSecret the application credential secret
+   * @param proxyType the proxy scheme ({@code https} by default, as ONTAP reports)
+   * @param proxyHost proxy host, {@code ""} for no proxy
+   * @param proxyPort proxy port, 0 when unset
+   * @param proxyUsername proxy user, {@code ""} for none
+   * @param proxyPassword proxy password
+   * @param verify whether the server certificate chain is verified
+   * @param verifyHost whether the server host name is verified against the certificate
+   * @param timeoutSeconds the bound on each attempt, in seconds
+   */
   public BarbicanConnection {
     Objects.requireNonNull(configurationUuid, "configurationUuid");
     Objects.requireNonNull(keyId, "keyId");
@@ -49,7 +65,11 @@ public record BarbicanConnection(
     Objects.requireNonNull(proxyPassword, "proxyPassword");
   }
 
-  /** Whether a proxy is configured ({@code proxy_host} not empty). */
+  /**
+   * Whether a proxy is configured ({@code proxy_host} not empty).
+   *
+   * @return {@code true} if requests go through a proxy
+   */
   public boolean usesProxy() {
     return !proxyHost.isEmpty();
   }
