@@ -46,7 +46,8 @@ public record TransportSettings(
    * @param proxyUsername the proxy user, {@code ""} for no proxy authentication
    * @param proxyPassword the proxy password
    * @param attemptTimeout the bound on each attempt (connect, TLS, request and response)
-   * @throws IllegalArgumentException if {@code attemptTimeout} is not positive, or a proxy host is set with a port outside 1..65535
+   * @throws IllegalArgumentException if {@code attemptTimeout} is not positive, or a proxy host is set with a port
+   *     outside 1..65535
    */
   public TransportSettings {
     extraTrustedCaPems = List.copyOf(extraTrustedCaPems);

@@ -25,6 +25,11 @@ public class RewrapBenchmark extends BenchmarkDefaults {
   public static class Blobs {
     VekBlobs in;
 
+    /**
+     * Builds the blobs from a fixed seed, so every run reads the same inputs.
+     *
+     * @throws GeneralSecurityException if the JCE cannot build the keys or blobs
+     */
     @Setup(Level.Trial)
     public void build() throws GeneralSecurityException {
       in = new VekBlobs(/* seed= */ 42);
@@ -34,6 +39,7 @@ public class RewrapBenchmark extends BenchmarkDefaults {
   /** One thread's rewrapper of the chosen variant, its output buffer and its position in the inputs. */
   @State(Scope.Thread)
   public static class Rewrapper {
+    /** The implementation measured: {@code engine}, {@code jceReused} or {@code jceNaive}. */
     @Param({"engine", "jceReused", "jceNaive"})
     public String variant;
 
@@ -41,20 +47,40 @@ public class RewrapBenchmark extends BenchmarkDefaults {
     final byte[] out = new byte[WrappedKeyFormat.LENGTH];
     int i;
 
+    /**
+     * Creates the rewrapper of {@link #variant} over the shared blobs.
+     *
+     * @param blobs the blobs the rewrapper reads
+     * @throws GeneralSecurityException if the JCE refuses a key or cipher
+     */
     @Setup(Level.Trial)
     public void create(Blobs blobs) throws GeneralSecurityException {
       rewrap = Rewrap.create(variant, blobs.in);
     }
   }
 
-  /** Unwrap under the old SVM-KEK, wrap under the new one. */
+  /**
+   * Unwrap under the old SVM-KEK, wrap under the new one.
+   *
+   * @param blobs the shared input blobs
+   * @param r this thread's rewrapper
+   * @return the new blob, so JMH keeps the work alive
+   * @throws GeneralSecurityException if a blob does not open
+   */
   @Benchmark
   public byte[] rewrap(Blobs blobs, Rewrapper r) throws GeneralSecurityException {
     r.rewrap.rewrap(blobs.in, r.i++ & VekBlobs.MASK, r.out, false);
     return r.out;
   }
 
-  /** The same, then unwrap the new blob and compare it with the VEK in constant time. */
+  /**
+   * The same, then unwrap the new blob and compare it with the VEK in constant time.
+   *
+   * @param blobs the shared input blobs
+   * @param r this thread's rewrapper
+   * @return the new blob, so JMH keeps the work alive
+   * @throws GeneralSecurityException if a blob does not open or the new one does not match
+   */
   @Benchmark
   public byte[] rewrapVerified(Blobs blobs, Rewrapper r) throws GeneralSecurityException {
     r.rewrap.rewrap(blobs.in, r.i++ & VekBlobs.MASK, r.out, true);

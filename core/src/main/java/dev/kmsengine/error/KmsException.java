@@ -14,11 +14,18 @@ import java.util.Objects;
 public final class KmsException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** The ONTAP error code. */
   private final ErrorCode errorCode;
+  /** The field or parameter the error concerns, or {@code ""}. */
   private final String target;
+  /** Non-secret context appended to the message, or {@code ""}. */
   private final String detail;
 
-  /** An error with the reference's message and no target. */
+  /**
+   * An error with the reference's message and no target.
+   *
+   * @param errorCode the ONTAP code
+   */
   public KmsException(ErrorCode errorCode) {
     this(errorCode, "", "", null);
   }
@@ -34,7 +41,14 @@ public final class KmsException extends RuntimeException {
     this(errorCode, target, detail, null);
   }
 
-  /** As {@link #KmsException(ErrorCode, String, String)}, with a cause whose message is equally non-secret. */
+  /**
+   * As {@link #KmsException(ErrorCode, String, String)}, with a cause whose message is equally non-secret.
+   *
+   * @param errorCode the ONTAP code
+   * @param target the field or parameter the error concerns, or {@code ""}
+   * @param detail extra non-secret context, or {@code ""}
+   * @param cause the underlying failure, or {@code null}; its message must not hold a secret
+   */
   public KmsException(ErrorCode errorCode, String target, String detail, Throwable cause) {
     super(compose(errorCode, detail), cause);
     this.errorCode = Objects.requireNonNull(errorCode, "errorCode");
@@ -46,22 +60,38 @@ public final class KmsException extends RuntimeException {
     return detail == null || detail.isEmpty() ? errorCode.message() : errorCode.message() + " " + detail;
   }
 
-  /** The error code. */
+  /**
+   * The error code.
+   *
+   * @return the error code
+   */
   public ErrorCode errorCode() {
     return errorCode;
   }
 
-  /** The ONTAP numeric code. */
+  /**
+   * The ONTAP numeric code.
+   *
+   * @return the numeric code ONTAP reports, e.g. 65539832
+   */
   public int code() {
     return errorCode.code();
   }
 
-  /** The field or parameter that caused the error, or {@code ""}. */
+  /**
+   * The field or parameter that caused the error, or {@code ""}.
+   *
+   * @return the target, never {@code null}
+   */
   public String target() {
     return target;
   }
 
-  /** The non-secret detail appended to the reference's message, or {@code ""}. */
+  /**
+   * The non-secret detail appended to the reference's message, or {@code ""}.
+   *
+   * @return the detail, never {@code null}
+   */
   public String detail() {
     return detail;
   }

@@ -27,7 +27,22 @@ import java.util.UUID;
 public record Job(UUID uuid, String description, JobState state, int code, String message, Instant startTime,
     Instant endTime, Optional<JobError> error, UUID svmUuid, UUID resourceUuid, List<NodeStatus> nodes) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param uuid the job uuid
+   * @param description what was asked, e.g. {@code "POST /api/security/barbican-kms/{uuid}/rekey-internal"}
+   * @param state the state
+   * @param code 0 unless failed, then the ONTAP error code
+   * @param message progress while running ({@code "Rewrapped 5000 of 10000 volume encryption keys"}), then
+   *     {@code "success"} or the error message
+   * @param startTime when it started running, or null while queued
+   * @param endTime when it finished, or null
+   * @param error the error of a failed job
+   * @param svmUuid the SVM the job works on, or null
+   * @param resourceUuid the object the job created or acted on (for {@code Location}), or null
+   * @param nodes per-node results, for jobs that act on every node (restore); otherwise empty
+   */
   public Job {
     nodes = List.copyOf(nodes);
   }
@@ -36,6 +51,7 @@ public record Job(UUID uuid, String description, JobState state, int code, Strin
    * Returns this job if it succeeded; otherwise throws its error, so embedding code can chain
    * {@code engine.awaitJob(engine.rekeyInternal(c), timeout).requireSuccess()}.
    *
+   * @return this job
    * @throws KmsException the job's error if it failed
    * @throws IllegalStateException if it is still queued or running
    */
