@@ -26,7 +26,12 @@ public final class TokenCache {
   /** Fetches a token on a cache miss. */
   @FunctionalInterface
   public interface Source {
-    /** Asks Keystone for a token. */
+    /**
+     * Asks Keystone for a token.
+     *
+     * @return a fresh token
+     * @throws KekException if Keystone refuses or cannot be reached
+     */
     Token fetch() throws KekException;
   }
 
@@ -36,6 +41,11 @@ public final class TokenCache {
 
   /**
    * A cache of at most {@code maximumSize} tokens, renewed {@code margin} before they expire.
+   *
+   * @param clock the clock that decides when a token is due
+   * @param margin how long before expiry a token is renewed; not negative
+   * @param maximumSize the most tokens kept
+   * @throws IllegalArgumentException if {@code margin} is negative
    */
   public TokenCache(Clock clock, Duration margin, long maximumSize) {
     this.clock = Objects.requireNonNull(clock, "clock == null");
@@ -54,6 +64,9 @@ public final class TokenCache {
   /**
    * A token for {@code key} that is not due for renewal, from the cache or from {@code source}.
    *
+   * @param key the credential and Keystone URL the token is for
+   * @param source what fetches a token on a miss; concurrent callers for one key share one fetch
+   * @return a cached or fresh token that is not due for renewal
    * @throws KekException what {@code source} threw, to every caller that waited for it
    */
   public Token get(TokenKey key, Source source) throws KekException {
@@ -100,6 +113,9 @@ public final class TokenCache {
   /**
    * Drops {@code stale} for {@code key}, if it is still the cached token: after Barbican rejected it. A token
    * that another thread has already replaced stays.
+   *
+   * @param key the credential and Keystone URL the token is for
+   * @param stale the token Barbican rejected
    */
   public void invalidate(TokenKey key, Token stale) {
     CompletableFuture<Token> f = cache.getIfPresent(key);
@@ -108,7 +124,11 @@ public final class TokenCache {
     }
   }
 
-  /** Drops whatever is cached for {@code key}. */
+  /**
+   * Drops whatever is cached for {@code key}.
+   *
+   * @param key the credential and Keystone URL the token is for
+   */
   public void invalidate(TokenKey key) {
     cache.synchronous().invalidate(key);
   }
@@ -118,7 +138,11 @@ public final class TokenCache {
     cache.synchronous().invalidateAll();
   }
 
-  /** How many tokens are cached. */
+  /**
+   * How many tokens are cached.
+   *
+   * @return the approximate number of cached tokens
+   */
   public long size() {
     return cache.synchronous().estimatedSize();
   }

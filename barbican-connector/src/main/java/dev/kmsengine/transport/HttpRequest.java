@@ -19,7 +19,16 @@ import java.util.Objects;
 public record HttpRequest(String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body,
     boolean idempotent) {
 
-  /** Copies the headers and checks the URL is HTTPS. */
+  /**
+   * Copies the headers and checks the URL is HTTPS.
+   *
+   * @param method the HTTP method
+   * @param uri the {@code https} URL
+   * @param headers request headers, in order
+   * @param body the body, empty for none
+   * @param idempotent whether sending it twice is harmless, which allows retries
+   * @throws IllegalArgumentException if {@code uri} is not an {@code https} URL with a host
+   */
   public HttpRequest {
     Objects.requireNonNull(method, "method == null");
     Objects.requireNonNull(uri, "uri == null");
@@ -31,12 +40,22 @@ public record HttpRequest(String method, URI uri, List<Map.Entry<String, String>
     }
   }
 
-  /** A GET, which is idempotent. */
+  /**
+   * A GET, which is idempotent.
+   *
+   * @param uri the {@code https} URL
+   * @param headers request headers, in order
+   * @return a retryable GET with an empty body
+   */
   public static HttpRequest get(URI uri, List<Map.Entry<String, String>> headers) {
     return new HttpRequest("GET", uri, headers, new byte[0], true);
   }
 
-  /** The port, 443 when the URL has none. */
+  /**
+   * The port, 443 when the URL has none.
+   *
+   * @return the TCP port to connect to
+   */
   public int port() {
     return uri.getPort() == -1 ? 443 : uri.getPort();
   }
@@ -47,12 +66,21 @@ public record HttpRequest(String method, URI uri, List<Map.Entry<String, String>
     return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
   }
 
-  /** Method and URL without user info or query, for messages. */
+  /**
+   * Method and URL without user info or query, for messages.
+   *
+   * @return e.g. {@code GET https://host:9311/v1/secrets/ID}, safe for logs and messages
+   */
   public String describe() {
     return method + " " + redacted(uri);
   }
 
-  /** A URL without user info or query string, which are the parts that could hold a secret. */
+  /**
+   * A URL without user info or query string, which are the parts that could hold a secret.
+   *
+   * @param uri any URL
+   * @return the URL's scheme, host, port and path
+   */
   public static String redacted(URI uri) {
     StringBuilder b = new StringBuilder();
     if (uri.getScheme() != null) {
