@@ -33,23 +33,28 @@ public class RestoreBenchmark extends BenchmarkDefaults {
   /** A cluster whose nodes have all just rebooted, so their key tables are empty. */
   @State(Scope.Benchmark)
   public static class RebootedCluster {
+    /** Nodes in the cluster, each fetching the KEK on its own path. */
     @Param({"1", "16"})
     public int nodes;
 
+    /** The simulated Barbican latency of each KEK fetch, in milliseconds. */
     @Param({"200"})
     public int latencyMs;
 
+    /** Encrypted volumes in the SVM, whose VEKs every node installs. */
     @Param({"1000"})
     public int volumes;
 
     LargeSvm svm;
 
+    /** Builds the engine with one SVM of {@link #volumes} volumes behind a delaying key provider. */
     @Setup(Level.Trial)
     public void populate() {
       Duration latency = Duration.ofMillis(latencyMs);
       svm = new LargeSvm(volumes, nodes, /* parallelism= */ 2, p -> new DelayingKeyProvider(p, latency));
     }
 
+    /** Reboots every node before each restore, emptying its key table. */
     @Setup(Level.Invocation)
     public void reboot() {
       for (Node n : svm.engine.nodes) {
@@ -57,13 +62,19 @@ public class RestoreBenchmark extends BenchmarkDefaults {
       }
     }
 
+    /** Closes the engine. */
     @TearDown(Level.Trial)
     public void close() {
       svm.close();
     }
   }
 
-  /** One whole restore job. */
+  /**
+   * One whole restore job.
+   *
+   * @param c the rebooted cluster
+   * @return the finished restore job, so JMH keeps the work alive
+   */
   @Benchmark
   public Job restore(RebootedCluster c) {
     return c.svm.restore();

@@ -24,7 +24,14 @@ import javax.crypto.spec.SecretKeySpec;
 public record TokenKey(URI tokensUrl, String credentialId, String secretFingerprint, TransportSettings transport) {
   private static final byte[] FINGERPRINT_KEY = randomKey();
 
-  /** Checks nullness. */
+  /**
+   * Checks nullness.
+   *
+   * @param tokensUrl the {@code .../v3/auth/tokens} URL
+   * @param credentialId the application credential id
+   * @param secretFingerprint HMAC-SHA-256 of the secret under a key that lives only in this process
+   * @param transport the transport settings
+   */
   public TokenKey {
     Objects.requireNonNull(tokensUrl, "tokensUrl == null");
     Objects.requireNonNull(credentialId, "credentialId == null");
@@ -32,7 +39,15 @@ public record TokenKey(URI tokensUrl, String credentialId, String secretFingerpr
     Objects.requireNonNull(transport, "transport == null");
   }
 
-  /** The key for a credential, fingerprinting its secret. */
+  /**
+   * The key for a credential, fingerprinting its secret.
+   *
+   * @param tokensUrl the {@code .../v3/auth/tokens} URL
+   * @param credentialId the application credential id
+   * @param secret the application credential secret; only its fingerprint is kept
+   * @param transport the transport settings
+   * @return the key, holding no secret
+   */
   public static TokenKey of(URI tokensUrl, String credentialId, Secret secret, TransportSettings transport) {
     return new TokenKey(tokensUrl, credentialId, fingerprint(secret), transport);
   }

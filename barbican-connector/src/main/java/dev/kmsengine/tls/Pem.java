@@ -20,7 +20,13 @@ import org.bouncycastle.openssl.PEMParser;
 public final class Pem {
   private Pem() {}
 
-  /** Every certificate in a PEM bundle, in order. */
+  /**
+   * Every certificate in a PEM bundle, in order.
+   *
+   * @param pem one or more {@code CERTIFICATE} blocks
+   * @return the certificates, at least one
+   * @throws GeneralSecurityException if the text holds no certificate or a block is not a valid one
+   */
   public static List<X509Certificate> readCertificates(String pem) throws GeneralSecurityException {
     CertificateFactory cf = CertificateFactory.getInstance("X.509");
     Collection<? extends java.security.cert.Certificate> certs =
@@ -35,12 +41,24 @@ public final class Pem {
     return out;
   }
 
-  /** The first certificate of a PEM text. */
+  /**
+   * The first certificate of a PEM text.
+   *
+   * @param pem text holding at least one {@code CERTIFICATE} block
+   * @return the first certificate
+   * @throws GeneralSecurityException if there is no certificate or it is not valid
+   */
   public static X509Certificate readCertificate(String pem) throws GeneralSecurityException {
     return readCertificates(pem).get(0);
   }
 
-  /** A private key in PKCS#8 ({@code PRIVATE KEY}) or traditional EC/RSA PEM. */
+  /**
+   * A private key in PKCS#8 ({@code PRIVATE KEY}) or traditional EC/RSA PEM.
+   *
+   * @param pem the key's PEM text
+   * @return the private key
+   * @throws GeneralSecurityException if the text holds no supported private key
+   */
   public static PrivateKey readPrivateKey(String pem) throws GeneralSecurityException {
     try (PEMParser p = new PEMParser(new java.io.StringReader(pem))) {
       Object o = p.readObject();

@@ -57,6 +57,9 @@ public final class VekRewrapper implements AutoCloseable {
    * @param oldBlob the blob under the old SVM-KEK
    * @param out receives the {@value WrappedKeyFormat#LENGTH}-byte blob under the new SVM-KEK at {@code outOff}
    * @param verify whether to unwrap the new blob and compare it with the VEK (constant time)
+   * @param volumeMsb the most significant 64 bits of the volume's uuid
+   * @param volumeLsb the least significant 64 bits of the volume's uuid
+   * @param outOff where in {@code out} the new blob goes
    * @throws MalformedBlobException if {@code oldBlob} is not a version-1 VEK blob
    * @throws javax.crypto.AEADBadTagException if {@code oldBlob} does not authenticate for this volume
    * @throws GeneralSecurityException if verification fails
@@ -73,6 +76,13 @@ public final class VekRewrapper implements AutoCloseable {
    * a caller can keep many blobs in one array; otherwise the same as
    * {@link #rewrap(byte[], long, long, byte[], int, boolean)}.
    *
+   * @param oldBlob the array holding the blob under the old SVM-KEK
+   * @param oldOff where the blob starts in {@code oldBlob}
+   * @param volumeMsb the most significant 64 bits of the volume's uuid
+   * @param volumeLsb the least significant 64 bits of the volume's uuid
+   * @param out receives the {@value WrappedKeyFormat#LENGTH}-byte blob under the new SVM-KEK at {@code outOff}
+   * @param outOff where in {@code out} the new blob goes
+   * @param verify whether to unwrap the new blob and compare it with the VEK (constant time)
    * @throws MalformedBlobException if the bytes at {@code oldOff} are not a version-1 VEK blob or out of bounds
    * @throws javax.crypto.AEADBadTagException if the blob does not authenticate for this volume
    * @throws GeneralSecurityException if verification fails

@@ -41,7 +41,12 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
     this.nonces = nonces;
   }
 
-  /** A wrapping key holding its own copy of {@code key}; the caller may destroy {@code key} afterwards. */
+  /**
+   * A wrapping key holding its own copy of {@code key}; the caller may destroy {@code key} afterwards.
+   *
+   * @param key the 32-byte key
+   * @return the wrapping key
+   */
   public static WrappingKey of(KeyMaterial key) {
     return new WrappingKey(key, NonceSource.LEASED);
   }
@@ -49,7 +54,10 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
   /**
    * Wraps {@code key} for {@code binding}.
    *
+   * @param key the key to wrap (a VEK or an SVM-KEK)
+   * @param binding what the blob is for: its role, SVM, subject and generation, authenticated as associated data
    * @return a new {@value WrappedKeyFormat#LENGTH}-byte blob
+   * @throws GeneralSecurityException if the JCE refuses the key or cipher
    */
   public byte[] wrap(KeyMaterial key, KeyBinding binding) throws GeneralSecurityException {
     byte[] out = new byte[WrappedKeyFormat.LENGTH];
@@ -62,6 +70,9 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
   /**
    * Unwraps a blob made by {@link #wrap} for the same binding.
    *
+   * @param blob the {@value WrappedKeyFormat#LENGTH}-byte blob
+   * @param binding the binding it was wrapped for
+   * @return the unwrapped key, which the caller must destroy when done
    * @throws MalformedBlobException if the blob has the wrong length, version or role
    * @throws javax.crypto.AEADBadTagException if it was tampered with, or wrapped under another key or binding
    */

@@ -20,21 +20,43 @@ import java.util.function.BiConsumer;
  * </ul>
  */
 public interface ClusterDatabase extends AutoCloseable {
-  /** The value under {@code key} in {@code bucket}, or {@code null}. */
+  /**
+   * The value under {@code key} in {@code bucket}, or {@code null}.
+   *
+   * @param bucket the bucket's name
+   * @param key the entry's key
+   * @return the value, or {@code null} if absent
+   */
   byte[] get(String bucket, UUID key);
 
-  /** Calls {@code action} for every entry of {@code bucket}, in no particular order. */
+  /**
+   * Calls {@code action} for every entry of {@code bucket}, in no particular order.
+   *
+   * @param bucket the bucket's name
+   * @param action called with each key and value
+   */
   void forEach(String bucket, BiConsumer<UUID, byte[]> action);
 
-  /** The number of entries in {@code bucket}. */
+  /**
+   * The number of entries in {@code bucket}.
+   *
+   * @param bucket the bucket's name
+   * @return the entry count, 0 for an unknown bucket
+   */
   int count(String bucket);
 
-  /** The names of the non-empty buckets starting with {@code prefix}. */
+  /**
+   * The names of the non-empty buckets starting with {@code prefix}.
+   *
+   * @param prefix the start of the names, e.g. {@code "volumes/"}
+   * @return the matching bucket names
+   */
   List<String> buckets(String prefix);
 
   /**
    * Applies every mutation of {@code batch} atomically (and durably, for a durable store).
    *
+   * @param batch the mutations, applied in order
    * @throws StoreException if nothing could be applied
    */
   void commit(WriteBatch batch);

@@ -29,6 +29,8 @@ public final class QueryParameters {
   /**
    * Decodes a raw query string ({@code a=1&b=x%20y}); {@code null} or empty means no parameters.
    *
+   * @param rawQuery the URI's raw query, still percent-encoded
+   * @return the decoded parameters
    * @throws KmsException 262197 for text that is not valid percent-encoding
    */
   public static QueryParameters parse(String rawQuery) {
@@ -56,7 +58,11 @@ public final class QueryParameters {
     }
   }
 
-  /** Every parameter, in the order sent. */
+  /**
+   * Every parameter, in the order sent.
+   *
+   * @return the decoded name/value pairs; a repeated name appears once per occurrence
+   */
   public List<Map.Entry<String, String>> entries() {
     return entries;
   }
@@ -64,6 +70,8 @@ public final class QueryParameters {
   /**
    * The value of a parameter that may appear at most once, or null if absent.
    *
+   * @param name the parameter's name
+   * @return the decoded value
    * @throws KmsException 262197 if it appears more than once
    */
   public String single(String name) {
@@ -83,6 +91,7 @@ public final class QueryParameters {
   /**
    * Rejects every parameter not in {@code allowed}.
    *
+   * @param allowed the names the endpoint accepts
    * @throws KmsException 262179 naming the first unexpected parameter
    */
   public void allowOnly(Set<String> allowed) {
@@ -101,6 +110,8 @@ public final class QueryParameters {
   /**
    * {@code return_timeout} in seconds, or {@code defaultSeconds} when absent.
    *
+   * @param defaultSeconds the value when the parameter is absent
+   * @return the seconds to wait for a job before answering
    * @throws KmsException 262197 unless an integer in 0..120
    */
   public int returnTimeout(int defaultSeconds) {
@@ -124,6 +135,8 @@ public final class QueryParameters {
   /**
    * {@code return_records}, or {@code defaultValue} when absent.
    *
+   * @param defaultValue the value when the parameter is absent
+   * @return whether the response carries the records
    * @throws KmsException 262197 unless {@code true} or {@code false}
    */
   public boolean returnRecords(boolean defaultValue) {
