@@ -36,14 +36,17 @@ public class RekeyBenchmark extends BenchmarkDefaults {
   /** A one-node cluster whose SVM holds {@code volumes} encrypted volumes. */
   @State(Scope.Benchmark)
   public static class EncryptedSvm {
+    /** Encrypted volumes in the SVM, each with a VEK to rewrap. */
     @Param({"10000", "100000", "1000000"})
     public int volumes;
 
+    /** Threads that rewrap VEKs during the rekey. */
     @Param({"1", "2"})
     public int threads;
 
     LargeSvm svm;
 
+    /** Builds the engine with one SVM of {@link #volumes} volumes and prints the retained heap per volume. */
     @Setup(Level.Trial)
     public void populate() {
       long before = HeapProbe.retainedBytes();
@@ -53,13 +56,19 @@ public class RekeyBenchmark extends BenchmarkDefaults {
           (after - before) / (double) volumes, volumes);
     }
 
+    /** Closes the engine. */
     @TearDown(Level.Trial)
     public void close() {
       svm.close();
     }
   }
 
-  /** One whole rekey job. */
+  /**
+   * One whole rekey job.
+   *
+   * @param s the populated SVM
+   * @return the finished rekey job, so JMH keeps the work alive
+   */
   @Benchmark
   public Job rekey(EncryptedSvm s) {
     return s.svm.rekey();

@@ -23,6 +23,7 @@ public final class ShortRun {
    *
    * @param forks 0 to run in this JVM (tests), 1 for a fresh JVM
    * @param resultFile where to write JSON results, or null for none
+   * @return the JMH options for the short mode
    */
   public static Options options(int forks, String resultFile) {
     OptionsBuilder b = new OptionsBuilder();
@@ -42,7 +43,12 @@ public final class ShortRun {
     return b.build();
   }
 
-  /** Runs the short mode in a forked JVM; the optional argument names the JSON result file. */
+  /**
+   * Runs the short mode in a forked JVM; the optional argument names the JSON result file.
+   *
+   * @param args optionally, the JSON result file
+   * @throws RunnerException if JMH fails to run a benchmark
+   */
   public static void main(String[] args) throws RunnerException {
     new Runner(options(1, args.length > 0 ? args[0] : null)).run();
   }

@@ -34,7 +34,11 @@ public final class KeystoneAuthenticator {
 
   private final Clock clock;
 
-  /** An authenticator that dates tokens with {@code clock}. */
+  /**
+   * An authenticator that dates tokens with {@code clock}.
+   *
+   * @param clock the clock that stamps when each token was received
+   */
   public KeystoneAuthenticator(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock == null");
   }
@@ -42,6 +46,12 @@ public final class KeystoneAuthenticator {
   /**
    * Requests a token through {@code client} on behalf of {@code node}.
    *
+   * @param client the client for the configuration's transport settings
+   * @param node the node the request is sent from
+   * @param tokensUrl the {@code .../v3/auth/tokens} URL
+   * @param credentialId the application credential id
+   * @param secret the application credential secret; sent in the request body only
+   * @return the token with the lifetime Keystone granted
    * @throws KekException {@link KekFailure#AUTHENTICATION} if Keystone rejects the credential (401, 404 for an
    *     unknown id, other 4xx); {@link KekFailure#UNREACHABLE} or {@link KekFailure#TIMEOUT} if it cannot be
    *     asked or keeps failing

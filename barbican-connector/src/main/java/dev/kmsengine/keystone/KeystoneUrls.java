@@ -11,6 +11,8 @@ public final class KeystoneUrls {
    * The {@code .../v3/auth/tokens} URL for {@code keystoneUrl}, which may be the token URL itself, the
    * {@code /v3} base, or the server root, with or without a trailing {@code /}.
    *
+   * @param keystoneUrl the configuration's {@code keystone_url}
+   * @return the absolute token URL
    * @throws IllegalArgumentException if it is not an absolute {@code https} URL
    */
   public static URI tokensUrl(String keystoneUrl) {

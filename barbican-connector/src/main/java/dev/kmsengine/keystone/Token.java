@@ -16,6 +16,10 @@ public final class Token {
 
   /**
    * A token received at {@code receivedAt} (local clock) that Keystone granted for {@code lifetime}.
+   *
+   * @param value the {@code X-Subject-Token} value; kept out of {@code toString()}
+   * @param receivedAt when the token arrived, on the local clock
+   * @param lifetime how long Keystone said it is valid
    */
   public Token(String value, Instant receivedAt, Duration lifetime) {
     this.value = Objects.requireNonNull(value, "value == null");
@@ -23,12 +27,20 @@ public final class Token {
     this.expiresAt = receivedAt.plus(Objects.requireNonNull(lifetime, "lifetime == null"));
   }
 
-  /** The token, for the {@code X-Auth-Token} header only. */
+  /**
+   * The token, for the {@code X-Auth-Token} header only.
+   *
+   * @return the token value; a secret
+   */
   public String reveal() {
     return value;
   }
 
-  /** When the token expires, on the local clock. */
+  /**
+   * When the token expires, on the local clock.
+   *
+   * @return the instant the token stops being valid
+   */
   public Instant expiresAt() {
     return expiresAt;
   }
@@ -36,6 +48,9 @@ public final class Token {
   /**
    * When the token should be replaced: {@code margin} before expiry, or half-way through its life if the
    * lifetime is shorter than twice the margin, so a short-lived token is still used for a while.
+   *
+   * @param margin how long before expiry to renew
+   * @return the instant from which the token is due for renewal
    */
   public Instant refreshAt(Duration margin) {
     Duration lifetime = Duration.between(receivedAt, expiresAt);

@@ -27,27 +27,48 @@ public final class HttpResponse {
     this.body = body;
   }
 
-  /** The status code. */
+  /**
+   * The status code.
+   *
+   * @return the HTTP status code, e.g. 200
+   */
   public int status() {
     return status;
   }
 
-  /** The reason phrase, as sent. */
+  /**
+   * The reason phrase, as sent.
+   *
+   * @return the reason phrase, possibly empty
+   */
   public String reason() {
     return reason;
   }
 
-  /** The first value of header {@code name} (case-insensitive), or {@code null}. */
+  /**
+   * The first value of header {@code name} (case-insensitive), or {@code null}.
+   *
+   * @param name the header's name, in any case
+   * @return the header's first value, or {@code null} if absent
+   */
   public String header(String name) {
     return headers.get(name.toLowerCase(Locale.ROOT));
   }
 
-  /** The body; the same array on every call, so that {@link #wipe()} reaches it. */
+  /**
+   * The body; the same array on every call, so that {@link #wipe()} reaches it.
+   *
+   * @return the body bytes, empty for none; not a copy
+   */
   public byte[] body() {
     return body;
   }
 
-  /** The body as UTF-8 text. */
+  /**
+   * The body as UTF-8 text.
+   *
+   * @return the body decoded as UTF-8
+   */
   public String bodyText() {
     return new String(body, StandardCharsets.UTF_8);
   }
@@ -56,6 +77,8 @@ public final class HttpResponse {
    * The status and the server's short explanation, for error messages: Keystone's {@code error.message},
    * Barbican's {@code description}, or the reason phrase. Cut to 200 characters and stripped of control
    * characters, since it is copied into exceptions.
+   *
+   * @return e.g. {@code 401 The request you have made requires authentication.}, safe for exception messages
    */
   public String summary() {
     String detail = "";

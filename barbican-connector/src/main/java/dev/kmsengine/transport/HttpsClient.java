@@ -44,6 +44,9 @@ public final class HttpsClient {
   /**
    * Builds the client and its TLS context.
    *
+   * @param settings certificate checks, trusted CAs, proxy and per-attempt timeout
+   * @param network how each node opens TCP connections
+   * @param retry when idempotent requests are sent again
    * @throws IllegalArgumentException if an extra trusted CA is not a PEM certificate
    */
   public HttpsClient(TransportSettings settings, NodeNetwork network, RetryPolicy retry) {
@@ -53,7 +56,11 @@ public final class HttpsClient {
     this.tls = TrustConfig.socketFactory(settings);
   }
 
-  /** The settings this client was built for. */
+  /**
+   * The settings this client was built for.
+   *
+   * @return the settings given to the constructor
+   */
   public TransportSettings settings() {
     return settings;
   }
@@ -62,6 +69,9 @@ public final class HttpsClient {
    * Sends {@code request} from {@code node}, retrying idempotent requests after connection errors, timeouts and
    * 5xx answers while the {@link RetryPolicy} allows. Returns the last answer, which may be an error status.
    *
+   * @param node the cluster node the request is sent from
+   * @param request the request
+   * @return the last HTTP answer, whatever its status
    * @throws TransportException if no HTTP answer was obtained
    */
   public HttpResponse execute(String node, HttpRequest request) throws TransportException {

@@ -21,11 +21,16 @@ public interface NodeNetwork {
    * @param host the host name or address being dialled (the proxy's, when there is one)
    * @param port the port
    * @param timeout how long connecting may take
+   * @return a connected socket; the caller closes it
    * @throws IOException if no connection can be made
    */
   Socket connect(String node, String host, int port, Duration timeout) throws IOException;
 
-  /** Resolves {@code host} with the JDK and connects, the same for every node. */
+  /**
+   * Resolves {@code host} with the JDK and connects, the same for every node.
+   *
+   * @return a network in which every node connects directly
+   */
   static NodeNetwork direct() {
     return (node, host, port, timeout) -> {
       Socket s = new Socket();

@@ -21,7 +21,15 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
   /** A single attempt. */
   public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Duration.ZERO);
 
-  /** Checks the values. */
+  /**
+   * Checks the values.
+   *
+   * @param maxAttempts the most attempts per request, at least 1
+   * @param initialBackoff the pause before the second attempt, before jitter
+   * @param maxBackoff the longest pause
+   * @param budget the time after which no new attempt starts
+   * @throws IllegalArgumentException if {@code maxAttempts} is below 1 or a duration is negative
+   */
   public RetryPolicy {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts < 1");

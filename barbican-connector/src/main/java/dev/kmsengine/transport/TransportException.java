@@ -25,20 +25,35 @@ public final class TransportException extends Exception {
     PROTOCOL
   }
 
+  /** What went wrong; decides whether the request may be retried. */
   private final Kind kind;
 
-  /** A failure of {@code kind} with a non-secret message. */
+  /**
+   * A failure of {@code kind} with a non-secret message.
+   *
+   * @param kind what went wrong
+   * @param message a message free of secrets
+   * @param cause the underlying failure, or {@code null}
+   */
   public TransportException(Kind kind, String message, Throwable cause) {
     super(Objects.requireNonNull(message, "message == null"), cause);
     this.kind = Objects.requireNonNull(kind, "kind == null");
   }
 
-  /** What went wrong. */
+  /**
+   * What went wrong.
+   *
+   * @return the kind of failure
+   */
   public Kind kind() {
     return kind;
   }
 
-  /** Whether an idempotent request may be sent again after this failure. */
+  /**
+   * Whether an idempotent request may be sent again after this failure.
+   *
+   * @return {@code true} for connection failures, timeouts and protocol errors
+   */
   public boolean retryable() {
     return kind == Kind.CONNECT || kind == Kind.TIMEOUT || kind == Kind.PROTOCOL;
   }

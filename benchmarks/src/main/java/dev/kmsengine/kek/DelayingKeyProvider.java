@@ -17,7 +17,12 @@ public final class DelayingKeyProvider implements TopLevelKeyProvider {
   private final TopLevelKeyProvider delegate;
   private final long delayNanos;
 
-  /** A provider that sleeps {@code delay} before each call to {@code delegate}. */
+  /**
+   * A provider that sleeps {@code delay} before each call to {@code delegate}.
+   *
+   * @param delegate the provider that answers
+   * @param delay how long each call sleeps first
+   */
   public DelayingKeyProvider(TopLevelKeyProvider delegate, Duration delay) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
     if (delay.isNegative()) {

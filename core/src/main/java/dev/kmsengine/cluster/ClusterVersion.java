@@ -14,6 +14,8 @@ public record ClusterVersion(int major, int minor, int micro) implements Compara
   /**
    * Parses {@code major.minor[.micro]}.
    *
+   * @param text the version, e.g. {@code 9.17.1}; a missing micro counts as 0
+   * @return the parsed version
    * @throws IllegalArgumentException if it is not such a version
    */
   public static ClusterVersion parse(String text) {

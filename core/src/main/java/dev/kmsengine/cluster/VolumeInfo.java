@@ -14,7 +14,11 @@ import java.util.UUID;
  */
 public record VolumeInfo(UUID uuid, String name, UUID svmUuid, String svmName, boolean encrypted, String keyId) {
 
-  /** {@code encryption.state}: {@code encrypted} or {@code none}. */
+  /**
+   * {@code encryption.state}: {@code encrypted} or {@code none}.
+   *
+   * @return {@code encrypted} or {@code none}
+   */
   public String encryptionState() {
     return encrypted ? "encrypted" : "none";
   }

@@ -13,7 +13,11 @@ public enum KeyRole {
     this.id = id;
   }
 
-  /** The frozen one-byte encoding. */
+  /**
+   * The frozen one-byte encoding.
+   *
+   * @return the byte that marks this role in blobs and associated data
+   */
   public byte id() {
     return id;
   }

@@ -11,7 +11,11 @@ public final class Randomness {
 
   private Randomness() {}
 
-  /** The shared strong random source. */
+  /**
+   * The shared strong random source.
+   *
+   * @return a thread-safe {@link SecureRandom}
+   */
   public static SecureRandom secureRandom() {
     return RANDOM;
   }

@@ -143,12 +143,20 @@ public enum ErrorCode {
     this.message = message;
   }
 
-  /** The ONTAP error code. */
+  /**
+   * The ONTAP error code.
+   *
+   * @return the numeric code, e.g. 65539832
+   */
   public int code() {
     return code;
   }
 
-  /** The ONTAP message for this code, free of any secret. */
+  /**
+   * The ONTAP message for this code, free of any secret.
+   *
+   * @return the reference's message text
+   */
   public String message() {
     return message;
   }

@@ -13,12 +13,20 @@ public enum JobState {
   /** Finished with an error. */
   FAILURE;
 
-  /** Whether the job has finished. */
+  /**
+   * Whether the job has finished.
+   *
+   * @return {@code true} for {@code success} and {@code failure}
+   */
   public boolean isTerminal() {
     return this == SUCCESS || this == FAILURE;
   }
 
-  /** The REST value. */
+  /**
+   * The REST value.
+   *
+   * @return the value of the job's {@code state} field, e.g. {@code running}
+   */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -36,6 +36,8 @@ public interface TopLevelKeyProvider {
   /**
    * Checks that {@code node} can reach Keystone and Barbican and see the key, without fetching key bytes.
    *
+   * @param node the node that checks
+   * @param connection the configuration's connection settings
    * @throws KekException if it cannot, with the reason
    */
   void checkReachability(String node, BarbicanConnection connection) throws KekException;
@@ -43,6 +45,8 @@ public interface TopLevelKeyProvider {
   /**
    * Forgets anything cached for a configuration (tokens, keys). The engine calls it when a configuration's
    * credentials or transport settings change, or the configuration is deleted.
+   *
+   * @param configurationUuid the configuration whose cached state is dropped
    */
   default void invalidate(java.util.UUID configurationUuid) {}
 }

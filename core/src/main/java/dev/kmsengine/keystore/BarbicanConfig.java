@@ -46,7 +46,11 @@ public record BarbicanConfig(
     boolean enabled,
     KeystoreState state) {
 
-  /** Always {@code "svm"}: Barbican configurations belong to data SVMs. */
+  /**
+   * Always {@code "svm"}: Barbican configurations belong to data SVMs.
+   *
+   * @return {@code "svm"}
+   */
   public String scope() {
     return "svm";
   }

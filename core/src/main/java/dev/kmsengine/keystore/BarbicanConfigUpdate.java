@@ -27,17 +27,31 @@ public record BarbicanConfigUpdate(
     Boolean verifyHost,
     Integer timeoutSeconds) {
 
-  /** An update that changes only the application credential. */
+  /**
+   * An update that changes only the application credential.
+   *
+   * @param id the new application credential id
+   * @param secret the new application credential secret
+   * @return the update
+   */
   public static BarbicanConfigUpdate credentials(String id, Secret secret) {
     return new BarbicanConfigUpdate(id, secret, null, null, null, null, null, null, null, null);
   }
 
-  /** Whether the update touches the credential. */
+  /**
+   * Whether the update touches the credential.
+   *
+   * @return {@code true} if the credential id or secret is given
+   */
   public boolean changesCredentials() {
     return applicationCredId != null || applicationCredSecret != null;
   }
 
-  /** Whether the update changes how the connector reaches Barbican. */
+  /**
+   * Whether the update changes how the connector reaches Barbican.
+   *
+   * @return {@code true} if a proxy, verification or timeout field is given
+   */
   public boolean changesTransport() {
     return proxyType != null || proxyHost != null || proxyPort != null || proxyUsername != null
         || proxyPassword != null || verify != null || verifyHost != null || timeoutSeconds != null;

@@ -17,17 +17,29 @@ import java.util.UUID;
 public record Keystore(UUID uuid, String configurationName, UUID svmUuid, String svmName, boolean enabled,
     KeystoreState state) {
 
-  /** Always {@code "barbican"}. */
+  /**
+   * Always {@code "barbican"}.
+   *
+   * @return {@code "barbican"}
+   */
   public String type() {
     return "barbican";
   }
 
-  /** Always {@code "external"}. */
+  /**
+   * Always {@code "external"}.
+   *
+   * @return {@code "external"}
+   */
   public String location() {
     return "external";
   }
 
-  /** Always {@code "svm"}. */
+  /**
+   * Always {@code "svm"}.
+   *
+   * @return {@code "svm"}
+   */
   public String scope() {
     return "svm";
   }

@@ -19,7 +19,11 @@ public enum KeystoreState {
   /** Not the enabled configuration. */
   INACTIVE;
 
-  /** The REST value ({@code "svm_kek_rekey"}, ...). */
+  /**
+   * The REST value ({@code "svm_kek_rekey"}, ...).
+   *
+   * @return the value of the keystore's {@code state} field
+   */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }

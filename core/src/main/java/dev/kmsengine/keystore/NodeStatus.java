@@ -11,14 +11,26 @@ import java.util.Objects;
  * @param message empty on success, otherwise why (never a secret)
  */
 public record NodeStatus(String node, boolean ok, String code, String message) {
-  /** Checks nullness. */
+  /**
+   * Checks nullness.
+   *
+   * @param node the node name
+   * @param ok whether the node succeeded
+   * @param code {@code "0"} on success, otherwise the ONTAP code of the failure
+   * @param message empty on success, otherwise why (never a secret)
+   */
   public NodeStatus {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(message, "message");
   }
 
-  /** A success. */
+  /**
+   * A success.
+   *
+   * @param node the node's name
+   * @return a status with code {@code "0"} and an empty message
+   */
   public static NodeStatus success(String node) {
     return new NodeStatus(node, true, "0", "");
   }
