@@ -12,7 +12,14 @@ import java.util.List;
  * @param nodes per-node answers, in node order
  */
 public record Reachability(boolean reachable, String code, String message, List<NodeStatus> nodes) {
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param reachable true if every up node reaches Barbican
+   * @param code {@code "0"} when reachable, otherwise 65539801
+   * @param message empty when reachable, otherwise naming the first failing node and its reason
+   * @param nodes per-node answers, in node order
+   */
   public Reachability {
     nodes = List.copyOf(nodes);
   }

@@ -21,28 +21,49 @@ public final class Secret {
     this.value = value;
   }
 
-  /** A secret holding {@code value} (may be empty, never null). */
+  /**
+   * A secret holding {@code value} (may be empty, never null).
+   *
+   * @param value the secret text
+   * @return the secret; its {@code toString()} is redacted
+   */
   public static Secret of(String value) {
     Objects.requireNonNull(value, "value");
     return value.isEmpty() ? EMPTY : new Secret(value);
   }
 
-  /** The empty secret. */
+  /**
+   * The empty secret.
+   *
+   * @return a secret holding {@code ""}
+   */
   public static Secret empty() {
     return EMPTY;
   }
 
-  /** The secret value, for the wire only. */
+  /**
+   * The secret value, for the wire only.
+   *
+   * @return the secret text; never log it or put it in a message
+   */
   public String reveal() {
     return value;
   }
 
-  /** Whether the secret is the empty string. */
+  /**
+   * Whether the secret is the empty string.
+   *
+   * @return {@code true} if the secret is {@code ""}
+   */
   public boolean isEmpty() {
     return value.isEmpty();
   }
 
-  /** Whether the secret is empty or only white space. */
+  /**
+   * Whether the secret is empty or only white space.
+   *
+   * @return {@code true} if the secret holds nothing but white space
+   */
   public boolean isBlank() {
     return value.isBlank();
   }

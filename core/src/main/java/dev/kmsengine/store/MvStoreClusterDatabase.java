@@ -77,6 +77,8 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
    * Opens the database in {@code file}, creating it (and its directory) if neither it nor its commit marker
    * ({@code file} + {@code ".commit"}) exists.
    *
+   * @param file the database file
+   * @return the open database; close it when done
    * @throws StoreException if the file exists but cannot be used as it is; nothing is written to it then
    */
   public static MvStoreClusterDatabase open(Path file) {
@@ -157,7 +159,11 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     return path.resolveSibling(path.getFileName() + ".creating");
   }
 
-  /** The database file. */
+  /**
+   * The database file.
+   *
+   * @return the path given to {@link #open}
+   */
   public Path file() {
     return file;
   }

@@ -7,12 +7,21 @@ package dev.kmsengine.store;
 public final class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** A failure with a message. */
+  /**
+   * A failure with a message.
+   *
+   * @param message what failed, free of secrets
+   */
   public StoreException(String message) {
     super(message);
   }
 
-  /** A failure with a message and cause. */
+  /**
+   * A failure with a message and cause.
+   *
+   * @param message what failed, free of secrets
+   * @param cause the underlying failure
+   */
   public StoreException(String message, Throwable cause) {
     super(message, cause);
   }

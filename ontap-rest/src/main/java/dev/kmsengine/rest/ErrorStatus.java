@@ -14,7 +14,12 @@ import dev.kmsengine.error.ErrorCode;
 public final class ErrorStatus {
   private ErrorStatus() {}
 
-  /** The HTTP status for {@code code}. */
+  /**
+   * The HTTP status for {@code code}.
+   *
+   * @param code the ONTAP error
+   * @return the status the REST API answers it with, e.g. 404
+   */
   public static int of(ErrorCode code) {
     return switch (code) {
       case INVALID_FIELD, NOT_SUPPORTED, UNEXPECTED_ARGUMENT, INVALID_ARGUMENT_VALUE, SVM_NOT_FOUND,

@@ -56,7 +56,12 @@ public final class Simulator implements AutoCloseable {
     this.keys = keys;
   }
 
-  /** Runs the simulator until the process ends; exits 2 on a bad command line. */
+  /**
+   * Runs the simulator until the process ends; exits 2 on a bad command line.
+   *
+   * @param args the command line; {@code --help} lists the options
+   * @throws Exception if the simulator cannot start, e.g. its port is taken or its data directory unusable
+   */
   public static void main(String[] args) throws Exception {
     oneLineLogs();
     Simulator s;

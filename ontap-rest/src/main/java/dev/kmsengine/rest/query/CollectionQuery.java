@@ -56,6 +56,9 @@ public final class CollectionQuery {
   /**
    * Parses and checks every parameter.
    *
+   * @param schema the collection's fields
+   * @param params the request's query parameters
+   * @return the checked query
    * @throws KmsException 262179 for an unknown parameter or field, 262197 for a bad value
    */
   public static CollectionQuery parse(ResourceSchema schema, QueryParameters params) {
@@ -115,7 +118,11 @@ public final class CollectionQuery {
         advanced);
   }
 
-  /** The advanced properties that rendering must compute: those selected, filtered on or ordered by. */
+  /**
+   * The advanced properties that rendering must compute: those selected, filtered on or ordered by.
+   *
+   * @return the names of those advanced properties
+   */
   public Set<String> advancedProperties() {
     return advanced;
   }
@@ -128,6 +135,8 @@ public final class CollectionQuery {
    * @param items the whole collection
    * @param renderer renders an item as its full record
    * @param path the collection's path, e.g. {@code /api/security/barbican-kms}, for the links
+   * @param <T> the collection's item type
+   * @return the response body
    */
   public <T> ObjectNode run(List<T> items, RecordRenderer<T> renderer, String path) {
     List<ObjectNode> matching = new ArrayList<>();

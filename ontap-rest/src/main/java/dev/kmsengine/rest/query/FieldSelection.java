@@ -29,6 +29,7 @@ public final class FieldSelection {
    * @param schema the resource's fields
    * @param fields the parameter's value, or null when absent
    * @param collection whether this is a collection GET (absent {@code fields} then means key fields only)
+   * @return the selection
    * @throws dev.kmsengine.error.KmsException 262179 for a field the resource does not have
    */
   public static FieldSelection parse(ResourceSchema schema, String fields, boolean collection) {
@@ -71,7 +72,11 @@ public final class FieldSelection {
     }
   }
 
-  /** The advanced properties the selection returns, which the renderer must compute. */
+  /**
+   * The advanced properties the selection returns, which the renderer must compute.
+   *
+   * @return the names of those advanced properties
+   */
   public Set<String> advancedProperties() {
     return advanced;
   }
@@ -79,6 +84,9 @@ public final class FieldSelection {
   /**
    * The selected part of a fully rendered record, in the record's own field order; an object's {@code _links}
    * travel with it whenever any of its fields does.
+   *
+   * @param record the full record, with every field the renderer computed
+   * @return a new object holding only the selected fields
    */
   public ObjectNode project(ObjectNode record) {
     ObjectNode out = copy(record, "");

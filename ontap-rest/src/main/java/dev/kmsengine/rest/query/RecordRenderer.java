@@ -11,6 +11,12 @@ import java.util.Set;
  */
 @FunctionalInterface
 public interface RecordRenderer<T> {
-  /** The record of {@code item}, with the advanced properties in {@code advanced} and no others. */
+  /**
+   * The record of {@code item}, with the advanced properties in {@code advanced} and no others.
+   *
+   * @param item the item to render
+   * @param advanced the advanced properties to compute and include
+   * @return the record as the REST API returns it with {@code fields=**}, minus the advanced properties not asked for
+   */
   ObjectNode render(T item, Set<String> advanced);
 }
