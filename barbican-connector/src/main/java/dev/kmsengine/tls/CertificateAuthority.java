@@ -163,7 +163,7 @@ public final class CertificateAuthority {
    * Writes the CA certificate ({@code ca.pem}) and private key ({@code ca-key.pem}, mode 0600 where the file
    * system supports it) into {@code dir}, to be {@link #load loaded} again by a restarted process.
    *
-   * @param dir the directory; it must exist
+   * @param dir the directory, created if absent
    * @throws IOException if a file cannot be written
    */
   public void save(Path dir) throws IOException {

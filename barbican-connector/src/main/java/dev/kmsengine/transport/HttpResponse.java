@@ -78,7 +78,8 @@ public final class HttpResponse {
    * Barbican's {@code description}, or the reason phrase. Cut to 200 characters and stripped of control
    * characters, since it is copied into exceptions.
    *
-   * @return e.g. {@code 401 The request you have made requires authentication.}, safe for exception messages
+   * @return e.g. {@code 401 Unauthorized: The request you have made requires authentication.}, safe for exception
+   *     messages
    */
   public String summary() {
     String detail = "";

@@ -162,7 +162,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   /**
    * The database file.
    *
-   * @return the path given to {@link #open}
+   * @return the absolute path of the file given to {@link #open}
    */
   public Path file() {
     return file;
