@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * starts with the provider's token and KEK caches emptied ({@code invalidate(configuration)}), so the round pays
  * for one Keystone token request and one Barbican metadata and payload request, which the single-flight caches
  * share among all callers; {@code cache=warm} keeps them, so no request leaves the process. The provider's KEK
- * cache is on (a rekey or restore turns many fetches into one per node), as {@code kekCacheTtl} sets it.
+ * cache is on ({@code kekCacheTtl} of 10 minutes): without it every caller would fetch the key itself.
  *
  * <p>Requests per round are counted by the emulator; the teardown prints the fewest and most seen in any round
  * ({@code requests per round: ...}) and {@code FetchContentionBenchmarkTest} asserts one token and one payload
