@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs every one of them (about 10 minutes on 2 cores), writing JSON results and logs
+# Builds the benchmarks and runs every one of them (about 11 minutes on 2 cores), writing JSON results and logs
 # to benchmarks/target/results/, then prints the ratios the README's table reports.
 #   benchmarks/run-all.sh           full run (Java 17, plus RewrapBenchmark on Java 25 when installed)
 #   benchmarks/run-all.sh --short   every benchmark once on tiny inputs: proof that they run (under 2 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -pl core,benchmarks -am package -DskipTests
+mvn -B -q -pl core,barbican-connector,benchmarks -am package -DskipTests
 out=benchmarks/target/results
 jar=benchmarks/target/benchmarks.jar
 java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
@@ -23,4 +23,5 @@ if [[ -x "$java25" ]]; then
 fi
 java -jar "$jar" RekeyBenchmark -prof gc -rf json -rff "$out/rekey.json" | tee "$out/rekey.log"
 java -jar "$jar" RestoreBenchmark -rf json -rff "$out/restore.json" | tee "$out/restore.log"
+java -jar "$jar" FetchContentionBenchmark -rf json -rff "$out/fetch.json" | tee "$out/fetch.log"
 python3 benchmarks/summarize.py "$out"

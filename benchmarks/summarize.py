@@ -13,6 +13,13 @@ def load(path):
         return json.load(f)
 
 
+def read(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        return f.read()
+
+
 def alloc(r):
     s = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
     return s["score"] if s else float("nan")
@@ -52,37 +59,50 @@ def main(out):
     rewrap_rows(load(os.path.join(out, "rewrap-java25.json")), "25")
 
     print()
-    print("| volumes | 1 thread ms | 2 threads ms | speed-up (medians) | B/op (2 threads) "
+    print("| store | volumes | 1 thread ms | 2 threads ms | speed-up (medians) | B/op (2 threads) "
           "| retained heap B/volume |")
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     heap = {}
-    log = os.path.join(out, "rekey.log")
-    if os.path.exists(log):
-        for m in re.finditer(r"retained heap: (\d+) bytes per volume \((\d+) volumes", open(log).read()):
-            heap[int(m.group(2))] = int(m.group(1))
+    text = read(os.path.join(out, "rekey.log"))
+    for m in re.finditer(r"retained heap: (\d+) bytes per volume \((\d+) volumes, (\w+) store", text):
+        heap[(m.group(3), int(m.group(2)))] = int(m.group(1))
     rekey = {}
     for r in load(os.path.join(out, "rekey.json")):
-        rekey[(int(r["params"]["volumes"]), int(r["params"]["threads"]))] = r
-    for v in sorted({k[0] for k in rekey}):
-        one, two = rekey.get((v, 1)), rekey.get((v, 2))
+        p = r["params"]
+        rekey[(p.get("store", "memory"), int(p["volumes"]), int(p["threads"]))] = r
+    for store, v in sorted({k[:2] for k in rekey}, key=lambda k: (k[0] != "memory", k[1])):
+        one, two = rekey.get((store, v, 1)), rekey.get((store, v, 2))
         if not (one and two):
             continue
         a, b = one["primaryMetric"]["score"], two["primaryMetric"]["score"]
-        print(f"| {v:,} | {a:,.0f} ± {one['primaryMetric']['scoreError']:,.0f} "
+        print(f"| {store} | {v:,} | {a:,.0f} ± {one['primaryMetric']['scoreError']:,.0f} "
               f"| {b:,.0f} ± {two['primaryMetric']['scoreError']:,.0f} | {a / b:.2f}× ({median(one) / median(two):.2f}×) "
-              f"| {alloc(two) / v:,.0f} per VEK | {heap.get(v, 'n/a')} |")
+              f"| {alloc(two) / v:,.0f} per VEK | {heap.get((store, v), 'n/a')} |")
 
     print()
-    print("| nodes | latency ms | restore ms | vs 1 node |")
-    print("|---|---|---|---|")
+    print("| nodes | latency ms | restore ms | vs 1 node | emulator requests in the last shot |")
+    print("|---|---|---|---|---|")
+    requests = dict(re.findall(r"emulator requests in the last restore \((\d+) nodes\): (.*)",
+                               read(os.path.join(out, "restore.log"))))
     restore = {int(r["params"]["nodes"]): r for r in load(os.path.join(out, "restore.json"))}
     base = restore.get(1)
     for n in sorted(restore):
         r = restore[n]
         s = r["primaryMetric"]["score"]
         ratio = f"{s / base['primaryMetric']['score']:.2f}×" if base else "n/a"
-        print(f"| {n} | {r['params']['latencyMs']} | {s:,.0f} ± {r['primaryMetric']['scoreError']:,.0f} | {ratio} |")
+        print(f"| {n} | {r['params']['latencyMs']} | {s:,.0f} ± {r['primaryMetric']['scoreError']:,.0f} | {ratio} "
+              f"| {requests.get(str(n), 'n/a')} |")
 
+    print()
+    print("| cache | callers | µs until all callers hold the KEK (median) | emulator requests per round |")
+    print("|---|---|---|---|")
+    tallies = {m.group(1): m.group(2) for m in re.finditer(
+        r"(cold|warm) cache, \d+ callers: requests per round over \d+ rounds: (.*)",
+        read(os.path.join(out, "fetch.log")))}
+    for r in sorted(load(os.path.join(out, "fetch.json")), key=lambda r: r["params"]["cache"]):
+        p = r["params"]
+        print(f"| {p['cache']} | {p['callers']} | {r['primaryMetric']['score']:,.0f} "
+              f"± {r['primaryMetric']['scoreError']:,.0f} ({median(r):,.0f}) | {tallies.get(p['cache'], 'n/a')} |")
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/results")

@@ -12,6 +12,8 @@ import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -19,11 +21,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.function.UnaryOperator;
 
 /**
- * An engine with one data SVM holding many encrypted volumes, in an in-memory cluster database: the subject of the
- * rekey and restore benchmarks.
+ * An engine with one data SVM holding many encrypted volumes: the subject of the rekey and restore benchmarks.
  *
  * <p>The first volume is created through the public API, which creates the SVM-KEK (generation 1) and installs
  * it on every node. Creating a million more that way would take hours, because volume creation checks the name
@@ -33,13 +33,26 @@ import java.util.function.UnaryOperator;
  * that the engine then treats them like any other volume (restore, rekey, lookup).
  */
 final class LargeSvm implements AutoCloseable {
-  static final String KEY_ID = "https://barbican.bench:9311/v1/secrets/0b0b0b0b-0000-4000-8000-000000000001";
-  private static final String CREDENTIAL = "bench-app-cred";
-  private static final Secret SECRET = Secret.of("bench-app-cred-secret");
   private static final int BATCH = 65_536;
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);
 
-  final InMemoryKeyProvider keys = new InMemoryKeyProvider();
+  /**
+   * Where the top-level KEK comes from: a provider and the configuration settings that name the key and the
+   * credential it accepts.
+   */
+  record Kms(TopLevelKeyProvider provider, String keyId, String keystoneUrl, String credentialId, Secret secret) {
+    /** Core's {@link InMemoryKeyProvider}, with one key and one credential: no network at all. */
+    static Kms inMemory() {
+      String keyId = "https://barbican.bench:9311/v1/secrets/0b0b0b0b-0000-4000-8000-000000000001";
+      Secret secret = Secret.of("bench-app-cred-secret");
+      InMemoryKeyProvider keys = new InMemoryKeyProvider();
+      keys.addCredential("bench-app-cred", secret);
+      keys.createKey(keyId);
+      return new Kms(keys, keyId, "https://keystone.bench:5000/v3", "bench-app-cred", secret);
+    }
+  }
+
+  final Kms kms;
   final KmsEngine engine;
   final UUID svm;
   final UUID config;
@@ -49,23 +62,29 @@ final class LargeSvm implements AutoCloseable {
    * @param volumes encrypted volumes in the SVM (at least 1)
    * @param nodes cluster nodes, each holding every key
    * @param parallelism the engine's rewrap threads
-   * @param network wraps the in-memory key provider, e.g. to add latency
+   * @param kms the top-level key provider and the key it serves
+   * @param database the cluster database, empty; its owner closes it
    */
-  LargeSvm(int volumes, int nodes, int parallelism, UnaryOperator<TopLevelKeyProvider> network) {
+  LargeSvm(int volumes, int nodes, int parallelism, Kms kms, ClusterDatabase database) {
     this.volumes = volumes;
-    keys.addCredential(CREDENTIAL, SECRET);
-    keys.createKey(KEY_ID);
+    this.kms = kms;
     engine = KmsEngine.builder(ClusterSpec.builder("bench").nodeCount(nodes).dataSvms("svm1").build())
-        .keyProvider(network.apply(keys))
+        .keyProvider(kms.provider())
+        .database(database)
         .parallelism(parallelism)
         .build();
     svm = engine.svms().stream().filter(s -> s.name().equals("svm1")).findFirst().orElseThrow().uuid();
     config = succeed(engine.createBarbicanConfig(BarbicanConfigRequest.builder().svmName("svm1")
-        .configurationName("bench").keyId(KEY_ID).keystoneUrl("https://keystone.bench:5000/v3")
-        .applicationCredId(CREDENTIAL).applicationCredSecret(SECRET).build())).resourceUuid();
+        .configurationName("bench").keyId(kms.keyId()).keystoneUrl(kms.keystoneUrl())
+        .applicationCredId(kms.credentialId()).applicationCredSecret(kms.secret()).build())).resourceUuid();
     succeed(engine.enableKeystore(config));
     succeed(engine.createVolume("svm1", null, "vol0", true));
     populate(volumes - 1);
+  }
+
+  /** An SVM whose KEK comes from core's in-memory provider, in an in-memory cluster database. */
+  LargeSvm(int volumes, int nodes, int parallelism) {
+    this(volumes, nodes, parallelism, Kms.inMemory(), new InMemoryClusterDatabase());
   }
 
   private void populate(int count) {

@@ -1,8 +1,15 @@
 package dev.kmsengine;
 
 import dev.kmsengine.job.Job;
+import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.InMemoryClusterDatabase;
+import dev.kmsengine.store.MvStoreClusterDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -20,8 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code java -jar benchmarks/target/benchmarks.jar RekeyBenchmark -rf json -rff rekey.json}
  *
  * <p>{@code POST /api/security/barbican-kms/{uuid}/rekey-internal} end to end through {@link KmsEngine}: one shot
- * is one rekey job from submission to success, on an SVM with {@code volumes} encrypted volumes in the in-memory
- * cluster database, the engine configured with {@code threads} rewrap threads. Each shot fetches the top-level
+ * is one rekey job from submission to success, on an SVM with {@code volumes} encrypted volumes, the engine
+ * configured with {@code threads} rewrap threads. {@code store} picks the cluster database: {@code memory}
+ * ({@code InMemoryClusterDatabase}) or {@code durable} ({@link MvStoreClusterDatabase} in a temporary directory,
+ * fsync on every commit, deleted after the trial). Each shot fetches the top-level
  * KEK, makes a new SVM-KEK generation, rewraps and verifies every VEK, stages the new generation, commits it in
  * one atomic step and drops the old one, so consecutive shots keep rekeying the same SVM.
  *
@@ -44,22 +53,45 @@ public class RekeyBenchmark extends BenchmarkDefaults {
     @Param({"1", "2"})
     public int threads;
 
+    @Param({"memory", "durable"})
+    public String store;
+
     LargeSvm svm;
+    private Path directory;
+    private ClusterDatabase database;
 
     /** Builds the engine with one SVM of {@link #volumes} volumes and prints the retained heap per volume. */
     @Setup(Level.Trial)
-    public void populate() {
+    public void populate() throws IOException {
       long before = HeapProbe.retainedBytes();
-      svm = new LargeSvm(volumes, /* nodes= */ 1, threads, UnaryOperator.identity());
+      switch (store) {
+        case "memory" -> database = new InMemoryClusterDatabase();
+        case "durable" -> {
+          directory = Files.createTempDirectory("kms-rekey-bench");
+          database = MvStoreClusterDatabase.open(directory.resolve("cluster.db"));
+        }
+        default -> throw new IllegalArgumentException("store is memory or durable, not " + store);
+      }
+      long start = System.nanoTime();
+      svm = new LargeSvm(volumes, /* nodes= */ 1, threads, LargeSvm.Kms.inMemory(), database);
+      long built = System.nanoTime() - start;
       long after = HeapProbe.retainedBytes();
-      System.out.printf("%nretained heap: %.0f bytes per volume (%d volumes, keys installed on 1 node)%n",
-          (after - before) / (double) volumes, volumes);
+      System.out.printf("%nretained heap: %.0f bytes per volume (%d volumes, %s store, keys installed on 1 node;"
+          + " built in %d ms)%n", (after - before) / (double) volumes, volumes, store, built / 1_000_000);
     }
 
     /** Closes the engine. */
     @TearDown(Level.Trial)
-    public void close() {
+    public void close() throws IOException {
       svm.close();
+      database.close();
+      if (directory != null) {
+        try (Stream<Path> files = Files.walk(directory)) {
+          for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
     }
   }
 

@@ -1,7 +1,10 @@
 package dev.kmsengine;
 
+import dev.kmsengine.barbican.BarbicanKeyProvider;
+import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.kek.DelayingKeyProvider;
+import dev.kmsengine.store.InMemoryClusterDatabase;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,10 +23,13 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * {@code java -jar benchmarks/target/benchmarks.jar RestoreBenchmark -rf json -rff restore.json}
  *
- * <p>{@code POST /api/security/barbican-kms/{uuid}/restore} after every node rebooted: each node fetches the
- * top-level KEK through its own path, which takes {@code latencyMs} (a {@link DelayingKeyProvider} around the
- * in-memory provider), then the SVM-KEK and every VEK are installed on every node. Compare {@code nodes=16} with
- * {@code nodes=1}: the fetches overlap, so 16 nodes should cost well under twice one node.
+ * <p>{@code POST /api/security/barbican-kms/{uuid}/restore} after every node rebooted, with the top-level KEK
+ * fetched by {@link BarbicanKeyProvider} from the connector's {@link OpenStackEmulator} over loopback HTTPS. The
+ * emulator delays every Keystone and Barbican request by {@code latencyMs}, and each shot starts with the
+ * provider's token cache empty (a rebooted node has no token), so a shot pays for the token request and each
+ * node's metadata and payload requests, then installs the SVM-KEK and every VEK on every node. Compare
+ * {@code nodes=16} with {@code nodes=1}: the nodes fetch in parallel, so 16 nodes should cost well under twice
+ * one node. The teardown prints the requests the emulator saw in the last shot.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -45,13 +51,22 @@ public class RestoreBenchmark extends BenchmarkDefaults {
     @Param({"1000"})
     public int volumes;
 
+    OpenStackEmulator openstack;
+    BarbicanKeyProvider barbican;
     LargeSvm svm;
+    private String lastShot = "none";
 
     /** Builds the engine with one SVM of {@link #volumes} volumes behind a delaying key provider. */
     @Setup(Level.Trial)
-    public void populate() {
-      Duration latency = Duration.ofMillis(latencyMs);
-      svm = new LargeSvm(volumes, nodes, /* parallelism= */ 2, p -> new DelayingKeyProvider(p, latency));
+    public void populate() throws IOException {
+      openstack = OpenStackEmulator.builder().start();
+      OpenStackEmulator.ApplicationCredential credential = openstack.createApplicationCredential();
+      String keyId = openstack.createSecret();
+      barbican = BarbicanKeyProvider.builder().trustedCaPem(openstack.caCertificatePem()).build();
+      svm = new LargeSvm(volumes, nodes, /* parallelism= */ 2, new LargeSvm.Kms(barbican, keyId,
+          openstack.keystoneUrl(), credential.id(), credential.secret()), new InMemoryClusterDatabase());
+      // Only the restores are slowed down, not building the SVM.
+      openstack.latency(Duration.ofMillis(latencyMs));
     }
 
     /** Reboots every node before each restore, emptying its key table. */
@@ -60,12 +75,23 @@ public class RestoreBenchmark extends BenchmarkDefaults {
       for (Node n : svm.engine.nodes) {
         n.reboot();
       }
+      barbican.invalidate(svm.config);
+      openstack.resetCounters();
+    }
+
+    @TearDown(Level.Invocation)
+    public void count() {
+      lastShot = openstack.tokenRequests() + " token, " + openstack.metadataRequests() + " metadata, "
+          + openstack.payloadRequests() + " payload";
     }
 
     /** Closes the engine. */
     @TearDown(Level.Trial)
     public void close() {
+      System.out.printf("%nemulator requests in the last restore (%d nodes): %s%n", nodes, lastShot);
       svm.close();
+      svm.engine.db.close();
+      openstack.close();
     }
   }
 

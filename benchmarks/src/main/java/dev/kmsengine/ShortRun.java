@@ -36,6 +36,7 @@ public final class ShortRun {
         .timeUnit(TimeUnit.MICROSECONDS)
         .param("volumes", "1000")
         .param("latencyMs", "20")
+        .param("callers", "8")
         .shouldFailOnError(true);
     if (resultFile != null) {
       b.resultFormat(ResultFormatType.JSON).result(resultFile);

@@ -26,15 +26,20 @@ class ShortRunTest {
       String variant = r.getParams().getParam("variant");
       String nodes = r.getParams().getParam("nodes");
       String threads = r.getParams().getParam("threads");
+      String store = r.getParams().getParam("store");
+      String cache = r.getParams().getParam("cache");
       ran.add(name + (variant != null ? "/" + variant : "") + (nodes != null ? "/nodes=" + nodes : "")
-          + (threads != null ? "/threads=" + threads : ""));
+          + (threads != null ? "/threads=" + threads : "") + (store != null ? "/store=" + store : "")
+          + (cache != null ? "/cache=" + cache : ""));
       assertTrue(r.getPrimaryResult().getScore() > 0, () -> name + " has no score");
     }
     assertEquals(new TreeSet<>(Set.of(
         "RewrapBenchmark.rewrap/engine", "RewrapBenchmark.rewrap/jceReused", "RewrapBenchmark.rewrap/jceNaive",
         "RewrapBenchmark.rewrapVerified/engine", "RewrapBenchmark.rewrapVerified/jceReused",
         "RewrapBenchmark.rewrapVerified/jceNaive",
-        "RekeyBenchmark.rekey/threads=1", "RekeyBenchmark.rekey/threads=2",
+        "RekeyBenchmark.rekey/threads=1/store=memory", "RekeyBenchmark.rekey/threads=2/store=memory",
+        "RekeyBenchmark.rekey/threads=1/store=durable", "RekeyBenchmark.rekey/threads=2/store=durable",
+        "FetchContentionBenchmark.fetch/cache=cold", "FetchContentionBenchmark.fetch/cache=warm",
         "RestoreBenchmark.restore/nodes=1", "RestoreBenchmark.restore/nodes=16")), ran);
   }
 }
