@@ -53,6 +53,7 @@ public class RekeyBenchmark extends BenchmarkDefaults {
     @Param({"1", "2"})
     public int threads;
 
+    /** {@code memory}: {@code InMemoryClusterDatabase}; {@code durable}: {@code MvStoreClusterDatabase} in a temp dir. */
     @Param({"memory", "durable"})
     public String store;
 
@@ -60,7 +61,11 @@ public class RekeyBenchmark extends BenchmarkDefaults {
     private Path directory;
     private ClusterDatabase database;
 
-    /** Builds the engine with one SVM of {@link #volumes} volumes and prints the retained heap per volume. */
+    /**
+     * Builds the engine with one SVM of {@link #volumes} volumes and prints the retained heap per volume.
+     *
+     * @throws IOException if the durable store's temporary directory cannot be created
+     */
     @Setup(Level.Trial)
     public void populate() throws IOException {
       long before = HeapProbe.retainedBytes();
@@ -80,7 +85,11 @@ public class RekeyBenchmark extends BenchmarkDefaults {
           + " built in %d ms)%n", (after - before) / (double) volumes, volumes, store, built / 1_000_000);
     }
 
-    /** Closes the engine. */
+    /**
+     * Closes the engine and the store, and deletes the durable store's directory.
+     *
+     * @throws IOException if the directory cannot be deleted
+     */
     @TearDown(Level.Trial)
     public void close() throws IOException {
       svm.close();

@@ -56,7 +56,12 @@ public class RestoreBenchmark extends BenchmarkDefaults {
     LargeSvm svm;
     private String lastShot = "none";
 
-    /** Builds the engine with one SVM of {@link #volumes} volumes behind a delaying key provider. */
+    /**
+     * Builds the engine with one SVM of {@link #volumes} volumes, fetching its KEK from the emulator, then turns
+     * on the emulator's latency.
+     *
+     * @throws IOException if the emulator cannot listen on loopback
+     */
     @Setup(Level.Trial)
     public void populate() throws IOException {
       openstack = OpenStackEmulator.builder().start();
@@ -79,6 +84,7 @@ public class RestoreBenchmark extends BenchmarkDefaults {
       openstack.resetCounters();
     }
 
+    /** Records the emulator's request counts of this restore, printed at the end of the trial. */
     @TearDown(Level.Invocation)
     public void count() {
       lastShot = openstack.tokenRequests() + " token, " + openstack.metadataRequests() + " metadata, "

@@ -47,9 +47,11 @@ public class FetchContentionBenchmark extends BenchmarkDefaults {
   /** An emulator, a provider trusting it, and {@code callers} threads parked before a start gate. */
   @State(Scope.Benchmark)
   public static class Contention {
+    /** How many threads ask for the KEK at the same instant. */
     @Param({"64"})
     public int callers;
 
+    /** {@code cold}: token and KEK caches emptied before every round; {@code warm}: kept. */
     @Param({"cold", "warm"})
     public String cache;
 
@@ -66,6 +68,11 @@ public class FetchContentionBenchmark extends BenchmarkDefaults {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final RequestTally tally = new RequestTally();
 
+    /**
+     * Starts the emulator with one credential and one secret, and the provider trusting it.
+     *
+     * @throws IOException if the emulator cannot listen on loopback
+     */
     @Setup(Level.Trial)
     public void startEmulator() throws IOException {
       if (!cache.equals("cold") && !cache.equals("warm")) {
@@ -95,7 +102,11 @@ public class FetchContentionBenchmark extends BenchmarkDefaults {
       });
     }
 
-    /** Empties the caches (cold rounds), then parks every caller at the gate, so the round times only the fetch. */
+    /**
+     * Empties the caches (cold rounds), then parks every caller at the gate, so the round times only the fetch.
+     *
+     * @throws InterruptedException if interrupted while the callers park
+     */
     @Setup(Level.Invocation)
     public void park() throws InterruptedException {
       if (cache.equals("cold")) {
@@ -141,11 +152,13 @@ public class FetchContentionBenchmark extends BenchmarkDefaults {
       return callers;
     }
 
+    /** Adds this round's emulator request counts to the tally printed at the end of the trial. */
     @TearDown(Level.Invocation)
     public void count() {
       tally.add(openstack.tokenRequests(), openstack.metadataRequests(), openstack.payloadRequests());
     }
 
+    /** Prints the request tally, stops the callers and the emulator, and wipes the received keys. */
     @TearDown(Level.Trial)
     public void close() {
       System.out.printf("%n%s cache, %d callers: %s%n", cache, callers, tally);
@@ -162,7 +175,13 @@ public class FetchContentionBenchmark extends BenchmarkDefaults {
     }
   }
 
-  /** One round: {@code callers} concurrent fetches of the same KEK, until the last caller has it. */
+  /**
+   * One round: {@code callers} concurrent fetches of the same KEK, until the last caller has it.
+   *
+   * @param c the emulator, provider and parked callers
+   * @return the number of callers served, for JMH to consume
+   * @throws InterruptedException if interrupted while waiting for the callers
+   */
   @Benchmark
   public int fetch(Contention c) throws InterruptedException {
     return c.round();
