@@ -54,6 +54,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  */
 public final class CertificateAuthority {
   private static final Duration VALIDITY = Duration.ofDays(825);
+  /**
+   * Protects only the in-memory PKCS12 key store handed to the JDK's key manager; it is never written to disk, so
+   * it guards nothing and is not a credential (the JDK's API simply requires one).
+   */
   private static final char[] STORE_PASSWORD = "kms-engine".toCharArray();
 
   private final KeyPair keyPair;
