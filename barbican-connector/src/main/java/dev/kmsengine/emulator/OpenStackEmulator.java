@@ -98,8 +98,15 @@ public final class OpenStackEmulator implements AutoCloseable {
     return new Builder();
   }
 
+  /**
+   * Worker threads of both servers. Injected latency sleeps on a worker, so too few workers would turn "the network
+   * is slow" into "the server is out of threads" (a 16-node restore used to queue in two waves behind 8 workers);
+   * 64 matches the listen backlog and the 64-caller contention benchmark, and still bounds a runaway test.
+   */
+  private static final int WORKERS = 64;
+
   private synchronized void listen() throws IOException {
-    executor = Executors.newFixedThreadPool(8, r -> {
+    executor = Executors.newFixedThreadPool(WORKERS, r -> {
       Thread t = new Thread(r, "openstack-emulator");
       t.setDaemon(true);
       return t;
