@@ -15,6 +15,7 @@ import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.JobContext;
 import dev.kmsengine.kek.KekException;
+import dev.kmsengine.kek.KekFailure;
 import dev.kmsengine.keystore.BarbicanConfigUpdate;
 import dev.kmsengine.keystore.KekAvailability;
 import dev.kmsengine.keystore.KeystoreState;
@@ -163,13 +164,17 @@ final class KeyHierarchy implements AutoCloseable {
 
   /** The ONTAP error for a failed fetch; the detail names the node and carries the connector's reason. */
   static KmsException map(KekException e, String node) {
-    ErrorCode code = switch (e.failure()) {
+    return new KmsException(codeFor(e.failure()), "", "Node: " + node + ". Reason: " + e.getMessage(), e);
+  }
+
+  /** The ONTAP code of a fetch failure; per-node reports use it without building an exception. */
+  private static ErrorCode codeFor(KekFailure failure) {
+    return switch (failure) {
       case UNREACHABLE, TIMEOUT -> ErrorCode.UNREACHABLE;
       case AUTHENTICATION -> ErrorCode.HEALTH_CHECK_FAILED;
       case KEY_NOT_FOUND -> ErrorCode.KEY_ID_NOT_FOUND;
       case WRONG_KEY_TYPE -> ErrorCode.KEY_RESPONSE_UNPARSABLE;
     };
-    return new KmsException(code, "", "Node: " + node + ". Reason: " + e.getMessage(), e);
   }
 
   /** Whether a failure means the top-level key itself is unusable, which blocks the keystore. */
@@ -277,7 +282,7 @@ final class KeyHierarchy implements AutoCloseable {
         engine.provider.checkReachability(n.name, cfg.connection());
         return NodeStatus.success(n.name);
       } catch (KekException e) {
-        return new NodeStatus(n.name, false, code(map(e, n.name).errorCode()), e.getMessage());
+        return new NodeStatus(n.name, false, code(codeFor(e.failure())), e.getMessage());
       }
     });
     for (NodeStatus s : statuses) {
@@ -810,8 +815,7 @@ final class KeyHierarchy implements AutoCloseable {
         }
         return NodeStatus.success(n.name);
       } catch (KekException e) {
-        KmsException k = map(e, n.name);
-        return new NodeStatus(n.name, false, code(k.errorCode()), e.getMessage());
+        return new NodeStatus(n.name, false, code(codeFor(e.failure())), e.getMessage());
       } catch (KmsException e) {
         return new NodeStatus(n.name, false, code(e.errorCode()), e.getMessage());
       }
@@ -828,8 +832,8 @@ final class KeyHierarchy implements AutoCloseable {
     LOG.info(() -> "restore of SVM " + ks.svm() + ": " + (engine.nodes.size() - failures.size()) + " of "
         + engine.nodes.size() + " nodes hold the SVM-KEK" + (failures.isEmpty() ? "" : "; failed: "
         + failures.stream().map(NodeStatus::node).toList()));
-    boolean keyUnusable = !failures.isEmpty() && failures.size() == statuses.stream().filter(s -> !s.message()
-        .equals("Node is down.")).count() && failures.stream().allMatch(s -> blocks(codeOf(s)));
+    // Blocked only when every node failed because of the key itself; a down node fails with a non-blocking code.
+    boolean keyUnusable = statuses.stream().allMatch(s -> !s.ok() && blocks(codeOf(s)));
     if (keyUnusable) {
       saveState(ks.withState(KeystoreState.BLOCKED));
     } else if (failures.size() < statuses.size() && ks.state() == KeystoreState.BLOCKED) {

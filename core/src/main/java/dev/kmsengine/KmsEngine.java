@@ -660,7 +660,7 @@ public final class KmsEngine implements AutoCloseable {
     if (u.applicationCredSecret() != null && u.applicationCredSecret().isBlank()) {
       throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_SECRET, "application_cred_secret", "");
     }
-    validateTransport(u, current);
+    apply(current, u); // validates the transport fields against the values they combine with
     return jobs.submit("PATCH /api/security/barbican-kms/" + uuid, current.svm(), uuid,
         ctx -> hierarchy.updateConfig(uuid, u));
   }
@@ -682,9 +682,6 @@ public final class KmsEngine implements AutoCloseable {
         timeout);
   }
 
-  private static void validateTransport(BarbicanConfigUpdate u, ConfigRecord c) {
-    apply(c, u);
-  }
 
   /**
    * The advanced property {@code barbican_reachability}: asks every node, in parallel, whether it reaches

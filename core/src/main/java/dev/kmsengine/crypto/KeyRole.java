@@ -22,12 +22,4 @@ public enum KeyRole {
     return id;
   }
 
-  static KeyRole fromId(byte id) {
-    for (KeyRole role : values()) {
-      if (role.id == id) {
-        return role;
-      }
-    }
-    return null;
-  }
 }
