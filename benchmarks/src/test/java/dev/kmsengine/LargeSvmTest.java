@@ -2,10 +2,16 @@ package dev.kmsengine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.cluster.VolumeInfo;
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.error.KmsException;
+import dev.kmsengine.job.Job;
 import dev.kmsengine.kek.InMemoryKeyProvider;
+import dev.kmsengine.store.WriteBatch;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +51,63 @@ class LargeSvmTest {
           assertArrayEquals(e.getValue(), n.vek(e.getKey()), "VEK of " + e.getKey() + " on " + n.name);
         }
       }
+    }
+  }
+
+  @Test
+  void rekeyOfSeveralStagingPages_twoWorkersStaging_everyVekRewrappedExactlyOnce() {
+    // 150,000 VEKs are three pages of 65,536: the workers stage them as they go rather than this thread at the end.
+    int count = 150_000;
+    try (LargeSvm s = new LargeSvm(count, /* nodes= */ 1, /* parallelism= */ 2)) {
+      Node node = s.engine.nodes.get(0);
+      Map<UUID, byte[]> before = new HashMap<>();
+      for (VolumeInfo v : s.engine.volumes(s.svm)) {
+        before.put(v.uuid(), node.vek(v.uuid()).clone());
+      }
+      long generation = s.engine.keyState(s.svm).generation();
+
+      s.rekey();
+      assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
+      assertEquals(count, s.engine.db.count(Records.veks(s.svm, generation + 1)));
+      assertEquals(List.of(Records.veks(s.svm, generation + 1)), s.engine.db.buckets(Records.vekPrefix(s.svm)));
+
+      node.reboot();
+      s.restore();
+      assertEquals(count, node.vekCount());
+      for (Map.Entry<UUID, byte[]> e : before.entrySet()) {
+        assertArrayEquals(e.getValue(), node.vek(e.getKey()), "VEK of " + e.getKey());
+      }
+    }
+  }
+
+  @Test
+  void rekeyFailingInItsLastPage_afterWorkersStagedOthers_leavesOldGenerationWholeAndNothingStaged() {
+    int count = 150_000;
+    try (LargeSvm s = new LargeSvm(count, /* nodes= */ 1, /* parallelism= */ 2)) {
+      long generation = s.engine.keyState(s.svm).generation();
+      String current = Records.veks(s.svm, generation);
+      // The last blob the store yields is the last one rewrapped, in the third page: by then the workers have
+      // usually staged the other pages, which the failure must take back.
+      UUID[] last = new UUID[1];
+      byte[][] blob = new byte[1][];
+      s.engine.db.forEach(current, (id, b) -> {
+        last[0] = id;
+        blob[0] = b;
+      });
+      byte[] tampered = blob[0].clone();
+      tampered[tampered.length - 1] ^= 1;
+      s.engine.db.commit(new WriteBatch().put(current, last[0], tampered));
+
+      Job failed = s.engine.awaitJob(s.engine.rekeyInternal(s.config), Duration.ofMinutes(5));
+      KmsException e = assertThrows(KmsException.class, failed::requireSuccess);
+      assertEquals(ErrorCode.VEK_INVALID, e.errorCode());
+      assertEquals(generation, s.engine.keyState(s.svm).generation());
+      assertEquals(List.of(current), s.engine.db.buckets(Records.vekPrefix(s.svm)), "staged pages dropped");
+      assertEquals(count, s.engine.db.count(current));
+      assertArrayEquals(tampered, s.engine.db.get(current, last[0]), "the old blobs are untouched");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 }

@@ -590,19 +590,10 @@ final class KeyHierarchy implements AutoCloseable {
         KeyMaterial oldSvmKek = currentSvmKek(ks, cfg, kek.key());
         KeyMaterial newSvmKek = KeyMaterial.generate(Randomness.secureRandom())) {
       byte[] wrapped = wrapSvmKek(newSvmKek, kek.key(), KeyBinding.svmKek(ks.svm(), cfg.uuid(), to));
-      Packed staged = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, ctx);
-      int total = staged.size();
-      LOG.info(() -> "rekey of SVM " + ks.svm() + ": " + total + " VEKs rewrapped and verified, staging generation "
-          + to);
-      ctx.progress("Committing " + total + " rewrapped volume encryption keys");
       engine.db.commit(new WriteBatch().drop(staging));
-      for (int lo = 0; lo < total; lo += STAGE_BATCH) {
-        WriteBatch b = new WriteBatch();
-        for (int i = lo; i < Math.min(total, lo + STAGE_BATCH); i++) {
-          b.put(staging, staged.id(i), staged.blob(i));
-        }
-        engine.db.commit(b);
-      }
+      int total = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, staging, ctx);
+      LOG.info(() -> "rekey of SVM " + ks.svm() + ": " + total + " VEKs rewrapped, verified and staged as generation "
+          + to);
       saveState(new SvmKeyState(ks.svm(), ks.enabled(), KeystoreState.ACTIVE, null, to, Map.of(cfg.uuid(), wrapped)));
       committed = true;
       LOG.info(() -> "rekey of SVM " + ks.svm() + ": generation " + to + " is current");
@@ -667,14 +658,22 @@ final class KeyHierarchy implements AutoCloseable {
   }
 
   /**
-   * Rewraps every VEK of generation {@code from} under the new SVM-KEK. Every encrypted volume must have a blob
-   * (65536883 otherwise); each new blob is verified before it counts.
+   * Rewraps every VEK of generation {@code from} under the new SVM-KEK into bucket {@code staging}; returns how
+   * many. Every encrypted volume must have a blob (65536883 otherwise); each new blob is verified before it counts.
+   *
+   * <p>In an SVM of more than {@link #STAGE_BATCH} VEKs, each worker stages its own blobs, a page at a time, as
+   * it goes. Why: building the batches (a key object and a copy of each blob) was a serial phase after the
+   * rewrap, a fifth of a million-VEK rekey that a second thread could not help with; now only the store's own
+   * commit work is serial (under its lock).
+   * Staged blobs are harmless until the caller's one atomic commit makes their generation current; on any failure
+   * the caller drops the bucket, and every worker has stopped by the time this method returns or throws.
    *
    * <p>The rewrap workers start as soon as the blobs are read; this thread meanwhile counts the encrypted volumes
    * (a pass over every volume record), and the count is checked before anything is returned, so a missing VEK
    * still fails the rekey before its commit and takes precedence over a blob that fails to rewrap.
    */
-  private Packed rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, JobContext ctx) {
+  private int rewrapAll(UUID svm, KeyMaterial oldKek, KeyMaterial newKek, long from, long to, String staging,
+      JobContext ctx) {
     String bucket = Records.veks(svm, from);
     int total = engine.db.count(bucket);
     Packed old = Packed.allocate(total);
@@ -695,17 +694,25 @@ final class KeyHierarchy implements AutoCloseable {
     ctx.progress("Rewrapped 0 of " + total + " volume encryption keys");
     AtomicLong done = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
+    AtomicBoolean counted = new AtomicBoolean();
     try (WrappingKey oldWrapping = WrappingKey.of(oldKek); WrappingKey newWrapping = WrappingKey.of(newKek)) {
       // A few chunks per thread so that one slow chunk (a descheduled thread on a noisy 2-core box) does not
-      // leave the other threads idle at the end.
+      // leave the other threads idle at the end. Above one page, chunks are whole pages and each worker stages
+      // the pages it completes; below, this thread stages the one page at the end. Either way a rekey makes one
+      // staging commit per page.
+      boolean workersStage = total > STAGE_BATCH;
       int chunks = Math.max(1, Math.min(total / 1024, engine.parallelism * 4));
       int chunkSize = Math.max(1, (total + chunks - 1) / chunks);
+      if (workersStage) {
+        chunkSize = (chunkSize + STAGE_BATCH - 1) / STAGE_BATCH * STAGE_BATCH;
+      }
       List<Future<Void>> futures = new ArrayList<>();
       for (int lo = 0; lo < total; lo += chunkSize) {
         int start = lo;
         int end = Math.min(total, lo + chunkSize);
         Callable<Void> task = () -> {
           try (VekRewrapper rewrapper = new VekRewrapper(oldWrapping, newWrapping, svm, from, to)) {
+            int unstaged = start;
             for (int i = start; i < end && !failed.get(); i++) {
               try {
                 rewrapper.rewrap(old.page(i), Packed.offset(i), old.ids[2 * i], old.ids[2 * i + 1],
@@ -724,6 +731,12 @@ final class KeyHierarchy implements AutoCloseable {
                 ctx.progress("Rewrapped " + done.addAndGet(PROGRESS_EVERY) + " of " + total
                     + " volume encryption keys");
               }
+              // A complete page is staged at once, but not while the count of the encrypted volumes holds the
+              // store's read lock: its commit would only queue behind it. Deferred pages wait in memory.
+              if (workersStage && (i + 1 == end || ((i + 1) % STAGE_BATCH == 0 && counted.get()))) {
+                stage(staging, rewrapped, unstaged, i + 1, failed);
+                unstaged = i + 1;
+              }
             }
           }
           return null;
@@ -733,6 +746,7 @@ final class KeyHierarchy implements AutoCloseable {
       int encrypted;
       try {
         encrypted = countEncrypted(svm);
+        counted.set(true);
       } catch (RuntimeException e) {
         failed.set(true);
         awaitAll(futures);
@@ -741,15 +755,37 @@ final class KeyHierarchy implements AutoCloseable {
       if (encrypted > n[0]) {
         failed.set(true);
       }
-      KmsException first = awaitAll(futures);
+      RuntimeException first = awaitAll(futures);
       if (encrypted > n[0]) {
         throw missingVek(svm, bucket);
       }
       if (first != null) {
         throw first;
       }
+      if (!workersStage) {
+        stage(staging, rewrapped, 0, total, failed);
+      }
     }
-    return rewrapped;
+    return total;
+  }
+
+  /**
+   * Commits blobs {@code [from, to)} of {@code blobs} into {@code staging}, {@link #STAGE_BATCH} per commit; a
+   * failure stops the other workers.
+   */
+  private void stage(String staging, Packed blobs, int from, int to, AtomicBoolean failed) {
+    for (int lo = from; lo < to; lo += STAGE_BATCH) {
+      WriteBatch b = new WriteBatch();
+      for (int i = lo; i < Math.min(to, lo + STAGE_BATCH); i++) {
+        b.put(staging, blobs.id(i), blobs.blob(i));
+      }
+      try {
+        engine.db.commit(b);
+      } catch (RuntimeException e) {
+        failed.set(true);
+        throw e;
+      }
+    }
   }
 
   private int countEncrypted(UUID svm) {
@@ -762,13 +798,16 @@ final class KeyHierarchy implements AutoCloseable {
     return encrypted[0];
   }
 
-  /** Waits for every worker; returns the first engine error (the others are consequences of the stop flag). */
-  private static KmsException awaitAll(List<Future<Void>> futures) {
-    KmsException first = null;
+  /**
+   * Waits for every worker, even after one failed, so that none is still writing when the caller cleans up;
+   * returns the first failure (the others are consequences of the stop flag).
+   */
+  private static RuntimeException awaitAll(List<Future<Void>> futures) {
+    RuntimeException first = null;
     for (Future<Void> f : futures) {
       try {
         join(f);
-      } catch (KmsException e) {
+      } catch (RuntimeException e) {
         if (first == null) {
           first = e;
         }

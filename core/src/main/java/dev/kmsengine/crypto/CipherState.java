@@ -1,25 +1,18 @@
 package dev.kmsengine.crypto;
 
-import java.security.NoSuchAlgorithmException;
-import javax.crypto.Cipher;
-import javax.crypto.NoSuchPaddingException;
-
 /**
- * One thread's working set for one wrapping key: a reused JCE cipher, an associated-data buffer and the nonce
- * lease. Kept per thread and per key because {@code Cipher.getInstance} costs ~5 µs and 9 KB of garbage, and
- * because the JDK's AES keeps its expanded key schedule only while it is re-initialised with the same key.
+ * One thread's working set for one wrapping key: its {@link Gcm} (which holds an initialised JDK AES cipher and
+ * scratch buffers), an associated-data buffer and the nonce lease. Kept per thread and per key because
+ * {@code Cipher.getInstance} costs microseconds and kilobytes of garbage, and a JCE cipher is not thread-safe.
  */
 final class CipherState {
-  final Cipher cipher;
-  final byte[] aad = new byte[KeyBinding.LENGTH];
+  final Gcm gcm;
+  /** The binding ({@value KeyBinding#LENGTH} bytes) padded with zeros to whole blocks, so GHASH reads it as longs. */
+  final byte[] aad = new byte[(KeyBinding.LENGTH + 15) & ~15];
   final byte[] noncePrefix = new byte[8];
   int counter;
 
-  CipherState() {
-    try {
-      cipher = Cipher.getInstance("AES/GCM/NoPadding");
-    } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
-      throw new IllegalStateException("the JDK provides no AES/GCM/NoPadding", e);
-    }
+  CipherState(Gcm gcm) {
+    this.gcm = gcm;
   }
 }

@@ -2,8 +2,6 @@ package dev.kmsengine.crypto;
 
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.DestroyFailedException;
 import javax.security.auth.Destroyable;
@@ -16,23 +14,24 @@ import javax.security.auth.Destroyable;
  * binding, so tampering, truncation and moving a blob to another volume, SVM or generation all fail closed.
  *
  * <h2>Performance</h2>
- * Every thread keeps one reused JCE {@link Cipher} per wrapping key (no {@code Cipher.getInstance} per operation)
- * and writes into caller-provided buffers on the {@code ...Into} paths; nonces are leased per thread (see
- * {@link NonceSource#LEASED}). The JDK cipher is used on purpose: its AES-NI and CLMUL intrinsics are faster here
- * than BouncyCastle's table-based AES and free of its cache-timing exposure.
+ * Every thread keeps one {@link Gcm} per wrapping key: a JDK AES cipher initialised once (no
+ * {@code Cipher.getInstance} or {@code init} per operation) and the key's GHASH tables, built on first use and
+ * shared by all threads ({@link GhashKey}). The {@code ...Into} paths write into caller-provided buffers and
+ * allocate nothing; nonces are leased per thread (see {@link NonceSource#LEASED}). The AES itself is the JDK's
+ * AES-NI intrinsic, faster here than BouncyCastle's table-based AES and free of its cache-timing exposure.
  *
  * <h2>Security</h2>
- * {@link #destroy()} zeroises the engine's copy of the key. The JDK's own internal copies (inside
- * {@link SecretKeySpec} and the per-thread ciphers) are released to the garbage collector; Java 17 offers no way
- * to wipe them. Nothing here prints key bytes.
+ * {@link #destroy()} zeroises the engine's copy of the key and its GHASH tables. The JDK's own internal copies
+ * (inside {@link SecretKeySpec} and the per-thread AES ciphers' key schedules) are released to the garbage
+ * collector; Java 17 offers no way to wipe them. Nothing here prints key bytes.
  */
 public final class WrappingKey implements Destroyable, AutoCloseable {
-  private static final int GCM_TAG_BITS = WrappedKeyFormat.TAG_LENGTH * 8;
-
   private final byte[] keyBytes;
   private final SecretKeySpec keySpec;
   private final NonceSource nonces;
-  private final ThreadLocal<CipherState> states = ThreadLocal.withInitial(CipherState::new);
+  private final ThreadLocal<CipherState> states = ThreadLocal.withInitial(this::newStateUnchecked);
+  /** Built on first use: a node may hold many SVM-KEKs it never wraps with. Guarded by {@code this}. */
+  private GhashKey ghash;
   private volatile boolean destroyed;
 
   WrappingKey(KeyMaterial key, NonceSource nonces) {
@@ -103,7 +102,19 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
    */
   CipherState newState() {
     checkLive();
-    return new CipherState();
+    return newStateUnchecked();
+  }
+
+  private CipherState newStateUnchecked() {
+    return new CipherState(new Gcm(keySpec, ghashKey()));
+  }
+
+  private synchronized GhashKey ghashKey() {
+    checkLive();
+    if (ghash == null) {
+      ghash = Gcm.subkey(keySpec);
+    }
+    return ghash;
   }
 
   void checkLive() {
@@ -114,18 +125,16 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
 
   /**
    * Hot path: wraps 32 bytes at {@code key[keyOff]} into {@code out[outOff..outOff+62)} with the associated data
-   * already written to {@code state.aad}. Allocates only what the JCE allocates.
+   * already written to {@code state.aad}. Allocates nothing.
    */
   void wrapInto(CipherState state, KeyRole role, byte[] key, int keyOff, byte[] out, int outOff)
       throws GeneralSecurityException {
     out[outOff] = WrappedKeyFormat.VERSION_1;
     out[outOff + 1] = role.id();
     nonces.next(state, out, outOff + WrappedKeyFormat.NONCE_OFFSET);
-    Cipher c = state.cipher;
-    c.init(Cipher.ENCRYPT_MODE, keySpec,
-        new GCMParameterSpec(GCM_TAG_BITS, out, outOff + WrappedKeyFormat.NONCE_OFFSET, WrappedKeyFormat.NONCE_LENGTH));
-    c.updateAAD(state.aad, 0, KeyBinding.LENGTH);
-    c.doFinal(key, keyOff, KeyMaterial.LENGTH, out, outOff + WrappedKeyFormat.CIPHERTEXT_OFFSET);
+    state.gcm.seal(out, outOff + WrappedKeyFormat.NONCE_OFFSET, WrappedKeyFormat.NONCE_LENGTH,
+        state.aad, 0, KeyBinding.LENGTH, key, keyOff, KeyMaterial.LENGTH,
+        out, outOff + WrappedKeyFormat.CIPHERTEXT_OFFSET);
   }
 
   /**
@@ -134,12 +143,9 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
    */
   void unwrapInto(CipherState state, byte[] blob, int blobOff, byte[] out, int outOff)
       throws GeneralSecurityException {
-    Cipher c = state.cipher;
-    c.init(Cipher.DECRYPT_MODE, keySpec,
-        new GCMParameterSpec(GCM_TAG_BITS, blob, blobOff + WrappedKeyFormat.NONCE_OFFSET, WrappedKeyFormat.NONCE_LENGTH));
-    c.updateAAD(state.aad, 0, KeyBinding.LENGTH);
-    c.doFinal(blob, blobOff + WrappedKeyFormat.CIPHERTEXT_OFFSET, KeyMaterial.LENGTH + WrappedKeyFormat.TAG_LENGTH,
-        out, outOff);
+    state.gcm.open(blob, blobOff + WrappedKeyFormat.NONCE_OFFSET, WrappedKeyFormat.NONCE_LENGTH,
+        state.aad, 0, KeyBinding.LENGTH, blob, blobOff + WrappedKeyFormat.CIPHERTEXT_OFFSET,
+        KeyMaterial.LENGTH + WrappedKeyFormat.TAG_LENGTH, out, outOff);
   }
 
   static void checkShape(byte[] blob, int off, int len, KeyRole expected) throws MalformedBlobException {
@@ -159,6 +165,11 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
   public void destroy() {
     destroyed = true;
     Arrays.fill(keyBytes, (byte) 0);
+    synchronized (this) {
+      if (ghash != null) {
+        ghash.destroy();
+      }
+    }
     try {
       keySpec.destroy();
     } catch (DestroyFailedException e) {

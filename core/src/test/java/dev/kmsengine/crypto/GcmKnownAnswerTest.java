@@ -11,15 +11,12 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
 /**
- * NIST SP 800-38D known answers for AES-256-GCM, run through the JDK {@code AES/GCM/NoPadding} cipher the engine
- * wraps keys with: once with a fresh cipher per vector, and once through a single reused {@link CipherState} cipher
- * re-initialised for every vector, which is how {@link WrappingKey} drives it on its hot path.
+ * NIST SP 800-38D known answers for AES-256-GCM, run through the engine's own {@link Gcm} (what {@link WrappingKey}
+ * seals and opens with) and, as a check of the vendored files themselves, through the JDK's
+ * {@code AES/GCM/NoPadding} cipher.
  *
  * <p>The engine's own shapes (a 32-byte key under a 46-byte associated data) appear in no public vector set; they
  * are pinned by {@link WrappedKeyFormatKnownAnswerTest}, whose expected bytes come from this same, here-validated
@@ -62,59 +59,72 @@ class GcmKnownAnswerTest {
   }
 
   @Test
-  void gcmSpecCases13To18_freshCipher_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
-    assertEquals(List.of(), runEncryptRecords(SPEC, null));
+  void gcmSpecCases13To18_freshJceCipher_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
+    assertEquals(List.of(), runEncryptRecords(SPEC, JCE));
   }
 
   @Test
-  void cavpEncryptRecords_freshCipher_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
-    assertEquals(List.of(), runEncryptRecords(CAVP_ENCRYPT, null));
+  void cavpEncryptRecords_freshJceCipher_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
+    assertEquals(List.of(), runEncryptRecords(CAVP_ENCRYPT, JCE));
   }
 
   @Test
-  void cavpDecryptRecords_freshCipher_decryptOrFailExactlyAsRecorded() throws GeneralSecurityException {
-    assertEquals(List.of(), runDecryptRecords(CAVP_DECRYPT, null));
+  void cavpDecryptRecords_freshJceCipher_decryptOrFailExactlyAsRecorded() throws GeneralSecurityException {
+    assertEquals(List.of(), runDecryptRecords(CAVP_DECRYPT, JCE));
   }
 
   @Test
-  void allRecords_oneReusedEngineCipher_sameResultsAsFreshCiphers() throws GeneralSecurityException {
-    // Interleaves failing decryptions with good ones: a reused cipher must recover from AEADBadTagException.
-    // Spec cases 13/14 and 15/16 share key and IV, so they run on separate ciphers: the JDK refuses to encrypt twice
-    // in a row under one key and IV (see engineCipher_sameKeyAndIvEncryptedTwiceInARow_refusedByJdk).
-    Cipher reused = new CipherState().cipher;
-    List<String> failures = new ArrayList<>();
-    failures.addAll(runEncryptRecords(List.of(SPEC.get(0), SPEC.get(2), SPEC.get(4)), reused));
-    failures.addAll(runDecryptRecords(CAVP_DECRYPT, reused));
-    failures.addAll(runEncryptRecords(List.of(SPEC.get(1), SPEC.get(3), SPEC.get(5)), reused));
-    failures.addAll(runEncryptRecords(CAVP_ENCRYPT, reused));
-    failures.addAll(runDecryptRecords(CAVP_DECRYPT, reused));
-    assertEquals(List.of(), failures);
+  void gcmSpecCases13To18_engineGcm_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
+    // Cases 17 (64-bit IV) and 18 (480-bit IV) take the GHASH-derived J0 path.
+    assertEquals(List.of(), runEncryptRecords(SPEC, ENGINE));
   }
 
   @Test
-  void engineCipher_sameKeyAndIvEncryptedTwiceInARow_refusedByJdk() throws GeneralSecurityException {
-    // A second line of defence behind the nonce policy: the per-thread cipher itself will not repeat a (key, nonce).
-    RspVectors.Record r = SPEC.get(1);
-    Cipher cipher = new CipherState().cipher;
-    RawGcm.seal(cipher, r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), r.bytes("PT"));
+  void cavpEncryptRecords_engineGcm_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
+    assertEquals(List.of(), runEncryptRecords(CAVP_ENCRYPT, ENGINE));
+  }
+
+  @Test
+  void cavpDecryptRecords_engineGcm_decryptOrFailExactlyAsRecorded() throws GeneralSecurityException {
+    assertEquals(List.of(), runDecryptRecords(CAVP_DECRYPT, ENGINE));
+  }
+
+  @Test
+  void engineGcm_sameNonceSealedTwiceInARow_refused() throws GeneralSecurityException {
+    // A second line of defence behind the nonce policy, as the JDK's own GCM cipher has: one Gcm will not seal
+    // the same nonce twice in a row.
+    RspVectors.Record r = CAVP_ENCRYPT.stream().filter(x -> x.bits("PTlen") == 256).findFirst().orElseThrow();
+    Gcm gcm = EngineGcm.forKey(r.bytes("Key"));
+    EngineGcm.seal(gcm, r.bytes("IV"), r.bytes("AAD"), r.bytes("PT"));
     assertThrows(InvalidAlgorithmParameterException.class,
-        () -> RawGcm.seal(cipher, r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), r.bytes("PT")));
+        () -> EngineGcm.seal(gcm, r.bytes("IV"), r.bytes("AAD"), r.bytes("PT")));
+    byte[] otherIv = r.bytes("IV");
+    otherIv[11] ^= 1;
+    EngineGcm.seal(gcm, otherIv, r.bytes("AAD"), r.bytes("PT"));
+    assertArrayEquals(RawGcm.concat(r.bytes("CT"), r.bytes("Tag")),
+        EngineGcm.seal(gcm, r.bytes("IV"), r.bytes("AAD"), r.bytes("PT")), "allowed again after another nonce");
   }
 
   @Test
-  void everyValidRecord_anySingleTagBitFlipped_failsToDecrypt() throws GeneralSecurityException {
+  void everyValidRecord_anySingleTagBitFlipped_failsToDecryptInBoth() throws GeneralSecurityException {
     List<String> failures = new ArrayList<>();
     List<RspVectors.Record> valid = new ArrayList<>(SPEC);
     valid.addAll(CAVP_ENCRYPT);
-    Cipher cipher = new CipherState().cipher;
     for (RspVectors.Record r : valid) {
       byte[] ct = RawGcm.concat(r.bytes("CT"), r.bytes("Tag"));
+      Gcm engine = EngineGcm.forKey(r.bytes("Key"));
       for (int bit = 0; bit < 128; bit++) {
         byte[] tampered = ct.clone();
         tampered[ct.length - 16 + bit / 8] ^= (byte) (1 << (bit % 8));
         try {
-          RawGcm.open(cipher, r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), tampered);
-          failures.add(r + ": tag bit " + bit + " flipped and still decrypted");
+          RawGcm.open(r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), tampered);
+          failures.add(r + ": tag bit " + bit + " flipped and still decrypted by the JDK");
+        } catch (AEADBadTagException expected) {
+          // fails closed, as it must
+        }
+        try {
+          EngineGcm.open(engine, r.bytes("IV"), r.bytes("AAD"), tampered);
+          failures.add(r + ": tag bit " + bit + " flipped and still decrypted by the engine");
         } catch (AEADBadTagException expected) {
           // fails closed, as it must
         }
@@ -124,39 +134,58 @@ class GcmKnownAnswerTest {
   }
 
   @Test
-  void cavpPlaintextOfOurVekSize_throughEngineCipher_matches() throws GeneralSecurityException {
+  void cavpPlaintextOfOurVekSize_throughEngineGcm_matches() throws GeneralSecurityException {
     // gcmEncryptExtIV256 [PTlen = 256] Count 6: a 32-byte plaintext, the size of every key the engine wraps.
     RspVectors.Record r = CAVP_ENCRYPT.stream().filter(x -> x.bits("PTlen") == 256).findFirst().orElseThrow();
-    Cipher engineCipher = new CipherState().cipher;
-    byte[] out = RawGcm.seal(engineCipher, r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), r.bytes("PT"));
+    byte[] out = EngineGcm.seal(r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), r.bytes("PT"));
     assertEquals(KeyMaterial.LENGTH + WrappedKeyFormat.TAG_LENGTH, out.length);
     assertArrayEquals(RawGcm.concat(r.bytes("CT"), r.bytes("Tag")), out);
   }
 
   @Test
-  void cavpFailRecord_reusedCipher_throwsAeadBadTagAndLeaksNoPlaintext() throws GeneralSecurityException {
+  void cavpFailRecord_engineGcm_throwsAeadBadTagAndLeaksNoPlaintext() throws GeneralSecurityException {
     RspVectors.Record r = CAVP_DECRYPT.stream().filter(x -> x.fail() && x.bits("PTlen") == 128).findFirst()
         .orElseThrow();
-    Cipher cipher = new CipherState().cipher;
-    byte[] out = new byte[16];
-    cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(r.bytes("Key"), "AES"), new GCMParameterSpec(128, r.bytes("IV")));
+    Gcm gcm = EngineGcm.forKey(r.bytes("Key"));
+    byte[] iv = r.bytes("IV");
+    byte[] aad = r.bytes("AAD");
     byte[] in = RawGcm.concat(r.bytes("CT"), r.bytes("Tag"));
-    assertThrows(AEADBadTagException.class, () -> cipher.doFinal(in, 0, in.length, out, 0));
+    byte[] out = new byte[16];
+    assertThrows(AEADBadTagException.class,
+        () -> gcm.open(iv, 0, iv.length, aad, 0, aad.length, in, 0, in.length, out, 0));
     assertArrayEquals(new byte[16], out, "no unauthenticated plaintext may be released");
   }
 
-  private static List<String> runEncryptRecords(List<RspVectors.Record> records, Cipher reused)
+  @Test
+  void engineGcm_emptyNonce_refused() {
+    byte[] key = new byte[32];
+    assertThrows(InvalidAlgorithmParameterException.class,
+        () -> EngineGcm.seal(key, new byte[0], new byte[0], new byte[16]));
+    assertThrows(InvalidAlgorithmParameterException.class,
+        () -> EngineGcm.open(key, new byte[0], new byte[0], new byte[16]));
+  }
+
+  /** One AES-GCM implementation as byte-array functions: the JDK's, or the engine's {@link Gcm}. */
+  private record Impl(Function seal, Function open) {}
+
+  private interface Function {
+    byte[] apply(byte[] key, byte[] iv, byte[] aad, byte[] in) throws GeneralSecurityException;
+  }
+
+  private static final Impl JCE = new Impl(RawGcm::seal, RawGcm::open);
+  private static final Impl ENGINE = new Impl(EngineGcm::seal, EngineGcm::open);
+
+  private static List<String> runEncryptRecords(List<RspVectors.Record> records, Impl impl)
       throws GeneralSecurityException {
     List<String> failures = new ArrayList<>();
     for (RspVectors.Record r : records) {
-      Cipher c = reused != null ? reused : RawGcm.newCipher();
       byte[] expected = RawGcm.concat(r.bytes("CT"), r.bytes("Tag"));
-      byte[] got = RawGcm.seal(c, r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), r.bytes("PT"));
+      byte[] got = impl.seal().apply(r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), r.bytes("PT"));
       if (!Arrays.equals(expected, got)) {
         failures.add(r + ": encrypt gave " + HEX.formatHex(got) + ", expected " + HEX.formatHex(expected));
         continue;
       }
-      byte[] back = RawGcm.open(c, r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), expected);
+      byte[] back = impl.open().apply(r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), expected);
       if (!Arrays.equals(r.bytes("PT"), back)) {
         failures.add(r + ": decrypt gave " + HEX.formatHex(back));
       }
@@ -164,14 +193,13 @@ class GcmKnownAnswerTest {
     return failures;
   }
 
-  private static List<String> runDecryptRecords(List<RspVectors.Record> records, Cipher reused)
+  private static List<String> runDecryptRecords(List<RspVectors.Record> records, Impl impl)
       throws GeneralSecurityException {
     List<String> failures = new ArrayList<>();
     for (RspVectors.Record r : records) {
-      Cipher c = reused != null ? reused : RawGcm.newCipher();
       byte[] in = RawGcm.concat(r.bytes("CT"), r.bytes("Tag"));
       try {
-        byte[] pt = RawGcm.open(c, r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), in);
+        byte[] pt = impl.open().apply(r.bytes("Key"), r.bytes("IV"), r.bytes("AAD"), in);
         if (r.fail()) {
           failures.add(r + ": FAIL record decrypted to " + HEX.formatHex(pt));
         } else if (!Arrays.equals(r.bytes("PT"), pt)) {
