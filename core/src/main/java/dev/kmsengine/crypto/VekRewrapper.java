@@ -7,14 +7,13 @@ import java.util.Arrays;
  * The rekey hot path: takes a VEK blob wrapped under the old SVM-KEK, produces a blob under the new SVM-KEK, and
  * verifies that the new blob unwraps to the same VEK before reporting success.
  *
- * <p>One instance per worker thread: it owns a cipher state per key and direction (a reused JCE {@code Cipher}
- * always initialised with the same key and mode, the associated-data buffer and, for sealing, its own nonce
- * lease, see {@link NonceSource#LEASED}) and its scratch buffers, so a rewrap allocates no engine objects; the
- * caller passes the output buffer. What remains is the JDK's own allocation, about 1 KB per {@code Cipher.init}
- * of AES/GCM (its GHASH and counter state are rebuilt for every nonce). Verification opens the new blob with a
- * third cipher rather than switching the sealing one to decryption: on Java 25 the switch cost ~0.5 µs per VEK.
- * The VEK exists in plaintext only in a scratch buffer that is overwritten after each rewrap and on
- * {@link #close()}.
+ * <p>One instance per worker thread: it owns a cipher state per key (each a {@link Gcm} with its associated-data
+ * buffer and nonce lease, see {@link NonceSource#LEASED}) rather than using the keys' per-thread ones, so its hot
+ * loop does no {@link ThreadLocal} lookup and leaves nothing behind in a pool thread; with its scratch buffers and
+ * the caller's output buffer, a rewrap allocates nothing. Verification opens the new blob with the sealing
+ * state: opening and sealing under one key hash the same first block and lengths, whose GHASH products the
+ * {@link Gcm} memoises. The VEK exists in plaintext only in a scratch buffer that is overwritten after each
+ * rewrap and on {@link #close()}.
  *
  * <p>Not thread-safe.
  */
@@ -23,7 +22,6 @@ public final class VekRewrapper implements AutoCloseable {
   private final WrappingKey newKey;
   private final CipherState from;
   private final CipherState to;
-  private final CipherState check;
   private final long svmMsb;
   private final long svmLsb;
   private final long oldGeneration;
@@ -44,7 +42,6 @@ public final class VekRewrapper implements AutoCloseable {
     this.newKey = newKey;
     this.from = oldKey.newState();
     this.to = newKey.newState();
-    this.check = newKey.newState();
     this.svmMsb = svm.getMostSignificantBits();
     this.svmLsb = svm.getLeastSignificantBits();
     this.oldGeneration = oldGeneration;
@@ -104,8 +101,7 @@ public final class VekRewrapper implements AutoCloseable {
       KeyBinding.encodeInto(to.aad, KeyRole.VEK, svmMsb, svmLsb, volumeMsb, volumeLsb, newGeneration);
       newKey.wrapInto(to, KeyRole.VEK, vek, 0, out, outOff);
       if (verify) {
-        System.arraycopy(to.aad, 0, check.aad, 0, KeyBinding.LENGTH);
-        newKey.unwrapInto(check, out, outOff, unwrapped, 0);
+        newKey.unwrapInto(to, out, outOff, unwrapped, 0);
         int diff = 0;
         for (int i = 0; i < KeyMaterial.LENGTH; i++) {
           diff |= vek[i] ^ unwrapped[i];
