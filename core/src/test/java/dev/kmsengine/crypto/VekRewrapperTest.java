@@ -99,7 +99,7 @@ class VekRewrapperTest {
 
   @Test
   void rewrap_sameWrappingKeyForOldAndNew_movesOnlyTheGeneration() throws GeneralSecurityException {
-    // Old and new share one per-thread CipherState and its associated-data buffer.
+    // Old and new are one key: the rewrapper must still keep opening and sealing apart.
     byte[] blob = oldKey.wrap(vek, KeyBinding.vek(SVM, VOLUME, OLD_GEN));
     byte[] out = new byte[WrappedKeyFormat.LENGTH];
     try (VekRewrapper r = new VekRewrapper(oldKey, oldKey, SVM, OLD_GEN, NEW_GEN)) {
