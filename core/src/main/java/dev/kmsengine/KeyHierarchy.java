@@ -622,10 +622,11 @@ final class KeyHierarchy implements AutoCloseable {
 
   /**
    * VEK ids and blobs, index-aligned and packed: ids as (most, least significant) long pairs, blobs in pages of
-   * {@link #STAGE_BATCH} blobs of {@value WrappedKeyFormat#LENGTH} bytes. Why: a rekey of a million VEKs makes
-   * gigabytes of short-lived JCE garbage, and every young collection during the rewrap would otherwise copy the
-   * million ids and blob arrays held so far; a few large arrays cost it nothing (G1 allocates them as humongous
-   * regions that young collections do not copy). The store gets one array per entry only when staging.
+   * {@link #STAGE_BATCH} blobs of {@value WrappedKeyFormat#LENGTH} bytes. Why: a rekey of a million VEKs still
+   * makes short-lived garbage (the store's copies of every blob and key it reads and stages, some 800 MB), and
+   * every young collection during the rewrap would otherwise copy the million ids and blob arrays held so far; a
+   * few large arrays cost it nothing (G1 allocates them as humongous regions that young collections do not copy).
+   * The store gets one array per entry only when staging.
    */
   private record Packed(long[] ids, byte[][] pages) {
     static Packed allocate(int count) {
@@ -676,6 +677,7 @@ final class KeyHierarchy implements AutoCloseable {
       JobContext ctx) {
     String bucket = Records.veks(svm, from);
     int total = engine.db.count(bucket);
+    engine.db.reserve(staging, total);
     Packed old = Packed.allocate(total);
     int[] n = {0};
     engine.db.forEach(bucket, (id, blob) -> {

@@ -61,6 +61,21 @@ public interface ClusterDatabase extends AutoCloseable {
    */
   void commit(WriteBatch batch);
 
+  /**
+   * A hint that {@code bucket} is about to receive about {@code entries} entries, so that an implementation can
+   * size it once instead of growing it batch by batch. It changes nothing visible: an empty bucket stays absent
+   * from {@link #buckets} and counts 0. The default ignores it.
+   *
+   * <p>Why: a rekey copies a whole generation of VEK blobs into a new bucket in the order the old bucket yields
+   * them. {@code InMemoryClusterDatabase} yields entries in hash order, and feeding a small, growing hash table in
+   * hash order piles later keys onto the runs of earlier ones; sized for the whole generation, each key lands
+   * where it lay in the old bucket.
+   *
+   * @param bucket the bucket's name
+   * @param entries how many entries it will hold
+   */
+  default void reserve(String bucket, int entries) {}
+
   /** Releases the database. */
   @Override
   void close();

@@ -94,6 +94,16 @@ public final class InMemoryClusterDatabase implements ClusterDatabase {
   }
 
   @Override
+  public void reserve(String bucket, int entries) {
+    lock.writeLock().lock();
+    try {
+      buckets.computeIfAbsent(bucket, k -> new PackedBucket()).reserve(entries);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
   public void close() {
     // Nothing to release: the data goes with the object.
   }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packed buckets of {@link InMemoryClusterDatabase}, which hold the wrapped VEKs a rekey reads and stages,
- * behave exactly like a map of maps under random puts, overwrites (shorter and longer), deletes and drops.
+ * behave exactly like a map of maps under random puts, overwrites (shorter and longer), deletes, drops and size
+ * reservations (which must change nothing visible).
  */
 class InMemoryStoreHotPathTest {
   private static final List<String> BUCKETS = List.of("veks/a/1", "veks/a/2", "volumes/a");
@@ -56,6 +57,45 @@ class InMemoryStoreHotPathTest {
         }
         db.commit(batch);
         assertSame(model, db, keys);
+        if (round % 7 == 3) {
+          db.reserve(BUCKETS.get(random.nextInt(BUCKETS.size())), random.nextInt(20_000));
+          assertSame(model, db, keys);
+        }
+      }
+    }
+  }
+
+  @Test
+  void bucketCopiedInItsOwnOrder_intoAReservedBucket_holdsEveryEntry() {
+    // What a rekey does: read a large bucket in the order it yields entries (hash order) and put them, a page at a
+    // time and pages out of order, into a bucket reserved for all of them.
+    SplittableRandom random = new SplittableRandom(7);
+    try (InMemoryClusterDatabase db = new InMemoryClusterDatabase()) {
+      WriteBatch fill = new WriteBatch();
+      for (int i = 0; i < 200_000; i++) {
+        fill.put("veks/a/1", new UUID(random.nextLong(), random.nextLong()), new byte[] {(byte) i});
+      }
+      db.commit(fill);
+      List<UUID> order = new ArrayList<>();
+      List<byte[]> values = new ArrayList<>();
+      db.forEach("veks/a/1", (k, v) -> {
+        order.add(k);
+        values.add(v);
+      });
+      db.reserve("veks/a/2", order.size());
+      assertEquals(List.of("veks/a/1"), db.buckets("veks/"), "a reserved bucket stays invisible while empty");
+      assertEquals(0, db.count("veks/a/2"));
+      int page = 65_536;
+      for (int start : new int[] {0, 2 * page, page, 3 * page}) {
+        WriteBatch b = new WriteBatch();
+        for (int i = start; i < Math.min(order.size(), start + page); i++) {
+          b.put("veks/a/2", order.get(i), values.get(i));
+        }
+        db.commit(b);
+      }
+      assertEquals(order.size(), db.count("veks/a/2"));
+      for (int i = 0; i < order.size(); i++) {
+        assertArrayEquals(values.get(i), db.get("veks/a/2", order.get(i)));
       }
     }
   }
