@@ -20,16 +20,16 @@ import javax.crypto.spec.SecretKeySpec;
  * <h2>Why not the JDK's {@code AES/GCM/NoPadding}</h2>
  * For a 32-byte key under 46 bytes of associated data the AES and GHASH work is a few dozen nanoseconds; what a
  * JCE GCM cipher costs is its {@code init}: every nonce rebuilds the GHASH and counter state, about 1 KB of
- * garbage and ~300 ns per operation, which made the rekey hot path allocation-bound and kept the second thread
- * from helping. Here the key's GHASH tables are built once ({@link GhashKey}), and the AES comes from an
+ * garbage and most of the ~400 ns an operation took on the rekey hot path (this one takes ~150 ns; numbers in
+ * {@code benchmarks/README.md}). Here the key's GHASH tables are built once ({@link GhashKey}), and the AES comes from an
  * {@code AES/ECB/NoPadding} cipher initialised once with the key and only ever asked to encrypt counter blocks:
  * it is the JDK's AES-NI intrinsic (constant time, no tables), called once per wrap for all three blocks a wrap
  * needs (the tag mask E(K, J0) and two blocks of key stream). A seal or open allocates nothing.
  *
  * <h2>What it checks</h2>
  * Tags are compared in constant time before any plaintext is written; a failed open writes nothing to
- * {@code out}. Like the JDK cipher, it refuses to seal twice in a row under the same nonce, a last line of
- * defence behind {@link NonceSource}. Nonces of any non-zero length are accepted (J0 is GHASH of the nonce when
+ * {@code out}. Like the JDK cipher, it refuses to seal twice in a row under the same 96-bit nonce, a last line
+ * of defence behind {@link NonceSource}. Nonces of any non-zero length are accepted (J0 is GHASH of the nonce when
  * it is not 96 bits), so the full NIST and Wycheproof vector sets apply; the engine only uses 96-bit nonces.
  *
  * <p>{@code out} must not overlap the input, except at exactly the same offset.
