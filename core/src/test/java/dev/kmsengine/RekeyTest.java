@@ -248,6 +248,31 @@ class RekeyTest {
   }
 
   @Test
+  void rekey_missingBlobAmongUnencryptedVolumes_stillFails65536883() {
+    // With unencrypted volumes the SVM has more volumes than blobs, so the rekey must count the encrypted ones
+    // rather than take the all-encrypted shortcut.
+    List<UUID> ids = setUp(3);
+    t.await(t.engine.createVolume("svm1", null, "plain1", false)).requireSuccess();
+    t.await(t.engine.createVolume("svm1", null, "plain2", false)).requireSuccess();
+    t.engine.db.commit(new WriteBatch().delete(Records.veks(svm, 1), ids.get(0)));
+    Job job = Expect.failedJob(ErrorCode.VEK_MISSING, t.await(t.engine.rekeyInternal(config)));
+    assertTrue(job.message().contains(ids.get(0).toString()));
+    assertEquals(1, generation());
+  }
+
+  @Test
+  void rekey_unencryptedVolumesAlongside_rewrapsEveryBlob() {
+    List<UUID> ids = setUp(3);
+    t.await(t.engine.createVolume("svm1", null, "plain1", false)).requireSuccess();
+    t.await(t.engine.rekeyInternal(config)).requireSuccess();
+    assertEquals(2, generation());
+    assertEquals(3, t.engine.db.count(Records.veks(svm, 2)));
+    for (UUID id : ids) {
+      assertTrue(blob(id) != null, "blob of " + id);
+    }
+  }
+
+  @Test
   void rekey_tamperedSvmKekBlob_withNoNodeHoldingTheKey_fails65537533_andBlocks() {
     setUp(2);
     Records.SvmKeyState ks = t.engine.keyState(svm);
