@@ -10,12 +10,17 @@ import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.kek.InMemoryKeyProvider;
+import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The bulk-populated SVM behind the rekey and restore benchmarks is an SVM the engine fully accepts. */
@@ -74,6 +79,51 @@ class LargeSvmTest {
       node.reboot();
       s.restore();
       assertEquals(count, node.vekCount());
+      for (Map.Entry<UUID, byte[]> e : before.entrySet()) {
+        assertArrayEquals(e.getValue(), node.vek(e.getKey()), "VEK of " + e.getKey());
+      }
+    }
+  }
+
+  @Test
+  void rekeyOfSeveralPages_withUnencryptedVolumesToCount_stagesEveryPageOnce() {
+    // Unencrypted volumes make the rekey count the encrypted ones while the workers rewrap. The count is slowed
+    // down here (the pass over the volume records sleeps first), so pages finish during it: they are parked and
+    // must be staged after it, every one of them.
+    int count = 150_000;
+    AtomicReference<String> slowBucket = new AtomicReference<>();
+    InMemoryClusterDatabase inner = new InMemoryClusterDatabase();
+    ClusterDatabase db = (ClusterDatabase) Proxy.newProxyInstance(ClusterDatabase.class.getClassLoader(),
+        new Class<?>[] {ClusterDatabase.class}, (proxy, method, args) -> {
+          if (method.getName().equals("forEach") && args[0].equals(slowBucket.get())) {
+            Thread.sleep(500);
+          }
+          try {
+            return method.invoke(inner, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (LargeSvm s = new LargeSvm(count, /* nodes= */ 1, /* parallelism= */ 2, LargeSvm.Kms.inMemory(), db)) {
+      for (int i = 0; i < 3; i++) {
+        s.succeed(s.engine.createVolume(null, s.svm, "plain" + i, false));
+      }
+      slowBucket.set(Records.volumes(s.svm));
+      long generation = s.engine.keyState(s.svm).generation();
+      s.rekey();
+      assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
+      assertEquals(count, s.engine.db.count(Records.veks(s.svm, generation + 1)));
+      Node node = s.engine.nodes.get(0);
+      Map<UUID, byte[]> before = new HashMap<>();
+      for (VolumeInfo v : s.engine.volumes(s.svm)) {
+        if (v.encrypted()) {
+          before.put(v.uuid(), node.vek(v.uuid()).clone());
+        }
+      }
+      slowBucket.set(null);
+      node.reboot();
+      s.restore();
+      assertEquals(count, before.size());
       for (Map.Entry<UUID, byte[]> e : before.entrySet()) {
         assertArrayEquals(e.getValue(), node.vek(e.getKey()), "VEK of " + e.getKey());
       }

@@ -29,8 +29,10 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -592,6 +594,11 @@ final class KeyHierarchy implements AutoCloseable {
       byte[] wrapped = wrapSvmKek(newSvmKek, kek.key(), KeyBinding.svmKek(ks.svm(), cfg.uuid(), to));
       engine.db.commit(new WriteBatch().drop(staging));
       int total = rewrapAll(ks.svm(), oldSvmKek, newSvmKek, from, to, staging, ctx);
+      // The last line of defence before the generation switch: a staged bucket short of a blob would lose a key.
+      if (engine.db.count(staging) != total) {
+        throw new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "", "Staged " + engine.db.count(staging) + " of "
+            + total + " rewrapped volume encryption keys.");
+      }
       LOG.info(() -> "rekey of SVM " + ks.svm() + ": " + total + " VEKs rewrapped, verified and staged as generation "
           + to);
       saveState(new SvmKeyState(ks.svm(), ks.enabled(), KeystoreState.ACTIVE, null, to, Map.of(cfg.uuid(), wrapped)));
@@ -697,24 +704,20 @@ final class KeyHierarchy implements AutoCloseable {
     AtomicLong done = new AtomicLong();
     AtomicBoolean failed = new AtomicBoolean();
     AtomicBoolean counted = new AtomicBoolean();
+    Queue<Integer> parked = new ConcurrentLinkedQueue<>();
     try (WrappingKey oldWrapping = WrappingKey.of(oldKek); WrappingKey newWrapping = WrappingKey.of(newKek)) {
-      // A few chunks per thread so that one slow chunk (a descheduled thread on a noisy 2-core box) does not
-      // leave the other threads idle at the end. Above one page, chunks are whole pages and each worker stages
-      // the pages it completes; below, this thread stages the one page at the end. Either way a rekey makes one
-      // staging commit per page.
+      // Several chunks per thread so that one slow chunk (a descheduled thread on a noisy 2-core box) does not
+      // leave the other threads idle at the end. Above one page, a chunk is one page and its worker stages it;
+      // below, this thread stages the one page at the end. Either way a rekey makes one staging commit per page.
       boolean workersStage = total > STAGE_BATCH;
       int chunks = Math.max(1, Math.min(total / 1024, engine.parallelism * 4));
-      int chunkSize = Math.max(1, (total + chunks - 1) / chunks);
-      if (workersStage) {
-        chunkSize = (chunkSize + STAGE_BATCH - 1) / STAGE_BATCH * STAGE_BATCH;
-      }
+      int chunkSize = workersStage ? STAGE_BATCH : Math.max(1, (total + chunks - 1) / chunks);
       List<Future<Void>> futures = new ArrayList<>();
       for (int lo = 0; lo < total; lo += chunkSize) {
         int start = lo;
         int end = Math.min(total, lo + chunkSize);
         Callable<Void> task = () -> {
           try (VekRewrapper rewrapper = new VekRewrapper(oldWrapping, newWrapping, svm, from, to)) {
-            int unstaged = start;
             for (int i = start; i < end && !failed.get(); i++) {
               try {
                 rewrapper.rewrap(old.page(i), Packed.offset(i), old.ids[2 * i], old.ids[2 * i + 1],
@@ -733,11 +736,14 @@ final class KeyHierarchy implements AutoCloseable {
                 ctx.progress("Rewrapped " + done.addAndGet(PROGRESS_EVERY) + " of " + total
                     + " volume encryption keys");
               }
-              // A complete page is staged at once, but not while the count of the encrypted volumes holds the
-              // store's read lock: its commit would only queue behind it. Deferred pages wait in memory.
-              if (workersStage && (i + 1 == end || ((i + 1) % STAGE_BATCH == 0 && counted.get()))) {
-                stage(staging, rewrapped, unstaged, i + 1, failed);
-                unstaged = i + 1;
+            }
+            // The page is staged at once, unless the count of the encrypted volumes may still hold the store's
+            // read lock: then its commit would only queue behind it, so the page is parked for this thread.
+            if (workersStage && !failed.get()) {
+              if (counted.get()) {
+                stage(staging, rewrapped, start, end, failed);
+              } else {
+                parked.add(start / STAGE_BATCH);
               }
             }
           }
@@ -749,6 +755,9 @@ final class KeyHierarchy implements AutoCloseable {
       try {
         missing = missingBlobs(svm, n[0]);
         counted.set(true);
+        if (!missing) {
+          stageParked(staging, rewrapped, parked, failed);
+        }
       } catch (RuntimeException e) {
         failed.set(true);
         awaitAll(futures);
@@ -764,11 +773,20 @@ final class KeyHierarchy implements AutoCloseable {
       if (first != null) {
         throw first;
       }
+      // Pages a worker parked after the drain above.
+      stageParked(staging, rewrapped, parked, failed);
       if (!workersStage) {
         stage(staging, rewrapped, 0, total, failed);
       }
     }
     return total;
+  }
+
+  /** Stages the pages the workers parked, one commit each. */
+  private void stageParked(String staging, Packed blobs, Queue<Integer> parked, AtomicBoolean failed) {
+    for (Integer page = parked.poll(); page != null; page = parked.poll()) {
+      stage(staging, blobs, page * STAGE_BATCH, Math.min(blobs.size(), (page + 1) * STAGE_BATCH), failed);
+    }
   }
 
   /**
