@@ -10,11 +10,15 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.JobState;
+import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,6 +96,52 @@ class RekeyHotPathTest {
       t.succeed(t.engine.rekeyInternal(cfg));
       assertEquals(List.of("veks/" + svm + "/3"), db.buckets("veks/" + svm + "/"));
       assertEquals(6, db.count("veks/" + svm + "/3"));
+    }
+  }
+
+  @Test
+  void rekey_storeLosesAStagedBlob_failsBeforeTheSwitchAndKeepsEveryKey() {
+    // A faulty store that silently drops one put of each staging commit: the generation switch must refuse the
+    // short bucket, or a volume would be left without its key.
+    AtomicReference<String> lossy = new AtomicReference<>();
+    ClusterDatabase faulty = (ClusterDatabase) Proxy.newProxyInstance(ClusterDatabase.class.getClassLoader(),
+        new Class<?>[] {ClusterDatabase.class}, (proxy, method, args) -> {
+          if (method.getName().equals("commit")) {
+            WriteBatch in = (WriteBatch) args[0];
+            WriteBatch out = new WriteBatch();
+            boolean dropped = false;
+            for (WriteBatch.Mutation m : in.mutations()) {
+              if (!dropped && m.bucket().equals(lossy.get()) && m.value() != null) {
+                dropped = true;
+              } else if (m.key() == null) {
+                out.drop(m.bucket());
+              } else if (m.value() == null) {
+                out.delete(m.bucket(), m.key());
+              } else {
+                out.put(m.bucket(), m.key(), m.value());
+              }
+            }
+            args = new Object[] {out};
+          }
+          try {
+            return method.invoke(db, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (TestCluster t = new TestCluster(KmsEngine.builder(ClusterSpec.builder("c1").nodeCount(2)
+        .dataSvms("svm1").build()).database(faulty).parallelism(2))) {
+      UUID cfg = t.enabledConfig("svm1", "c1", TestCluster.KEY_1);
+      List<UUID> volumes = volumes(t, 5);
+      UUID svm = t.svmUuid("svm1");
+      lossy.set("veks/" + svm + "/2");
+
+      Job job = t.await(t.engine.rekeyInternal(cfg));
+
+      assertEquals(JobState.FAILURE, job.state());
+      assertEquals(ErrorCode.VDEK_UPDATE_FAILED.code(), job.code());
+      assertEquals(List.of("veks/" + svm + "/1"), db.buckets("veks/" + svm + "/"));
+      assertEquals(volumes.size(), db.count("veks/" + svm + "/1"));
     }
   }
 
