@@ -630,7 +630,7 @@ final class KeyHierarchy implements AutoCloseable {
   /**
    * VEK ids and blobs, index-aligned and packed: ids as (most, least significant) long pairs, blobs in pages of
    * {@link #STAGE_BATCH} blobs of {@value WrappedKeyFormat#LENGTH} bytes. Why: a rekey of a million VEKs still
-   * makes short-lived garbage (the store's copies of every blob and key it reads and stages, some 800 MB), and
+   * makes short-lived garbage (the store's copies of every blob and key it reads and stages, some 700 MB), and
    * every young collection during the rewrap would otherwise copy the million ids and blob arrays held so far; a
    * few large arrays cost it nothing (G1 allocates them as humongous regions that young collections do not copy).
    * The store gets one array per entry only when staging.
@@ -672,9 +672,9 @@ final class KeyHierarchy implements AutoCloseable {
    * <p>In an SVM of more than {@link #STAGE_BATCH} VEKs, each worker stages its own blobs, a page at a time, as
    * it goes. Why: building the batches (a key object and a copy of each blob) was a serial phase after the
    * rewrap, a fifth of a million-VEK rekey that a second thread could not help with; now only the store's own
-   * commit work is serial (under its lock).
-   * Staged blobs are harmless until the caller's one atomic commit makes their generation current; on any failure
-   * the caller drops the bucket, and every worker has stopped by the time this method returns or throws.
+   * commit work is serial (under its lock). Staged blobs are harmless until the caller's one atomic commit makes
+   * their generation current; on any failure the caller drops the bucket, and every worker has stopped by the
+   * time this method returns or throws.
    *
    * <p>The rewrap workers start as soon as the blobs are read; this thread meanwhile checks that there are at least
    * as many blobs as encrypted volumes ({@link #missingBlobs}), before anything is returned, so a missing VEK still
