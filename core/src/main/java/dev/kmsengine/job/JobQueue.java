@@ -6,6 +6,7 @@ import dev.kmsengine.keystore.NodeStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,10 +30,13 @@ import java.util.logging.Logger;
  * Runs jobs, one SVM at a time, and keeps them for inspection.
  *
  * <h2>Design</h2>
- * Every SVM has a fair lock. A job waits in {@link JobState#QUEUED} until it holds its SVM's lock, so operations on
- * one SVM run in submission order while different SVMs proceed in parallel. Synchronous operations that must not
- * interleave with jobs ({@link #exclusive}) take the same lock. Jobs run on their own daemon threads: they block on
- * locks and on the network, so a small fixed pool could starve.
+ * Every SVM (and the cluster, for jobs of no SVM) has a line: its jobs run one after the other in submission
+ * order, on a daemon thread that the line holds while it has work, while different SVMs proceed in parallel. A
+ * job waits in {@link JobState#QUEUED} until its turn. Why a line and not only a lock: job threads reaching a fair
+ * lock do so in whatever order the scheduler starts them, so a rekey submitted after a restore could run first.
+ * Each job also holds its SVM's fair lock while it runs, which synchronous operations that must not interleave
+ * with jobs ({@link #exclusive}) take too. Threads come from a cached pool: jobs block on locks and on the
+ * network, so a small fixed pool could starve.
  *
  * <p>Finished jobs are kept for the retention period (ONTAP: 300 s) measured on the injected {@link Clock}, so
  * tests can age jobs without sleeping; they are purged lazily on access.
@@ -48,6 +52,8 @@ public final class JobQueue implements AutoCloseable {
   private final Map<UUID, Entry> jobs = new ConcurrentHashMap<>();
   private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
   private final ReentrantLock clusterLock = new ReentrantLock(true);
+  private final Map<UUID, Line> lines = new ConcurrentHashMap<>();
+  private final Line clusterLine = new Line();
 
   /**
    * A queue using {@code clock} for job times and retention.
@@ -78,8 +84,43 @@ public final class JobQueue implements AutoCloseable {
   public Job submit(String description, UUID svm, UUID resource, JobBody body) {
     Entry e = new Entry(UUID.randomUUID(), description, svm, resource);
     jobs.put(e.uuid, e);
-    executor.execute(() -> run(e, body));
+    (svm == null ? clusterLine : lines.computeIfAbsent(svm, k -> new Line())).add(() -> run(e, body));
     return e.snapshot();
+  }
+
+  /** The jobs of one SVM, run one after the other in the order they were added. */
+  private final class Line {
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private boolean draining;
+
+    synchronized void add(Runnable job) {
+      waiting.add(job);
+      if (!draining) {
+        draining = true;
+        executor.execute(this::drain);
+      }
+    }
+
+    private void drain() {
+      boolean drained = false;
+      try {
+        for (Runnable job = next(); job != null; job = next()) {
+          job.run();
+        }
+        drained = true;
+      } finally {
+        if (!drained) {
+          // run() ends every job it starts, so this is a bug elsewhere; the jobs behind must still run.
+          executor.execute(this::drain);
+        }
+      }
+    }
+
+    private synchronized Runnable next() {
+      Runnable job = waiting.poll();
+      draining = job != null;
+      return job;
+    }
   }
 
   private void run(Entry e, JobBody body) {

@@ -125,6 +125,22 @@ class JobQueueTest {
   }
 
   @Test
+  void manyJobsOfOneSvm_submittedBackToBack_runInSubmissionOrder() throws Exception {
+    // Each job used to get its own thread racing for the SVM's fair lock, so the scheduler decided the order.
+    UUID svm = UUID.randomUUID();
+    List<Integer> order = new CopyOnWriteArrayList<>();
+    List<Job> submitted = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      int n = i;
+      submitted.add(queue.submit("job " + i, svm, null, ctx -> order.add(n)));
+    }
+    for (Job j : submitted) {
+      queue.await(j.uuid(), Duration.ofSeconds(10));
+    }
+    assertEquals(java.util.stream.IntStream.range(0, 200).boxed().toList(), order);
+  }
+
+  @Test
   void jobsOfDifferentSvms_runInParallel() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     Job blocked = queue.submit("svm-a", UUID.randomUUID(), null, ctx -> release.await(10, TimeUnit.SECONDS));
