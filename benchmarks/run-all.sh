@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs every one of them (about 11 minutes on 2 cores), writing JSON results and logs
+# Builds the benchmarks and runs every one of them (about 12 minutes on 2 cores), writing JSON results and logs
 # to benchmarks/target/results/, then prints the ratios the README's table reports.
 #   benchmarks/run-all.sh           full run (Java 17, plus RewrapBenchmark on Java 25 when installed)
 #   benchmarks/run-all.sh --short   every benchmark once on tiny inputs: proof that they run (under 2 minutes)
@@ -22,6 +22,7 @@ if [[ -x "$java25" ]]; then
     | tee "$out/rewrap-java25.log"
 fi
 java -jar "$jar" RekeyBenchmark -prof gc -rf json -rff "$out/rekey.json" | tee "$out/rekey.log"
+java -jar "$jar" RekeyScalingBenchmark -rf json -rff "$out/scaling.json" | tee "$out/scaling.log"
 java -jar "$jar" RestoreBenchmark -rf json -rff "$out/restore.json" | tee "$out/restore.log"
 java -jar "$jar" FetchContentionBenchmark -rf json -rff "$out/fetch.json" | tee "$out/fetch.log"
 python3 benchmarks/summarize.py "$out"

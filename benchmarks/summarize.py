@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import statistics
 import sys
 
 
@@ -78,6 +79,17 @@ def main(out):
         print(f"| {store} | {v:,} | {a:,.0f} ± {one['primaryMetric']['scoreError']:,.0f} "
               f"| {b:,.0f} ± {two['primaryMetric']['scoreError']:,.0f} | {a / b:.2f}× ({median(one) / median(two):.2f}×) "
               f"| {alloc(two) / v:,.0f} per VEK | {heap.get((store, v), 'n/a')} |")
+
+    print()
+    print("| volumes | shots | 1 thread ms (median) | 2 threads ms (median) | speed-up per shot (median) |")
+    print("|---|---|---|---|---|")
+    for r in load(os.path.join(out, "scaling.json")):
+        one = [x for fork in r["secondaryMetrics"]["oneThreadMs"]["rawData"] for x in fork]
+        two = [x for fork in r["secondaryMetrics"]["twoThreadsMs"]["rawData"] for x in fork]
+        ratios = [a / b for a, b in zip(one, two)]
+        print(f"| {int(r['params']['volumes']):,} | {len(one)} | {statistics.median(one):,.0f} "
+              f"| {statistics.median(two):,.0f} | {min(ratios):.2f}-{max(ratios):.2f}× "
+              f"({statistics.median(ratios):.2f}×) |")
 
     print()
     print("| nodes | latency ms | restore ms | vs 1 node | emulator requests in the last shot |")

@@ -39,6 +39,7 @@ class ShortRunTest {
         "RewrapBenchmark.rewrapVerified/jceNaive",
         "RekeyBenchmark.rekey/threads=1/store=memory", "RekeyBenchmark.rekey/threads=2/store=memory",
         "RekeyBenchmark.rekey/threads=1/store=durable", "RekeyBenchmark.rekey/threads=2/store=durable",
+        "RekeyScalingBenchmark.rekeyBoth",
         "FetchContentionBenchmark.fetch/cache=cold", "FetchContentionBenchmark.fetch/cache=warm",
         "RestoreBenchmark.restore/nodes=1", "RestoreBenchmark.restore/nodes=16")), ran);
   }
