@@ -2,18 +2,16 @@ package dev.kmsengine.barbican;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.kmsengine.cache.SingleFlight;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Top-level KEKs by node and target, for a bounded time, so that a rekey of many VEKs fetches the KEK once per
- * node. Loading is single-flight like the token cache. An evicted or invalidated key is zeroised; callers get
+ * node. Loading is single-flight ({@link SingleFlight}), like the token cache. An evicted or invalidated key is zeroised; callers get
  * copies they own.
  */
 final class KekCache {
@@ -43,39 +41,12 @@ final class KekCache {
 
   /** A copy of the cached key for {@code key}, loading it through {@code source} once if absent. */
   KeyMaterial get(Key key, Source source) throws KekException {
-    CompletableFuture<KeyMaterial> mine = new CompletableFuture<>();
-    CompletableFuture<KeyMaterial> existing = cache.asMap().putIfAbsent(key, mine);
-    if (existing == null) {
-      try {
-        mine.complete(source.fetch());
-      } catch (KekException | RuntimeException e) {
-        cache.asMap().remove(key, mine);
-        mine.completeExceptionally(e);
-      }
-    }
-    KeyMaterial cached = await(existing == null ? mine : existing);
+    KeyMaterial cached = SingleFlight.get(cache, key, source::fetch, "the KEK");
     try {
       return cached.duplicate();
     } catch (IllegalStateException evictedMeanwhile) {
       // Zeroised by an eviction between the lookup and the copy: fetch a copy of our own instead.
       return source.fetch();
-    }
-  }
-
-  private static KeyMaterial await(CompletableFuture<KeyMaterial> f) throws KekException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KekException(KekFailure.UNREACHABLE, "interrupted while waiting for the KEK", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof KekException k) {
-        throw new KekException(k.failure(), k.getMessage(), k);
-      }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new KekException(KekFailure.UNREACHABLE, "KEK fetch failed", e.getCause());
     }
   }
 

@@ -3,24 +3,19 @@ package dev.kmsengine.keystone;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.kmsengine.cache.SingleFlight;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keystone tokens by {@link TokenKey}, renewed before they expire, with single-flight loading: however many
- * threads ask for a missing or stale token at once, one of them asks Keystone and the others wait for its answer.
- * Failures are not cached; the next caller asks again.
- *
- * <p>The loading caller runs the request on its own thread (the future is registered first, then completed), so
- * a slow Keystone never holds a lock that unrelated keys need. Entries leave the cache when their token expires on
- * the injected clock.
+ * Keystone tokens by {@link TokenKey}, renewed before they expire, with single-flight loading ({@link SingleFlight}):
+ * however many threads ask for a missing or stale token at once, one of them asks Keystone on its own thread and
+ * the others wait for its answer. Failures are not cached; the next caller asks again. Entries leave the cache when
+ * their token expires on the injected clock.
  */
 public final class TokenCache {
   /** Fetches a token on a cache miss. */
@@ -81,33 +76,7 @@ public final class TokenCache {
   }
 
   private Token load(TokenKey key, Source source) throws KekException {
-    CompletableFuture<Token> mine = new CompletableFuture<>();
-    CompletableFuture<Token> existing = cache.asMap().putIfAbsent(key, mine);
-    if (existing == null) {
-      try {
-        mine.complete(source.fetch());
-      } catch (KekException | RuntimeException e) {
-        cache.asMap().remove(key, mine);
-        mine.completeExceptionally(e);
-      }
-    }
-    CompletableFuture<Token> f = existing == null ? mine : existing;
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KekException(KekFailure.UNREACHABLE, "interrupted while waiting for a Keystone token", e);
-    } catch (ExecutionException | CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof KekException k) {
-        // A fresh exception per waiter, so stack traces show where each caller was.
-        throw new KekException(k.failure(), k.getMessage(), k);
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new KekException(KekFailure.UNREACHABLE, "Keystone token request failed", cause);
-    }
+    return SingleFlight.get(cache, key, source::fetch, "a Keystone token");
   }
 
   /**
