@@ -10,10 +10,8 @@ import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.NodeStatus;
-import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.InMemoryClusterDatabase;
-import dev.kmsengine.store.WriteBatch;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
@@ -25,13 +23,11 @@ import org.junit.jupiter.api.Test;
  */
 class RestoreRebootRaceTest {
   /** Runs {@code onVek} after the third entry of any VEK bucket a reader walks. */
-  private static final class RebootingDatabase implements ClusterDatabase {
-    private final ClusterDatabase delegate = new InMemoryClusterDatabase();
+  private static final class RebootingDatabase extends ForwardingClusterDatabase {
     volatile Runnable onVek = () -> { };
 
-    @Override
-    public byte[] get(String bucket, UUID key) {
-      return delegate.get(bucket, key);
+    RebootingDatabase() {
+      super(new InMemoryClusterDatabase());
     }
 
     @Override
@@ -43,26 +39,6 @@ class RestoreRebootRaceTest {
           onVek.run();
         }
       });
-    }
-
-    @Override
-    public int count(String bucket) {
-      return delegate.count(bucket);
-    }
-
-    @Override
-    public List<String> buckets(String prefix) {
-      return delegate.buckets(prefix);
-    }
-
-    @Override
-    public void commit(WriteBatch batch) {
-      delegate.commit(batch);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 

@@ -1,10 +1,8 @@
 package dev.kmsengine.crash;
 
 import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
-import java.util.List;
-import java.util.UUID;
-import java.util.function.BiConsumer;
 
 /**
  * A cluster database that stops the process at a chosen commit of a chosen operation, so the parent test can
@@ -12,8 +10,7 @@ import java.util.function.BiConsumer;
  * {@code after} it returned (durable). It announces the point on stdout ({@code PAUSED op#n when}) and then
  * blocks the committing thread for good.
  */
-final class PausingDatabase implements ClusterDatabase {
-  private final ClusterDatabase delegate;
+final class PausingDatabase extends ForwardingClusterDatabase {
   private final String op;
   private final int commit;
   private final boolean after;
@@ -22,7 +19,7 @@ final class PausingDatabase implements ClusterDatabase {
 
   /** {@code rule} is {@code op:n:before|after}, or empty for no pause. */
   PausingDatabase(ClusterDatabase delegate, String rule) {
-    this.delegate = delegate;
+    super(delegate);
     if (rule.isEmpty()) {
       op = "";
       commit = 0;
@@ -66,30 +63,5 @@ final class PausingDatabase implements ClusterDatabase {
         // Only the parent's SIGKILL ends this.
       }
     }
-  }
-
-  @Override
-  public byte[] get(String bucket, UUID key) {
-    return delegate.get(bucket, key);
-  }
-
-  @Override
-  public void forEach(String bucket, BiConsumer<UUID, byte[]> action) {
-    delegate.forEach(bucket, action);
-  }
-
-  @Override
-  public int count(String bucket) {
-    return delegate.count(bucket);
-  }
-
-  @Override
-  public List<String> buckets(String prefix) {
-    return delegate.buckets(prefix);
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }

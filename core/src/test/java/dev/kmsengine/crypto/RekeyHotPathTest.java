@@ -11,10 +11,9 @@ import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.JobState;
 import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -104,31 +103,25 @@ class RekeyHotPathTest {
     // A faulty store that silently drops one put of each staging commit: the generation switch must refuse the
     // short bucket, or a volume would be left without its key.
     AtomicReference<String> lossy = new AtomicReference<>();
-    ClusterDatabase faulty = (ClusterDatabase) Proxy.newProxyInstance(ClusterDatabase.class.getClassLoader(),
-        new Class<?>[] {ClusterDatabase.class}, (proxy, method, args) -> {
-          if (method.getName().equals("commit")) {
-            WriteBatch in = (WriteBatch) args[0];
-            WriteBatch out = new WriteBatch();
-            boolean dropped = false;
-            for (WriteBatch.Mutation m : in.mutations()) {
-              if (!dropped && m.bucket().equals(lossy.get()) && m.value() != null) {
-                dropped = true;
-              } else if (m.key() == null) {
-                out.drop(m.bucket());
-              } else if (m.value() == null) {
-                out.delete(m.bucket(), m.key());
-              } else {
-                out.put(m.bucket(), m.key(), m.value());
-              }
-            }
-            args = new Object[] {out};
+    ClusterDatabase faulty = new ForwardingClusterDatabase(db) {
+      @Override
+      public void commit(WriteBatch in) {
+        WriteBatch out = new WriteBatch();
+        boolean dropped = false;
+        for (WriteBatch.Mutation m : in.mutations()) {
+          if (!dropped && m.bucket().equals(lossy.get()) && m.value() != null) {
+            dropped = true;
+          } else if (m.key() == null) {
+            out.drop(m.bucket());
+          } else if (m.value() == null) {
+            out.delete(m.bucket(), m.key());
+          } else {
+            out.put(m.bucket(), m.key(), m.value());
           }
-          try {
-            return method.invoke(db, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+        }
+        delegate.commit(out);
+      }
+    };
     try (TestCluster t = new TestCluster(KmsEngine.builder(ClusterSpec.builder("c1").nodeCount(2)
         .dataSvms("svm1").build()).database(faulty).parallelism(2))) {
       UUID cfg = t.enabledConfig("svm1", "c1", TestCluster.KEY_1);
