@@ -251,17 +251,12 @@ final class Gcm {
   /** The length block is always the last, so it always takes H^1 and its product depends on the lengths alone. */
   private void absorbLengths(int aLen, int cLen) {
     long key = ((long) aLen << 32) | cLen;
-    if (groupLeft != 1 || firstPending) {
-      absorbBlock(aLen * 8L, cLen * 8L);
-      return;
-    }
     if (key != memoLengths) {
       memoLengthsProduct[0] = 0;
       memoLengthsProduct[1] = 0;
       ghash.multiplyAccumulate(1, aLen * 8L, cLen * 8L, memoLengthsProduct);
       memoLengths = key;
     }
-    groupLeft = 0;
     acc[0] ^= memoLengthsProduct[0];
     acc[1] ^= memoLengthsProduct[1];
   }
