@@ -12,6 +12,8 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.crypto.AEADBadTagException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * NIST SP 800-38D known answers for AES-256-GCM, run through the engine's own {@link Gcm} (what {@link WrappingKey}
@@ -58,35 +60,23 @@ class GcmKnownAnswerTest {
     assertEquals(List.of(), failures);
   }
 
-  @Test
-  void gcmSpecCases13To18_freshJceCipher_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
-    assertEquals(List.of(), runEncryptRecords(SPEC, JCE));
+  // Spec cases 17 (64-bit IV) and 18 (480-bit IV) take the engine's GHASH-derived J0 path.
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void gcmSpecCases13To18_produceExactCiphertextAndTagAndDecrypt(Impl impl) throws GeneralSecurityException {
+    assertEquals(List.of(), runEncryptRecords(SPEC, impl));
   }
 
-  @Test
-  void cavpEncryptRecords_freshJceCipher_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
-    assertEquals(List.of(), runEncryptRecords(CAVP_ENCRYPT, JCE));
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void cavpEncryptRecords_produceExactCiphertextAndTagAndDecrypt(Impl impl) throws GeneralSecurityException {
+    assertEquals(List.of(), runEncryptRecords(CAVP_ENCRYPT, impl));
   }
 
-  @Test
-  void cavpDecryptRecords_freshJceCipher_decryptOrFailExactlyAsRecorded() throws GeneralSecurityException {
-    assertEquals(List.of(), runDecryptRecords(CAVP_DECRYPT, JCE));
-  }
-
-  @Test
-  void gcmSpecCases13To18_engineGcm_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
-    // Cases 17 (64-bit IV) and 18 (480-bit IV) take the GHASH-derived J0 path.
-    assertEquals(List.of(), runEncryptRecords(SPEC, ENGINE));
-  }
-
-  @Test
-  void cavpEncryptRecords_engineGcm_produceExactCiphertextAndTagAndDecrypt() throws GeneralSecurityException {
-    assertEquals(List.of(), runEncryptRecords(CAVP_ENCRYPT, ENGINE));
-  }
-
-  @Test
-  void cavpDecryptRecords_engineGcm_decryptOrFailExactlyAsRecorded() throws GeneralSecurityException {
-    assertEquals(List.of(), runDecryptRecords(CAVP_DECRYPT, ENGINE));
+  @ParameterizedTest
+  @EnumSource(Impl.class)
+  void cavpDecryptRecords_decryptOrFailExactlyAsRecorded(Impl impl) throws GeneralSecurityException {
+    assertEquals(List.of(), runDecryptRecords(CAVP_DECRYPT, impl));
   }
 
   @Test
@@ -165,15 +155,31 @@ class GcmKnownAnswerTest {
         () -> EngineGcm.open(key, new byte[0], new byte[0], new byte[16]));
   }
 
-  /** One AES-GCM implementation as byte-array functions: the JDK's, or the engine's {@link Gcm}. */
-  private record Impl(Function seal, Function open) {}
+  /** One AES-GCM implementation as byte-array functions: the JDK's (a check of the files), or the engine's. */
+  enum Impl {
+    JDK(RawGcm::seal, RawGcm::open),
+    ENGINE(EngineGcm::seal, EngineGcm::open);
+
+    private final Function seal;
+    private final Function open;
+
+    Impl(Function seal, Function open) {
+      this.seal = seal;
+      this.open = open;
+    }
+
+    Function seal() {
+      return seal;
+    }
+
+    Function open() {
+      return open;
+    }
+  }
 
   private interface Function {
     byte[] apply(byte[] key, byte[] iv, byte[] aad, byte[] in) throws GeneralSecurityException;
   }
-
-  private static final Impl JCE = new Impl(RawGcm::seal, RawGcm::open);
-  private static final Impl ENGINE = new Impl(EngineGcm::seal, EngineGcm::open);
 
   private static List<String> runEncryptRecords(List<RspVectors.Record> records, Impl impl)
       throws GeneralSecurityException {
