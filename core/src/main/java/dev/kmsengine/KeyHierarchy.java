@@ -629,11 +629,12 @@ final class KeyHierarchy implements AutoCloseable {
 
   /**
    * VEK ids and blobs, index-aligned and packed: ids as (most, least significant) long pairs, blobs in pages of
-   * {@link #STAGE_BATCH} blobs of {@value WrappedKeyFormat#LENGTH} bytes. Why: a rekey of a million VEKs still
-   * makes short-lived garbage (the store's copies of every blob and key it reads and stages, some 700 MB), and
-   * every young collection during the rewrap would otherwise copy the million ids and blob arrays held so far; a
-   * few large arrays cost it nothing (G1 allocates them as humongous regions that young collections do not copy).
-   * The store gets one array per entry only when staging.
+   * {@link #STAGE_BATCH} blobs of {@value WrappedKeyFormat#LENGTH} bytes. Why: every young collection during the
+   * rewrap would otherwise copy the million ids and blob arrays held so far; a few large arrays cost it nothing
+   * (G1 allocates them as humongous regions that young collections do not copy). The store reads into them
+   * ({@code forEachEntry}) and stages from them ({@code WriteBatch.putAll}) without an object per entry, so a
+   * rekey's garbage is these arrays and the staged bucket's own, some 250 MB per million VEKs (it was 700 MB with
+   * a key object and a value copy per blob read and staged).
    */
   private record Packed(long[] ids, byte[][] pages) {
     static Packed allocate(int count) {
@@ -659,10 +660,6 @@ final class KeyHierarchy implements AutoCloseable {
     static int offset(int i) {
       return (i % STAGE_BATCH) * WrappedKeyFormat.LENGTH;
     }
-
-    byte[] blob(int i) {
-      return Arrays.copyOfRange(page(i), offset(i), offset(i) + WrappedKeyFormat.LENGTH);
-    }
   }
 
   /**
@@ -670,9 +667,8 @@ final class KeyHierarchy implements AutoCloseable {
    * many. Every encrypted volume must have a blob (65536883 otherwise); each new blob is verified before it counts.
    *
    * <p>In an SVM of more than {@link #STAGE_BATCH} VEKs, each worker stages its own blobs, a page at a time, as
-   * it goes. Why: building the batches (a key object and a copy of each blob) was a serial phase after the
-   * rewrap, a fifth of a million-VEK rekey that a second thread could not help with; now only the store's own
-   * commit work is serial (under its lock). Staged blobs are harmless until the caller's one atomic commit makes
+   * it goes. Why: staging after the rewrap was a serial phase, a fifth of a million-VEK rekey that a second
+   * thread could not help with; now only the store's own commit work is serial (under its lock). Staged blobs are harmless until the caller's one atomic commit makes
    * their generation current; on any failure the caller drops the bucket, and every worker has stopped by the
    * time this method returns or throws.
    *
@@ -687,16 +683,16 @@ final class KeyHierarchy implements AutoCloseable {
     engine.db.reserve(staging, total);
     Packed old = Packed.allocate(total);
     int[] n = {0};
-    engine.db.forEach(bucket, (id, blob) -> {
+    engine.db.forEachEntry(bucket, (msb, lsb, blob, offset, length) -> {
       int i = n[0]++;
       if (i >= total) {
         return;
       }
-      old.ids[2 * i] = id.getMostSignificantBits();
-      old.ids[2 * i + 1] = id.getLeastSignificantBits();
+      old.ids[2 * i] = msb;
+      old.ids[2 * i + 1] = lsb;
       // A blob of the wrong length stays all zeros in the page, which the rewrapper rejects as malformed.
-      if (blob.length == WrappedKeyFormat.LENGTH) {
-        System.arraycopy(blob, 0, old.page(i), Packed.offset(i), blob.length);
+      if (length == WrappedKeyFormat.LENGTH) {
+        System.arraycopy(blob, offset, old.page(i), Packed.offset(i), length);
       }
     });
     Packed rewrapped = new Packed(old.ids, Packed.allocate(total).pages);
@@ -795,10 +791,8 @@ final class KeyHierarchy implements AutoCloseable {
    */
   private void stage(String staging, Packed blobs, int from, int to, AtomicBoolean failed) {
     for (int lo = from; lo < to; lo += STAGE_BATCH) {
-      WriteBatch b = new WriteBatch();
-      for (int i = lo; i < Math.min(to, lo + STAGE_BATCH); i++) {
-        b.put(staging, blobs.id(i), blobs.blob(i));
-      }
+      WriteBatch b = new WriteBatch().putAll(staging, blobs.ids, lo, blobs.page(lo), Packed.offset(lo),
+          WrappedKeyFormat.LENGTH, Math.min(to, lo + STAGE_BATCH) - lo);
       try {
         engine.db.commit(b);
       } catch (RuntimeException e) {
@@ -820,8 +814,8 @@ final class KeyHierarchy implements AutoCloseable {
 
   private int countEncrypted(UUID svm) {
     int[] encrypted = {0};
-    engine.db.forEach(Records.volumes(svm), (id, rec) -> {
-      if (VolumeRecord.isEncrypted(rec)) {
+    engine.db.forEachEntry(Records.volumes(svm), (msb, lsb, rec, offset, length) -> {
+      if (VolumeRecord.isEncrypted(rec, offset)) {
         encrypted[0]++;
       }
     });

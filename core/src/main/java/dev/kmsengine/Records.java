@@ -100,8 +100,13 @@ final class Records {
      * Layout: version byte, name as modified UTF-8 (2-byte length + bytes), encrypted flag.
      */
     static boolean isEncrypted(byte[] b) {
-      int nameLength = ((b[1] & 0xff) << 8) | (b[2] & 0xff);
-      return b[3 + nameLength] != 0;
+      return isEncrypted(b, 0);
+    }
+
+    /** {@link #isEncrypted(byte[])} of a record that starts at {@code offset} in {@code b}. */
+    static boolean isEncrypted(byte[] b, int offset) {
+      int nameLength = ((b[offset + 1] & 0xff) << 8) | (b[offset + 2] & 0xff);
+      return b[offset + 3 + nameLength] != 0;
     }
 
     static VolumeRecord decode(UUID svm, UUID uuid, byte[] b) {

@@ -14,7 +14,8 @@ import java.util.function.BiConsumer;
  * <p>A read-write lock gives the atomicity {@link ClusterDatabase} promises: a commit holds the write lock, each
  * read holds the read lock. Each bucket packs its entries into a few large arrays (see {@code PackedBucket}):
  * an SVM with a million encrypted volumes costs a few hundred bytes of heap per volume and almost nothing to the
- * garbage collector. Values are copied in and out, so callers may even modify what they pass or receive.
+ * garbage collector. Values are copied in and out, so callers may even modify what they pass or receive; only
+ * {@link #forEachEntry} shows them in place, read-only.
  */
 public final class InMemoryClusterDatabase implements ClusterDatabase {
   private final Map<String, PackedBucket> buckets = new HashMap<>();
@@ -38,6 +39,19 @@ public final class InMemoryClusterDatabase implements ClusterDatabase {
       PackedBucket b = buckets.get(bucket);
       if (b != null) {
         b.forEach(action);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void forEachEntry(String bucket, EntryVisitor visitor) {
+    lock.readLock().lock();
+    try {
+      PackedBucket b = buckets.get(bucket);
+      if (b != null) {
+        b.forEachEntry(visitor);
       }
     } finally {
       lock.readLock().unlock();
@@ -76,7 +90,13 @@ public final class InMemoryClusterDatabase implements ClusterDatabase {
   public void commit(WriteBatch batch) {
     lock.writeLock().lock();
     try {
-      for (WriteBatch.Mutation m : batch.mutations()) {
+      for (Object step : batch.steps()) {
+        if (step instanceof WriteBatch.PackedPuts p) {
+          buckets.computeIfAbsent(p.bucket(), k -> new PackedBucket())
+              .putAll(p.keys(), p.keyIndex(), p.values(), p.offset(), p.length(), p.count());
+          continue;
+        }
+        WriteBatch.Mutation m = (WriteBatch.Mutation) step;
         if (m.key() == null) {
           buckets.remove(m.bucket());
         } else if (m.value() == null) {

@@ -15,8 +15,9 @@ import java.util.function.BiConsumer;
  *
  * <h2>Layout</h2>
  * An open-addressing table with linear probing, three longs per slot so that a probe usually touches one cache
- * line: the key's two halves, then the value's offset in {@code slab} (high 32 bits) and length (low 32 bits);
- * -1 marks a free slot. Values are appended to the slab; a replaced or deleted value becomes garbage, and the
+ * line: the key's two halves, then the value's offset in {@code slab} (high 32 bits) and length plus one (low 32
+ * bits), so that 0 marks a free slot and a new table is free without a pass over it (at a million entries that
+ * pass wrote 48 MB under the database's lock). Values are appended to the slab; a replaced or deleted value becomes garbage, and the
  * slab is compacted when garbage outweighs live bytes. Deletion shifts the following probe run back (no
  * tombstones).
  *
@@ -28,7 +29,7 @@ final class PackedBucket {
   private static final int MAX_SLAB = Integer.MAX_VALUE - 8;
   /** Longs per slot: key most significant bits, key least significant bits, value offset and length. */
   private static final int STRIDE = 3;
-  private static final long FREE = -1L;
+  private static final long FREE = 0L;
 
   private long[] table;
   private int mask;
@@ -36,6 +37,8 @@ final class PackedBucket {
   private byte[] slab = new byte[0];
   private int slabUsed;
   private long garbage;
+  /** Entries announced by {@link #reserve} and not yet put; sizes the slab at the first value that outgrows it. */
+  private int expected;
 
   PackedBucket() {
     allocate(MIN_CAPACITY);
@@ -43,9 +46,6 @@ final class PackedBucket {
 
   private void allocate(int capacity) {
     table = new long[STRIDE * capacity];
-    for (int s = 0; s < capacity; s++) {
-      table[STRIDE * s + 2] = FREE;
-    }
     mask = capacity - 1;
   }
 
@@ -62,7 +62,7 @@ final class PackedBucket {
   }
 
   private static long meta(int offset, int length) {
-    return ((long) offset << 32) | (length & 0xFFFF_FFFFL);
+    return ((long) offset << 32) | (length + 1L);
   }
 
   private int offset(int s) {
@@ -70,7 +70,7 @@ final class PackedBucket {
   }
 
   private int length(int s) {
-    return (int) table[STRIDE * s + 2];
+    return (int) table[STRIDE * s + 2] - 1;
   }
 
   private boolean used(int s) {
@@ -89,6 +89,11 @@ final class PackedBucket {
     return -s - 1;
   }
 
+  /** The slab's length in bytes, live values and garbage and room: for tests of its growth. */
+  int slabCapacity() {
+    return slab.length;
+  }
+
   /** A copy of the value under {@code key}, or null. */
   byte[] get(UUID key) {
     int s = find(key.getMostSignificantBits(), key.getLeastSignificantBits());
@@ -97,16 +102,33 @@ final class PackedBucket {
 
   /** Stores a copy of {@code value} under {@code key}. */
   void put(UUID key, byte[] value) {
-    long msb = key.getMostSignificantBits();
-    long lsb = key.getLeastSignificantBits();
+    put(key.getMostSignificantBits(), key.getLeastSignificantBits(), value, 0, value.length);
+  }
+
+  /**
+   * Stores copies of {@code count} values of {@code length} bytes, back to back in {@code values} from
+   * {@code offset}, under the keys in {@code keys} from pair {@code keyIndex} on (see {@link WriteBatch#putAll}).
+   */
+  void putAll(long[] keys, int keyIndex, byte[] values, int offset, int length, int count) {
+    reserve(size + count);
+    for (int j = 0; j < count; j++) {
+      int k = 2 * (keyIndex + j);
+      put(keys[k], keys[k + 1], values, offset + j * length, length);
+    }
+  }
+
+  private void put(long msb, long lsb, byte[] value, int from, int length) {
+    if (expected > 0) {
+      expected--;
+    }
     int s = find(msb, lsb);
-    if (s >= 0 && value.length <= length(s)) {
-      garbage += length(s) - value.length;
-      System.arraycopy(value, 0, slab, offset(s), value.length);
-      table[STRIDE * s + 2] = meta(offset(s), value.length);
+    if (s >= 0 && length <= length(s)) {
+      garbage += length(s) - length;
+      System.arraycopy(value, from, slab, offset(s), length);
+      table[STRIDE * s + 2] = meta(offset(s), length);
       return;
     }
-    int at = append(value);
+    int at = append(value, from, length);
     if (s >= 0) {
       garbage += length(s);
     } else {
@@ -118,7 +140,7 @@ final class PackedBucket {
       table[STRIDE * s + 1] = lsb;
       size++;
     }
-    table[STRIDE * s + 2] = meta(at, value.length);
+    table[STRIDE * s + 2] = meta(at, length);
   }
 
   /**
@@ -127,8 +149,13 @@ final class PackedBucket {
    * Into a table smaller than the source, a later stretch of the source lands on the same slots as an earlier
    * one; linear probing then walks runs of thousands of full slots (a commit of 65,536 puts took half a second
    * instead of 5 ms). At the source's size, every key lands where it lay in the source.
+   *
+   * <p>The slab is sized when the first value outgrows it, for all the entries still expected at that value's
+   * length: the values of one bucket usually share a length (VEK blobs do), and growing the slab by half at a
+   * time copied it a dozen times, about three times its final size, under the database's lock.
    */
   void reserve(int entries) {
+    expected = Math.max(expected, entries - size);
     int capacity = mask + 1;
     while ((long) entries > (long) capacity / 4 * 3 && capacity < (1 << 30)) {
       capacity *= 2;
@@ -175,22 +202,32 @@ final class PackedBucket {
     }
   }
 
-  private int append(byte[] value) {
-    if (slab.length - slabUsed < value.length) {
+  /** Shows {@code visitor} every entry in place: no key object, no copy of the value. */
+  void forEachEntry(ClusterDatabase.EntryVisitor visitor) {
+    for (int s = 0; s <= mask; s++) {
+      if (used(s)) {
+        visitor.visit(table[STRIDE * s], table[STRIDE * s + 1], slab, offset(s), length(s));
+      }
+    }
+  }
+
+  private int append(byte[] value, int from, int length) {
+    if (slab.length - slabUsed < length) {
       if (garbage > slabUsed / 2) {
         compact();
       }
-      if (slab.length - slabUsed < value.length) {
-        if ((long) slabUsed + value.length > MAX_SLAB) {
+      if (slab.length - slabUsed < length) {
+        if ((long) slabUsed + length > MAX_SLAB) {
           throw new StoreException("an in-memory bucket cannot hold more than " + MAX_SLAB + " bytes");
         }
-        long wanted = Math.max((long) slabUsed + value.length, slab.length + (slab.length >> 1) + 64L);
+        long wanted = Math.max((long) slabUsed + (long) length * (expected + 1),
+            Math.max((long) slabUsed + length, slab.length + (slab.length >> 1) + 64L));
         slab = Arrays.copyOf(slab, (int) Math.min(wanted, MAX_SLAB));
       }
     }
     int at = slabUsed;
-    System.arraycopy(value, 0, slab, at, value.length);
-    slabUsed += value.length;
+    System.arraycopy(value, from, slab, at, length);
+    slabUsed += length;
     return at;
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packed buckets of {@link InMemoryClusterDatabase}, which hold the wrapped VEKs a rekey reads and stages,
- * behave exactly like a map of maps under random puts, overwrites (shorter and longer), deletes, drops and size
- * reservations (which must change nothing visible).
+ * behave exactly like a map of maps under random puts (single and packed), overwrites (shorter and longer),
+ * deletes, drops and size reservations (which must change nothing visible), whether read by copy or in place.
  */
 class InMemoryStoreHotPathTest {
   private static final List<String> BUCKETS = List.of("veks/a/1", "veks/a/2", "volumes/a");
@@ -39,7 +40,21 @@ class InMemoryStoreHotPathTest {
           String bucket = BUCKETS.get(random.nextInt(BUCKETS.size()));
           UUID key = keys.get(random.nextInt(keys.size()));
           int op = random.nextInt(100);
-          if (op < 65) {
+          if (op < 5) {
+            int count = random.nextInt(40);
+            int length = random.nextInt(70);
+            long[] packedKeys = new long[2 * (count + 1)];
+            byte[] values = new byte[length * count + 3];
+            random.nextBytes(values);
+            for (int j = 0; j < count; j++) {
+              UUID k = keys.get(random.nextInt(keys.size()));
+              packedKeys[2 * (j + 1)] = k.getMostSignificantBits();
+              packedKeys[2 * (j + 1) + 1] = k.getLeastSignificantBits();
+              model.computeIfAbsent(bucket, b -> new HashMap<>())
+                  .put(k, Arrays.copyOfRange(values, 3 + j * length, 3 + (j + 1) * length));
+            }
+            batch.putAll(bucket, packedKeys, 1, values, 3, length, count);
+          } else if (op < 65) {
             byte[] value = new byte[random.nextInt(90)];
             random.nextBytes(value);
             batch.put(bucket, key, value);
@@ -123,9 +138,14 @@ class InMemoryStoreHotPathTest {
       assertEquals(expected.size(), db.count(bucket), bucket);
       Map<UUID, byte[]> seen = new TreeMap<>();
       db.forEach(bucket, seen::put);
+      Map<UUID, byte[]> seenInPlace = new TreeMap<>();
+      db.forEachEntry(bucket, (msb, lsb, value, offset, length) ->
+          seenInPlace.put(new UUID(msb, lsb), Arrays.copyOfRange(value, offset, offset + length)));
       assertEquals(expected.keySet(), seen.keySet(), bucket);
+      assertEquals(expected.keySet(), seenInPlace.keySet(), bucket);
       for (Map.Entry<UUID, byte[]> e : expected.entrySet()) {
         assertArrayEquals(e.getValue(), seen.get(e.getKey()));
+        assertArrayEquals(e.getValue(), seenInPlace.get(e.getKey()));
         assertArrayEquals(e.getValue(), db.get(bucket, e.getKey()));
       }
       for (int i = 0; i < 50; i++) {

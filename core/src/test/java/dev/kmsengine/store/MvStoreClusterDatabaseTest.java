@@ -127,6 +127,34 @@ class MvStoreClusterDatabaseTest {
   }
 
   @Test
+  void putAll_packedEntries_surviveReopenAndReadInPlaceLikeForEach() {
+    int n = 1000;
+    long[] keys = new long[2 * n];
+    byte[] values = new byte[62 * n];
+    for (int i = 0; i < n; i++) {
+      keys[2 * i] = 7;
+      keys[2 * i + 1] = i;
+      System.arraycopy(value(i), 0, values, 62 * i, 62);
+    }
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {
+      db.commit(new WriteBatch().putAll("veks/a/2", keys, 0, values, 0, 62, n));
+    }
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {
+      assertEquals(n, db.count("veks/a/2"));
+      Map<UUID, Integer> inPlace = new HashMap<>();
+      db.forEachEntry("veks/a/2", (msb, lsb, v, offset, length) -> {
+        assertEquals(62, length);
+        inPlace.put(new UUID(msb, lsb), ByteBuffer.wrap(v, offset, length).getInt());
+      });
+      Map<UUID, Integer> copied = new HashMap<>();
+      db.forEach("veks/a/2", (k, v) -> copied.put(k, ByteBuffer.wrap(v).getInt()));
+      assertEquals(n, inPlace.size());
+      assertEquals(copied, inPlace);
+      assertEquals(Integer.valueOf(999), inPlace.get(new UUID(7, 999)));
+    }
+  }
+
+  @Test
   void readers_duringCommits_neverSeePartOfABatch() throws Exception {
     int keys = 5_000;
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {

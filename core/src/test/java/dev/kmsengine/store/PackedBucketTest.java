@@ -1,0 +1,80 @@
+package dev.kmsengine.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class PackedBucketTest {
+  @Test
+  void emptyValueAtTheSlabsStart_isAnEntryNotAFreeSlot() {
+    // Offset 0 and length 0: the one value whose slot metadata would read as free without the length's +1.
+    PackedBucket b = new PackedBucket();
+    UUID empty = new UUID(1, 1);
+    b.put(empty, new byte[0]);
+    b.put(new UUID(2, 2), new byte[] {5});
+    assertEquals(2, b.size());
+    assertArrayEquals(new byte[0], b.get(empty));
+    List<UUID> seen = new ArrayList<>();
+    b.forEach((k, v) -> seen.add(k));
+    assertEquals(2, seen.size());
+    b.remove(empty);
+    assertNull(b.get(empty));
+    assertArrayEquals(new byte[] {5}, b.get(new UUID(2, 2)));
+  }
+
+  @Test
+  void reserve_thenValuesOfOneLength_slabIsSizedOnceForAllOfThem() {
+    PackedBucket b = new PackedBucket();
+    b.reserve(10_000);
+    b.put(new UUID(0, 0), new byte[62]);
+    int sized = b.slabCapacity();
+    assertEquals(10_000 * 62, sized);
+    for (int i = 1; i < 10_000; i++) {
+      b.put(new UUID(0, i), new byte[62]);
+    }
+    assertEquals(sized, b.slabCapacity(), "the slab never grew");
+  }
+
+  @Test
+  void putAll_batchesWithoutReserve_slabGrowsGeometrically() {
+    // A bucket fed batch after batch without a reservation must not grow its slab by one batch at a time, which
+    // would copy it once per batch.
+    PackedBucket b = new PackedBucket();
+    int batch = 1000;
+    long[] keys = new long[2 * batch];
+    byte[] values = new byte[batch * 62];
+    int grown = 0;
+    int capacity = b.slabCapacity();
+    for (int round = 0; round < 64; round++) {
+      for (int j = 0; j < batch; j++) {
+        keys[2 * j] = round;
+        keys[2 * j + 1] = j;
+      }
+      b.putAll(keys, 0, values, 0, 62, batch);
+      if (b.slabCapacity() != capacity) {
+        grown++;
+        capacity = b.slabCapacity();
+      }
+    }
+    assertEquals(64 * batch, b.size());
+    assertTrue(grown <= 16, "slab grew " + grown + " times for 64 batches");
+  }
+
+  @Test
+  void putAll_overExistingKeys_replacesTheirValues() {
+    PackedBucket b = new PackedBucket();
+    b.put(new UUID(0, 1), new byte[] {1, 1, 1});
+    b.put(new UUID(0, 2), new byte[] {2});
+    b.putAll(new long[] {0, 1, 0, 2, 0, 3}, 0, new byte[] {7, 7, 8, 8, 9, 9}, 0, 2, 3);
+    assertEquals(3, b.size());
+    assertArrayEquals(new byte[] {7, 7}, b.get(new UUID(0, 1)));
+    assertArrayEquals(new byte[] {8, 8}, b.get(new UUID(0, 2)));
+    assertArrayEquals(new byte[] {9, 9}, b.get(new UUID(0, 3)));
+  }
+}
