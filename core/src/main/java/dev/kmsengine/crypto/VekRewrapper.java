@@ -71,7 +71,9 @@ public final class VekRewrapper implements AutoCloseable {
   /**
    * Rewraps the VEK whose blob is the {@value WrappedKeyFormat#LENGTH} bytes at {@code oldBlob[oldOff]}, so that
    * a caller can keep many blobs in one array; otherwise the same as
-   * {@link #rewrap(byte[], long, long, byte[], int, boolean)}.
+   * {@link #rewrap(byte[], long, long, byte[], int, boolean)}. The new blob may replace the old one
+   * ({@code out == oldBlob && outOff == oldOff}): the old blob is read whole before anything is written, and a
+   * blob that fails to open leaves {@code out} untouched.
    *
    * @param oldBlob the array holding the blob under the old SVM-KEK
    * @param oldOff where the blob starts in {@code oldBlob}

@@ -130,6 +130,46 @@ class VekRewrapperTest {
   }
 
   @Test
+  void rewrap_inPlaceInAPage_writesWhatARewrapElsewhereWritesAndLeavesNeighboursAlone()
+      throws GeneralSecurityException {
+    // A rekey rewraps each blob over itself in its page.
+    String nonce = "0c0b0a090807060504030201";
+    int len = WrappedKeyFormat.LENGTH;
+    byte[] blob = oldKey.wrap(vek, KeyBinding.vek(SVM, VOLUME, OLD_GEN));
+    byte[] page = new byte[3 * len];
+    Arrays.fill(page, (byte) 0x5a);
+    System.arraycopy(blob, 0, page, len, len);
+    byte[] elsewhere = new byte[len];
+    long msb = VOLUME.getMostSignificantBits();
+    long lsb = VOLUME.getLeastSignificantBits();
+    try (WrappingKey a = new WrappingKey(newBytes, new FixedNonces(nonce));
+        WrappingKey b = new WrappingKey(newBytes, new FixedNonces(nonce));
+        VekRewrapper ra = new VekRewrapper(oldKey, a, SVM, OLD_GEN, NEW_GEN);
+        VekRewrapper rb = new VekRewrapper(oldKey, b, SVM, OLD_GEN, NEW_GEN)) {
+      ra.rewrap(blob, 0, msb, lsb, elsewhere, 0, true);
+      rb.rewrap(page, len, msb, lsb, page, len, true);
+    }
+    assertArrayEquals(elsewhere, Arrays.copyOfRange(page, len, 2 * len));
+    for (int i = 0; i < len; i++) {
+      assertEquals((byte) 0x5a, page[i]);
+      assertEquals((byte) 0x5a, page[2 * len + i]);
+    }
+  }
+
+  @Test
+  void rewrap_inPlaceBlobFailsToAuthenticate_pageUnchanged() throws GeneralSecurityException {
+    int len = WrappedKeyFormat.LENGTH;
+    byte[] page = new byte[2 * len];
+    System.arraycopy(oldKey.wrap(vek, KeyBinding.vek(SVM, VOLUME, OLD_GEN)), 0, page, len, len);
+    byte[] before = page.clone();
+    try (VekRewrapper r = new VekRewrapper(oldKey, newKey, SVM, OLD_GEN, NEW_GEN)) {
+      assertThrows(AEADBadTagException.class, () -> r.rewrap(page, len, OTHER_VOLUME.getMostSignificantBits(),
+          OTHER_VOLUME.getLeastSignificantBits(), page, len, true));
+    }
+    assertArrayEquals(before, page);
+  }
+
+  @Test
   void rewrap_manyVolumesOneRewrapper_eachUnwrapsToItsOwnVek() throws GeneralSecurityException {
     int n = 500;
     UUID[] volumes = new UUID[n];
