@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs every one of them (about 12 minutes on 2 cores), writing JSON results and logs
+# Builds the benchmarks and runs every one of them (about 13 minutes on 2 cores), writing JSON results and logs
 # to benchmarks/target/results/, then prints the ratios the README's table reports.
 #   benchmarks/run-all.sh           full run (Java 17, plus RewrapBenchmark on Java 25 when installed)
 #   benchmarks/run-all.sh --short   every benchmark once on tiny inputs: proof that they run (under 2 minutes)

@@ -23,8 +23,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public abstract class BenchmarkDefaults {
-  /** Warm-up shots of a single-shot benchmark (a whole rekey or restore per shot). */
-  public static final int SINGLE_SHOT_WARMUPS = 3;
+  /**
+   * Warm-up shots of a single-shot benchmark (a whole rekey or restore per shot). Why eight: for the first
+   * half-dozen 1M-VEK rekeys the JIT compiler and G1's concurrent threads still run beside the job. A 1-thread
+   * rekey leaves them the idle core; a 2-thread rekey shares its two cores with them, and with 3 warm-up shots
+   * the first measured 2-thread rekeys took up to twice as long as the later ones, their workers' rewrap time
+   * doubled.
+   */
+  public static final int SINGLE_SHOT_WARMUPS = 8;
   /** Measured shots of a single-shot benchmark. */
   public static final int SINGLE_SHOT_MEASUREMENTS = 5;
 

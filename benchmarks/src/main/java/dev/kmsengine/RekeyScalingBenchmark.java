@@ -32,17 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = RekeyScalingBenchmark.WARMUP_SHOTS)
+@Warmup(iterations = BenchmarkDefaults.SINGLE_SHOT_WARMUPS)
 @Measurement(iterations = RekeyScalingBenchmark.MEASURED_SHOTS)
 public class RekeyScalingBenchmark extends BenchmarkDefaults {
-  /**
-   * More warm-up than the other single-shot benchmarks. Why: for the first half-dozen shots the JIT compiler and
-   * G1's concurrent threads still run beside the rekeys; a 1-thread rekey leaves them the idle core, a 2-thread
-   * rekey shares its two cores with them, and with 3 warm-up shots the first measured 2-thread rekeys took up to
-   * twice as long as the later ones while their workers' rewrap time was doubled.
-   */
-  static final int WARMUP_SHOTS = 8;
-  /** A shot is about a second, so twenty cost little and give a steadier median. */
+  /** More shots than the other single-shot benchmarks: a shot is about a second, and the median steadies. */
   static final int MEASURED_SHOTS = 20;
 
   private static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);

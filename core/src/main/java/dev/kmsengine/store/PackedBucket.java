@@ -152,7 +152,7 @@ final class PackedBucket {
    *
    * <p>The slab is sized when the first value outgrows it, for all the entries still expected at that value's
    * length: the values of one bucket usually share a length (VEK blobs do), and growing the slab by half at a
-   * time copied it a dozen times, about three times its final size, under the database's lock.
+   * time made some 30 copies adding up to twice its final size, under the database's lock.
    */
   void reserve(int entries) {
     expected = Math.max(expected, entries - size);
