@@ -668,9 +668,9 @@ final class KeyHierarchy implements AutoCloseable {
    *
    * <p>In an SVM of more than {@link #STAGE_BATCH} VEKs, each worker stages its own blobs, a page at a time, as
    * it goes. Why: staging after the rewrap was a serial phase, a fifth of a million-VEK rekey that a second
-   * thread could not help with; now only the store's own commit work is serial (under its lock). Staged blobs are harmless until the caller's one atomic commit makes
-   * their generation current; on any failure the caller drops the bucket, and every worker has stopped by the
-   * time this method returns or throws.
+   * thread could not help with; now only the store's own commit work is serial (under its lock). Staged blobs
+   * are harmless until the caller's one atomic commit makes their generation current; on any failure the caller
+   * drops the bucket, and every worker has stopped by the time this method returns or throws.
    *
    * <p>The rewrap workers start as soon as the blobs are read; this thread meanwhile checks that there are at least
    * as many blobs as encrypted volumes ({@link #missingBlobs}), before anything is returned, so a missing VEK still

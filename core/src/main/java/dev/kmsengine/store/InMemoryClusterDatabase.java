@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * A cluster database in the heap, for tests, benchmarks and simulators that need no durability.
@@ -23,47 +24,36 @@ public final class InMemoryClusterDatabase implements ClusterDatabase {
 
   @Override
   public byte[] get(String bucket, UUID key) {
-    lock.readLock().lock();
-    try {
-      PackedBucket b = buckets.get(bucket);
-      return b == null ? null : b.get(key);
-    } finally {
-      lock.readLock().unlock();
-    }
+    return read(bucket, b -> b.get(key), null);
   }
 
   @Override
   public void forEach(String bucket, BiConsumer<UUID, byte[]> action) {
-    lock.readLock().lock();
-    try {
-      PackedBucket b = buckets.get(bucket);
-      if (b != null) {
-        b.forEach(action);
-      }
-    } finally {
-      lock.readLock().unlock();
-    }
+    read(bucket, b -> {
+      b.forEach(action);
+      return null;
+    }, null);
   }
 
   @Override
   public void forEachEntry(String bucket, EntryVisitor visitor) {
-    lock.readLock().lock();
-    try {
-      PackedBucket b = buckets.get(bucket);
-      if (b != null) {
-        b.forEachEntry(visitor);
-      }
-    } finally {
-      lock.readLock().unlock();
-    }
+    read(bucket, b -> {
+      b.forEachEntry(visitor);
+      return null;
+    }, null);
   }
 
   @Override
   public int count(String bucket) {
+    return read(bucket, PackedBucket::size, 0);
+  }
+
+  /** {@code reader} applied to {@code bucket} under the read lock, or {@code absent} if there is no such bucket. */
+  private <T> T read(String bucket, Function<PackedBucket, T> reader, T absent) {
     lock.readLock().lock();
     try {
       PackedBucket b = buckets.get(bucket);
-      return b == null ? 0 : b.size();
+      return b == null ? absent : reader.apply(b);
     } finally {
       lock.readLock().unlock();
     }

@@ -17,9 +17,9 @@ import java.util.function.BiConsumer;
  * An open-addressing table with linear probing, three longs per slot so that a probe usually touches one cache
  * line: the key's two halves, then the value's offset in {@code slab} (high 32 bits) and length plus one (low 32
  * bits), so that 0 marks a free slot and a new table is free without a pass over it (at a million entries that
- * pass wrote 48 MB under the database's lock). Values are appended to the slab; a replaced or deleted value becomes garbage, and the
- * slab is compacted when garbage outweighs live bytes. Deletion shifts the following probe run back (no
- * tombstones).
+ * pass wrote 48 MB under the database's lock). Values are appended to the slab; a replaced or deleted value
+ * becomes garbage, and the slab is compacted when garbage outweighs live bytes. Deletion shifts the following
+ * probe run back (no tombstones).
  *
  * <p>Not thread-safe: the database guards every bucket with its lock.
  */
