@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -92,10 +93,13 @@ class LargeSvmTest {
     // must be staged after it, every one of them.
     int count = 150_000;
     AtomicReference<String> slowBucket = new AtomicReference<>();
+    AtomicInteger slowed = new AtomicInteger();
     InMemoryClusterDatabase inner = new InMemoryClusterDatabase();
     ClusterDatabase db = (ClusterDatabase) Proxy.newProxyInstance(ClusterDatabase.class.getClassLoader(),
         new Class<?>[] {ClusterDatabase.class}, (proxy, method, args) -> {
-          if (method.getName().equals("forEach") && args[0].equals(slowBucket.get())) {
+          // Either kind of pass (forEach, forEachEntry) over the volume records.
+          if (method.getName().startsWith("forEach") && args[0].equals(slowBucket.get())) {
+            slowed.incrementAndGet();
             Thread.sleep(500);
           }
           try {
@@ -111,6 +115,7 @@ class LargeSvmTest {
       slowBucket.set(Records.volumes(s.svm));
       long generation = s.engine.keyState(s.svm).generation();
       s.rekey();
+      assertEquals(1, slowed.get(), "the rekey made one slowed pass over the volume records");
       assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
       assertEquals(count, s.engine.db.count(Records.veks(s.svm, generation + 1)));
       Node node = s.engine.nodes.get(0);

@@ -7,6 +7,8 @@ import java.util.function.BiConsumer;
 /**
  * A cluster database that forwards every call to another, for tests that intercept a few of them (a pause at a
  * commit, a reboot in the middle of a read, a lost write) and must behave as the real store otherwise.
+ * {@code forEachEntry} keeps its default, which reads through {@link #forEach}, so a wrapper that intercepts
+ * {@code forEach} sees both kinds of read.
  */
 public abstract class ForwardingClusterDatabase implements ClusterDatabase {
   /** The database every call goes to. */
