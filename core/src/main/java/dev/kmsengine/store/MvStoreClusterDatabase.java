@@ -367,12 +367,15 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   @Override
   public void commit(WriteBatch batch) {
     Objects.requireNonNull(batch, "batch");
+    // Expanded before the lock: a rekey's packed puts become an object per entry here, on the committing worker,
+    // not while every other writer waits.
+    List<WriteBatch.Mutation> mutations = batch.mutations();
     lock.writeLock().lock();
     try {
       checkUsable();
       boolean written = false;
       try {
-        apply(batch);
+        apply(mutations);
         store.commit();
         written = true;
         store.sync();
@@ -394,8 +397,8 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     }
   }
 
-  private void apply(WriteBatch batch) {
-    for (WriteBatch.Mutation m : batch.mutations()) {
+  private void apply(List<WriteBatch.Mutation> mutations) {
+    for (WriteBatch.Mutation m : mutations) {
       String name = mapName(m.bucket());
       if (m.key() == null) {
         if (store.hasMap(name)) {
