@@ -32,11 +32,8 @@ class LargeSvmTest {
       List<VolumeInfo> volumes = s.engine.volumes(s.svm);
       assertEquals(3000, volumes.size());
       assertTrue(volumes.stream().allMatch(VolumeInfo::encrypted));
-      Node first = s.engine.nodes.get(0);
-      Map<UUID, byte[]> before = new HashMap<>();
-      for (VolumeInfo v : volumes) {
-        before.put(v.uuid(), first.vek(v.uuid()).clone());
-      }
+      Map<UUID, byte[]> before = veksOn(s, s.engine.nodes.get(0));
+      assertEquals(3000, before.size());
       long generation = s.engine.keyState(s.svm).generation();
       InMemoryKeyProvider keys = (InMemoryKeyProvider) s.kms.provider();
       long fetches = keys.fetchCount();
@@ -47,16 +44,7 @@ class LargeSvmTest {
       assertEquals(3000, s.engine.db.count(Records.veks(s.svm, generation + 1)));
       assertEquals(0, s.engine.db.count(Records.veks(s.svm, generation)));
 
-      for (Node n : s.engine.nodes) {
-        n.reboot();
-      }
-      s.restore();
-      for (Node n : s.engine.nodes) {
-        assertEquals(3000, n.vekCount());
-        for (Map.Entry<UUID, byte[]> e : before.entrySet()) {
-          assertArrayEquals(e.getValue(), n.vek(e.getKey()), "VEK of " + e.getKey() + " on " + n.name);
-        }
-      }
+      rebootRestoreAndAssertEveryNodeHolds(s, before);
     }
   }
 
@@ -65,11 +53,8 @@ class LargeSvmTest {
     // 150,000 VEKs are three pages of 65,536: the workers stage them as they go rather than this thread at the end.
     int count = 150_000;
     try (LargeSvm s = new LargeSvm(count, /* nodes= */ 1, /* parallelism= */ 2)) {
-      Node node = s.engine.nodes.get(0);
-      Map<UUID, byte[]> before = new HashMap<>();
-      for (VolumeInfo v : s.engine.volumes(s.svm)) {
-        before.put(v.uuid(), node.vek(v.uuid()).clone());
-      }
+      Map<UUID, byte[]> before = veksOn(s, s.engine.nodes.get(0));
+      assertEquals(count, before.size());
       long generation = s.engine.keyState(s.svm).generation();
 
       s.rekey();
@@ -77,12 +62,7 @@ class LargeSvmTest {
       assertEquals(count, s.engine.db.count(Records.veks(s.svm, generation + 1)));
       assertEquals(List.of(Records.veks(s.svm, generation + 1)), s.engine.db.buckets(Records.vekPrefix(s.svm)));
 
-      node.reboot();
-      s.restore();
-      assertEquals(count, node.vekCount());
-      for (Map.Entry<UUID, byte[]> e : before.entrySet()) {
-        assertArrayEquals(e.getValue(), node.vek(e.getKey()), "VEK of " + e.getKey());
-      }
+      rebootRestoreAndAssertEveryNodeHolds(s, before);
     }
   }
 
@@ -118,20 +98,10 @@ class LargeSvmTest {
       assertEquals(1, slowed.get(), "the rekey made one slowed pass over the volume records");
       assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
       assertEquals(count, s.engine.db.count(Records.veks(s.svm, generation + 1)));
-      Node node = s.engine.nodes.get(0);
-      Map<UUID, byte[]> before = new HashMap<>();
-      for (VolumeInfo v : s.engine.volumes(s.svm)) {
-        if (v.encrypted()) {
-          before.put(v.uuid(), node.vek(v.uuid()).clone());
-        }
-      }
-      slowBucket.set(null);
-      node.reboot();
-      s.restore();
+      Map<UUID, byte[]> before = veksOn(s, s.engine.nodes.get(0));
       assertEquals(count, before.size());
-      for (Map.Entry<UUID, byte[]> e : before.entrySet()) {
-        assertArrayEquals(e.getValue(), node.vek(e.getKey()), "VEK of " + e.getKey());
-      }
+      slowBucket.set(null);
+      rebootRestoreAndAssertEveryNodeHolds(s, before);
     }
   }
 
@@ -163,6 +133,31 @@ class LargeSvmTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
+    }
+  }
+
+  /** A copy of the VEK of every encrypted volume of the SVM, as {@code node} holds it. */
+  private static Map<UUID, byte[]> veksOn(LargeSvm s, Node node) {
+    Map<UUID, byte[]> veks = new HashMap<>();
+    for (VolumeInfo v : s.engine.volumes(s.svm)) {
+      if (v.encrypted()) {
+        veks.put(v.uuid(), node.vek(v.uuid()).clone());
+      }
+    }
+    return veks;
+  }
+
+  /** Reboots every node, restores, and asserts that each node holds exactly {@code veks}. */
+  private static void rebootRestoreAndAssertEveryNodeHolds(LargeSvm s, Map<UUID, byte[]> veks) {
+    for (Node n : s.engine.nodes) {
+      n.reboot();
+    }
+    s.restore();
+    for (Node n : s.engine.nodes) {
+      assertEquals(veks.size(), n.vekCount(), n.name);
+      for (Map.Entry<UUID, byte[]> e : veks.entrySet()) {
+        assertArrayEquals(e.getValue(), n.vek(e.getKey()), "VEK of " + e.getKey() + " on " + n.name);
+      }
     }
   }
 }
