@@ -53,10 +53,10 @@ class ReadmeWalkthroughProcessTest {
       if (!finished) {
         bash.destroyForcibly();
       }
-      String output = Files.readString(out);
+      String output = Files.readString(out) + "\n--- simulator log:\n" + Files.readString(dir.resolve("simulator.log"));
       assertTrue(finished, () -> "the walkthrough did not finish:\n" + output);
       assertEquals(0, bash.exitValue(), () -> "the walkthrough failed:\n" + output);
-      assertTrue(output.endsWith("hello"), () -> "the last command prints hello:\n" + output);
+      assertTrue(Files.readString(out).endsWith("hello"), () -> "the last command prints hello:\n" + output);
 
       // The block survived a rekey and a restore that both really ran, and every node holds the keys again.
       ApiClient api = simulator.api();
