@@ -6,6 +6,8 @@ import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.job.Job;
+import dev.kmsengine.keystore.NodeStatus;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Base64;
@@ -15,8 +17,9 @@ import java.util.UUID;
 
 /**
  * The simulator's own endpoints, outside ONTAP's namespace: a block data path through a chosen node, each node's
- * power and network path to Keystone/Barbican, and the embedded emulator's faults and counters. Same Basic
- * authentication and error envelope as the rest of the API; every change answers 200 at once (no jobs).
+ * power and network path to Keystone/Barbican, the per-node results of a job (which ONTAP's job schema lacks), and
+ * the embedded emulator's faults and counters. Same Basic authentication and error envelope as the rest of the API;
+ * every change answers 200 at once (no jobs).
  */
 final class SimulatorResource {
   static final String PATH = "/api/simulator";
@@ -40,6 +43,7 @@ final class SimulatorResource {
       ex.send(200, render(node(v.get(0))));
     });
     r.add("PATCH", PATH + "/nodes/{}", (ex, v) -> patchNode(ex, node(v.get(0))));
+    r.add("GET", PATH + "/jobs/{}/nodes", (ex, v) -> jobNodes(ex, Router.uuid(v.get(0))));
     r.add("GET", PATH + "/faults", (ex, v) -> {
       ex.params().allowOnly(Set.of());
       synchronized (faultsLock) {
@@ -161,6 +165,24 @@ final class SimulatorResource {
       engine.setNodeUp(n.name(), state.equals("up"));
     }
     ex.send(200, render(node(n.name())));
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  /**
+   * {@link Job#nodes()}: one record per node for a restore, none for a job that does not act node by node. A job
+   * past its retention is gone here as in {@code /api/cluster/jobs}.
+   */
+  private void jobNodes(ApiExchange ex, UUID uuid) throws IOException {
+    ex.params().allowOnly(Set.of());
+    Job job = engine.job(uuid).orElseThrow(InstanceGet::notFound);
+    ObjectNode o = JobReplies.jobLink(uuid);
+    var records = o.putArray("records");
+    for (NodeStatus s : job.nodes()) {
+      records.addObject().put("node", s.node()).put("ok", s.ok()).put("code", s.code()).put("message", s.message());
+    }
+    o.put("num_records", job.nodes().size());
+    ex.send(200, o);
   }
 
   // ------------------------------------------------------------------ emulator faults

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The simulator started as a separate JVM and shared by every end-to-end test class of the run: {@code java -jar}
@@ -20,13 +21,33 @@ final class SimulatorProcess {
   /** The shared simulator's client, starting the process on first use. */
   static synchronized ApiClient shared() throws Exception {
     if (shared == null) {
-      shared = start();
+      shared = start(Files.createTempDirectory("simulator-e2e-")).api();
     }
     return shared;
   }
 
-  private static ApiClient start() throws Exception {
-    Path dir = Files.createTempDirectory("simulator-e2e-");
+  /**
+   * A simulator process of its own, for a test that must not share the cluster with the others.
+   *
+   * @param process the simulator's JVM
+   * @param readyFile its ready file
+   * @param api a client logged in from the ready file
+   */
+  record Started(Process process, Path readyFile, ApiClient api) implements AutoCloseable {
+    /** Stops the process and waits for it, so its ports and files are released. */
+    @Override
+    public void close() {
+      process.destroy();
+      try {
+        process.waitFor(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Starts a simulator on any free port with its ready file {@code dir/ready.json} and its log in {@code dir}. */
+  static Started start(Path dir) throws Exception {
     Path ready = dir.resolve("ready.json");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     String jar = System.getProperty("simulator.jar");
@@ -55,6 +76,6 @@ final class SimulatorProcess {
       Thread.sleep(100);
     }
     JsonNode json = ApiClient.JSON.readTree(ready.toFile());
-    return new ApiClient(json);
+    return new Started(p, ready, new ApiClient(json));
   }
 }
