@@ -73,7 +73,7 @@ final class NodeConnectionOperator implements HttpClientConnectionOperator {
         if (proxyTls != null) {
           s = handshake(proxyTls, s, dialHost, dialPort, true, a, where);
         }
-        ProxyTunnel.open(s, targetHost + ":" + targetPort, settings, a, where);
+        ProxyTunnel.open(s, new HttpHost(targetHost, targetPort), settings, a, where);
       }
       conn.bind(handshake(serverTls, s, targetHost, targetPort, settings.verify() && settings.verifyHost(), a,
           server), raw);

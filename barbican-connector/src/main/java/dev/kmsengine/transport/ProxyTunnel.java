@@ -8,6 +8,7 @@ import java.util.Base64;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.Method;
 import org.apache.hc.core5.http.impl.io.DefaultHttpRequestWriter;
@@ -28,20 +29,22 @@ final class ProxyTunnel {
    * Sends the CONNECT and reads the proxy's answer; returns once the tunnel is open.
    *
    * @param s the connection to the proxy (plain or TLS)
-   * @param target the {@code host:port} to tunnel to
+   * @param host the host and port to tunnel to
    * @param settings the proxy credentials
    * @param a the attempt, for its deadline and messages
    * @param where {@code proxy host:port}, for messages
    * @throws AttemptFailure if the proxy refuses, rejects the credentials, answers something else than HTTP or
    *     runs out of time
    */
-  static void open(Socket s, String target, TransportSettings settings, Attempt a, String where)
+  static void open(Socket s, HttpHost host, TransportSettings settings, Attempt a, String where)
       throws AttemptFailure {
+    String target = host.toHostString();
     ClassicHttpResponse answer;
     SessionInputBufferImpl in = new SessionInputBufferImpl(1024, HttpsClient.HTTP1.getMaxLineLength());
     try {
       s.setSoTimeout(a.remainingMillis());
-      BasicClassicHttpRequest connect = new BasicClassicHttpRequest(Method.CONNECT.name(), target);
+      // The authority form, as a path: HttpCore would read "localhost:5000" as a URI with scheme "localhost".
+      BasicClassicHttpRequest connect = new BasicClassicHttpRequest(Method.CONNECT, host, target);
       connect.setVersion(HttpVersion.HTTP_1_1);
       connect.addHeader(HttpHeaders.HOST, target);
       if (!settings.proxyUsername().isEmpty()) {
