@@ -20,6 +20,8 @@ import javax.net.ssl.SSLContext;
 final class ConnectProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String expectedAuth;
+  /** Request heads read, that is CONNECTs that got through the TLS handshake (if any) to the proxy. */
+  final AtomicInteger heads = new AtomicInteger();
   final AtomicInteger tunnels = new AtomicInteger();
   final AtomicInteger rejected = new AtomicInteger();
 
@@ -54,6 +56,7 @@ final class ConnectProxy implements AutoCloseable {
     try (client) {
       InputStream in = client.getInputStream();
       String head = readHead(in);
+      heads.incrementAndGet();
       String[] lines = head.split("\r\n");
       String[] requestLine = lines[0].split(" ");
       boolean authorised = false;

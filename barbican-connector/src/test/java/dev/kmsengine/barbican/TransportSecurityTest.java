@@ -152,6 +152,52 @@ class TransportSecurityTest {
   }
 
   @Test
+  void verifyFalse_doesNotCoverAnUntrustedHttpsProxy_whichNeverReceivesTheCredential() throws Exception {
+    CertificateAuthority selfSigned = CertificateAuthority.create("self-signed proxy root");
+    try (ConnectProxy proxy = new ConnectProxy(selfSigned.issueServer(List.of("127.0.0.1")).serverContext(), "kms",
+        "proxy-pass")) {
+      BarbicanKeyProvider p = BarbicanKeyProvider.builder().network(counting).retryPolicy(RETRY).build();
+      BarbicanConnection c = Connections.withProxy(Connections.withTransport(conn, false, false, 5), ProxyType.HTTPS,
+          "127.0.0.1", proxy.port(), "kms", "proxy-pass");
+      KekException e = fails(KekFailure.UNREACHABLE, p, c);
+      assertTrue(e.getMessage().contains("TLS with proxy 127.0.0.1:" + proxy.port() + " failed"), e.getMessage());
+      assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
+      assertEquals(1, connections.get(), "the proxy was reached once and the TLS failure not retried");
+      assertEquals(0, proxy.heads.get(), "no CONNECT, and so no Proxy-Authorization, reached the proxy");
+    }
+  }
+
+  @Test
+  void verifyFalse_appliesToTheServerOnly_behindATrustedHttpsProxy() throws Exception {
+    CertificateAuthority proxyCa = CertificateAuthority.create("proxy CA");
+    try (ConnectProxy proxy = new ConnectProxy(proxyCa.issueServer(List.of("127.0.0.1")).serverContext(), "kms",
+        "proxy-pass")) {
+      BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(proxyCa.certificatePem()).build();
+      BarbicanConnection c = Connections.withProxy(Connections.withTransport(conn, false, true, 5), ProxyType.HTTPS,
+          "127.0.0.1", proxy.port(), "kms", "proxy-pass");
+      try (KeyMaterial k = p.fetchKey("node1", c)) {
+        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(), "the emulator's CA is not trusted");
+      }
+      assertEquals(3, proxy.tunnels.get());
+    }
+  }
+
+  @Test
+  void httpsProxy_hostName_isCheckedEvenWithVerifyHostFalse() throws Exception {
+    CertificateAuthority proxyCa = CertificateAuthority.create("proxy CA");
+    try (ConnectProxy proxy = new ConnectProxy(proxyCa.issueServer(List.of("proxy.invalid")).serverContext(), "kms",
+        "proxy-pass")) {
+      BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(os.caCertificatePem())
+          .trustedCaPem(proxyCa.certificatePem()).build();
+      BarbicanConnection c = Connections.withProxy(Connections.withTransport(conn, true, false, 5), ProxyType.HTTPS,
+          "127.0.0.1", proxy.port(), "kms", "proxy-pass");
+      KekException e = fails(KekFailure.UNREACHABLE, p, c);
+      assertTrue(e.getMessage().contains("TLS with proxy 127.0.0.1:" + proxy.port()), e.getMessage());
+      assertEquals(0, proxy.heads.get());
+    }
+  }
+
+  @Test
   void wrongProxyPassword_isAClear407_notRetried() throws Exception {
     try (ConnectProxy proxy = new ConnectProxy(null, "kms", "proxy-pass")) {
       BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(os.caCertificatePem()).retryPolicy(RETRY)
