@@ -1,5 +1,6 @@
 package dev.kmsengine.barbican;
 
+import dev.kmsengine.transport.Acceptor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,26 +31,11 @@ final class ConnectProxy implements AutoCloseable {
     this.server = tls == null ? new ServerSocket(0, 50, lo) : tls.getServerSocketFactory().createServerSocket(0, 50, lo);
     this.expectedAuth = "Basic " + Base64.getEncoder().encodeToString(
         (user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    Thread t = new Thread(this::acceptLoop, "test-proxy");
-    t.setDaemon(true);
-    t.start();
+    Acceptor.start(server, "test-proxy", this::serve);
   }
 
   int port() {
     return server.getLocalPort();
-  }
-
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket client = server.accept();
-        Thread t = new Thread(() -> serve(client), "test-proxy-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
   }
 
   private void serve(Socket client) {

@@ -28,9 +28,7 @@ final class CannedServer implements AutoCloseable {
   CannedServer() throws IOException {
     server = ca.issueServer(List.of("127.0.0.1")).serverContext().getServerSocketFactory()
         .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread t = new Thread(this::acceptLoop, "canned-server");
-    t.setDaemon(true);
-    t.start();
+    Acceptor.start(server, "canned-server", this::serve);
   }
 
   /** Every following connection gets {@code bytes}, then the connection is closed. */
@@ -56,19 +54,6 @@ final class CannedServer implements AutoCloseable {
 
   int port() {
     return server.getLocalPort();
-  }
-
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        Thread t = new Thread(() -> serve(s), "canned-server-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
   }
 
   private void serve(Socket s) {
