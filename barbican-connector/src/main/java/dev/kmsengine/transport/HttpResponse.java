@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +26,7 @@ public final class HttpResponse {
   HttpResponse(int status, String reason, Map<String, List<String>> headers, byte[] body) {
     this.status = status;
     this.reason = reason;
-    Map<String, List<String>> copy = new LinkedHashMap<>();
+    Map<String, List<String>> copy = new HashMap<>();
     headers.forEach((name, values) -> copy.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
     this.headers = Map.copyOf(copy);
     this.body = body;
