@@ -71,7 +71,7 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     this.network = b.network;
     this.retry = b.retry;
     this.keystone = new KeystoneAuthenticator(clock);
-    this.tokens = new TokenCache(clock, b.refreshMargin, b.tokenCacheSize);
+    this.tokens = b.tokenCache != null ? b.tokenCache : new TokenCache(clock, b.refreshMargin, b.tokenCacheSize);
     this.keks = b.kekCacheTtl.isZero() ? null : new KekCache(clock, b.kekCacheTtl, b.kekCacheSize);
     this.clients = Caffeine.newBuilder().maximumSize(b.clientCacheSize).build();
   }
@@ -252,6 +252,7 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
     private Clock clock = Clock.systemUTC();
     private Duration refreshMargin = Duration.ofSeconds(120);
     private long tokenCacheSize = 1_000;
+    private TokenCache tokenCache;
     private Duration kekCacheTtl = Duration.ZERO;
     private long kekCacheSize = 10_000;
     private long clientCacheSize = 256;
@@ -301,6 +302,20 @@ public final class BarbicanKeyProvider implements TopLevelKeyProvider {
         throw new IllegalArgumentException("tokenCacheSize < 1");
       }
       this.tokenCacheSize = size;
+      return this;
+    }
+
+    /**
+     * Keeps Keystone tokens in {@code cache}, which other providers may share, so that providers with the same
+     * credential and transport settings ask Keystone once between them. If unset, the provider has a cache of its
+     * own of {@link #tokenCacheSize} tokens renewed {@link #refreshMargin} before expiry; a given cache brings its
+     * own clock, size and margin instead.
+     *
+     * @param cache the token cache
+     * @return this builder
+     */
+    public Builder tokenCache(TokenCache cache) {
+      this.tokenCache = Objects.requireNonNull(cache, "cache == null");
       return this;
     }
 

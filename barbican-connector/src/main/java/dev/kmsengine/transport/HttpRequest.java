@@ -60,12 +60,6 @@ public record HttpRequest(String method, URI uri, List<Map.Entry<String, String>
     return uri.getPort() == -1 ? 443 : uri.getPort();
   }
 
-  /** The request line's target: path and query. */
-  String target() {
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
-  }
-
   /**
    * Method and URL without user info or query, for messages.
    *

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -17,13 +19,16 @@ public final class HttpResponse {
 
   private final int status;
   private final String reason;
-  private final Map<String, String> headers;
+  private final Map<String, List<String>> headers;
   private final byte[] body;
 
-  HttpResponse(int status, String reason, Map<String, String> headers, byte[] body) {
+  /** {@code headers} by lower-case name, each with its values in the order received. */
+  HttpResponse(int status, String reason, Map<String, List<String>> headers, byte[] body) {
     this.status = status;
     this.reason = reason;
-    this.headers = Map.copyOf(headers);
+    Map<String, List<String>> copy = new HashMap<>();
+    headers.forEach((name, values) -> copy.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
+    this.headers = Map.copyOf(copy);
     this.body = body;
   }
 
@@ -52,7 +57,19 @@ public final class HttpResponse {
    * @return the header's first value, or {@code null} if absent
    */
   public String header(String name) {
-    return headers.get(name.toLowerCase(Locale.ROOT));
+    List<String> values = headers(name);
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  /**
+   * Every value of header {@code name} (case-insensitive), in the order received: a header sent several times
+   * keeps each value.
+   *
+   * @param name the header's name, in any case
+   * @return the values, empty if the header is absent
+   */
+  public List<String> headers(String name) {
+    return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
   }
 
   /**

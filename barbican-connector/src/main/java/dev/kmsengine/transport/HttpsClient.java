@@ -1,48 +1,74 @@
 package dev.kmsengine.transport;
 
-import dev.kmsengine.keystore.ProxyType;
-import java.io.BufferedOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Base64;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
+import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 
 /**
- * A small HTTPS/1.1 client for one {@link TransportSettings}: certificate and host-name checks, extra trusted CAs,
- * an {@code http} or {@code https} proxy with Basic authentication through {@code CONNECT} (TLS inside TLS for an
- * {@code https} proxy), a bound on each attempt, and retries by {@link RetryPolicy}.
+ * An HTTPS/1.1 client for one {@link TransportSettings}, on Apache HttpClient 5 (classic): certificate and host-name
+ * checks, extra trusted CAs, an {@code http} or {@code https} proxy with Basic authentication through
+ * {@code CONNECT} (TLS inside TLS for an {@code https} proxy), a bound on each attempt, and retries by
+ * {@link RetryPolicy}.
  *
- * <p>It exists because the JDK's {@code java.net.http.HttpClient} can do none of these per client without
- * JVM-wide system properties: it cannot send Basic credentials to a proxy's CONNECT (that needs
- * {@code jdk.http.auth.tunneling.disabledSchemes}), cannot speak TLS to a proxy, and has no host-name check hook.
+ * <p>HttpClient does the HTTP exchange: request framing, the status line, repeated headers, {@code chunked} and
+ * {@code Content-Length} bodies, 1xx answers, with bounded line length and header count. The connector keeps
+ * the connection itself ({@link NodeConnectionOperator}): the TCP dial through the {@link NodeNetwork}, the proxy
+ * tunnel and both TLS hops, each with its own trust; HttpClient's own proxy, retry, redirect, cookie,
+ * authentication and compression handling are off, and no JVM-wide system property is read.
  *
- * <p>Immutable and thread-safe; its TLS context is built once, in the constructor. Every request opens its own
- * connection. The {@link NodeNetwork} opens the TCP connection on behalf of the asking node.
+ * <p>Immutable and thread-safe; its TLS contexts are built once, in the constructor. Every request opens its own
+ * connection, so a node cut off by its {@link NodeNetwork} has no connection left to use.
  */
 public final class HttpsClient {
   private static final Logger LOG = Logger.getLogger(HttpsClient.class.getName());
 
+  /** Longest status or header line, most headers and largest body accepted from a server or proxy. */
+  static final int MAX_LINE = 16 * 1024;
+  static final int MAX_HEADERS = 200;
+  static final int MAX_BODY = 1024 * 1024;
+  static final Http1Config HTTP1 = Http1Config.custom().setMaxLineLength(MAX_LINE).setMaxHeaderCount(MAX_HEADERS)
+      .setMaxEmptyLineCount(8).build();
+
+  /** Ends attempts that run past their deadline; HttpClient's own timeouts bound each read, not the whole. */
+  private static final ScheduledThreadPoolExecutor DEADLINES = deadlineTimer();
+
   private final TransportSettings settings;
-  private final NodeNetwork network;
   private final RetryPolicy retry;
-  private final SSLSocketFactory tls;
+  private final CloseableHttpClient http;
 
   /**
-   * Builds the client and its TLS context.
+   * Builds the client and its TLS contexts.
    *
    * @param settings certificate checks, trusted CAs, proxy and per-attempt timeout
    * @param network how each node opens TCP connections
@@ -51,9 +77,32 @@ public final class HttpsClient {
    */
   public HttpsClient(TransportSettings settings, NodeNetwork network, RetryPolicy retry) {
     this.settings = Objects.requireNonNull(settings, "settings == null");
-    this.network = Objects.requireNonNull(network, "network == null");
     this.retry = Objects.requireNonNull(retry, "retry == null");
-    this.tls = TrustConfig.socketFactory(settings);
+    PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager(
+        new NodeConnectionOperator(settings, Objects.requireNonNull(network, "network == null")),
+        PoolConcurrencyPolicy.LAX, PoolReusePolicy.LIFO, TimeValue.NEG_ONE_MILLISECOND,
+        ManagedHttpClientConnectionFactory.builder().http1Config(HTTP1).build());
+    // Connections are never reused, so the pool only hands out fresh ones; it must not make callers queue.
+    connections.setDefaultMaxPerRoute(Integer.MAX_VALUE);
+    Timeout attempt = Timeout.of(settings.attemptTimeout());
+    this.http = HttpClients.custom()
+        .setConnectionManager(connections)
+        .setConnectionReuseStrategy((request, response, context) -> false)
+        .disableAutomaticRetries()
+        .disableRedirectHandling()
+        .disableCookieManagement()
+        .disableAuthCaching()
+        .disableContentCompression()
+        .disableConnectionState()
+        .setUserAgent("kms-engine")
+        .setDefaultRequestConfig(RequestConfig.custom()
+            .setResponseTimeout(attempt)
+            .setConnectionRequestTimeout(attempt)
+            .setAuthenticationEnabled(false)
+            .setRedirectsEnabled(false)
+            .setProtocolUpgradeEnabled(false)
+            .build())
+        .build();
   }
 
   /**
@@ -115,188 +164,116 @@ public final class HttpsClient {
     }
   }
 
-  /** One attempt, bounded by the attempt timeout from connect to the last body byte. */
+  /** One attempt, bounded by the attempt timeout from the dial to the last body byte. */
   HttpResponse attempt(String node, HttpRequest r) throws TransportException {
-    long deadline = System.nanoTime() + settings.attemptTimeout().toNanos();
-    String host = settings.usesProxy() ? settings.proxyHost() : r.uri().getHost();
-    int port = settings.usesProxy() ? settings.proxyPort() : r.port();
-    String where = (settings.usesProxy() ? "proxy " : "") + host + ":" + port;
-    Socket socket;
-    try {
-      socket = network.connect(node, host, port, remaining(deadline, r));
-    } catch (SocketTimeoutException e) {
-      throw timeout(r, where);
-    } catch (IOException e) {
-      throw new TransportException(TransportException.Kind.CONNECT,
-          r.describe() + ": cannot connect to " + where + ": " + describe(e), e);
+    Attempt a = new Attempt(node, r, System.nanoTime() + settings.attemptTimeout().toNanos(),
+        settings.attemptTimeout());
+    String where = settings.usesProxy()
+        ? "proxy " + settings.proxyHost() + ":" + settings.proxyPort()
+        : r.uri().getHost() + ":" + r.port();
+    HttpUriRequestBase request = new HttpUriRequestBase(r.method(), r.uri());
+    for (Map.Entry<String, String> h : r.headers()) {
+      request.addHeader(h.getKey(), h.getValue());
     }
-    try {
-      Socket s = socket;
-      if (settings.usesProxy()) {
-        s = tunnel(s, r, deadline, where);
-      }
-      s = handshake(s, r.uri().getHost(), r.port(), deadline, r, "server " + r.uri().getHost() + ":" + r.port());
-      return exchange(s, r, deadline, where);
-    } finally {
-      closeQuietly(socket);
+    request.addHeader(HttpHeaders.CONNECTION, "close");
+    if (r.body().length > 0 || !"GET".equals(r.method())) {
+      request.setEntity(new ByteArrayEntity(r.body(), null));
     }
-  }
-
-  private HttpResponse exchange(Socket s, HttpRequest r, long deadline, String where) throws TransportException {
+    HttpClientContext context = HttpClientContext.create();
+    context.setAttribute(Attempt.CONTEXT_ATTRIBUTE, a);
+    AtomicBoolean expired = new AtomicBoolean();
+    ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
+      expired.set(true);
+      request.cancel();
+    }, settings.attemptTimeout().toNanos(), TimeUnit.NANOSECONDS);
     try {
-      OutputStream out = new BufferedOutputStream(s.getOutputStream());
-      s.setSoTimeout(remainingMillis(deadline, r));
-      Http1Codec.writeRequest(out, r);
-      HttpResponse response = Http1Codec.readResponse(new DeadlineInputStream(s, deadline), r.method());
-      s.close();
-      return response;
-    } catch (SocketTimeoutException e) {
-      throw timeout(r, where);
+      return http.execute(request, context, HttpsClient::read);
     } catch (IOException e) {
+      throw failure(a, where, e, expired.get());
+    } catch (RuntimeException e) {
+      // HttpCore rejects some malformed answers with unchecked exceptions; they are still the server's fault.
       throw new TransportException(TransportException.Kind.PROTOCOL,
-          r.describe() + ": the exchange with " + where + " broke: " + describe(e), e);
+          r.describe() + ": the answer from " + where + " is not valid HTTP/1.1: " + Attempt.describe(e), e);
+    } finally {
+      deadline.cancel(false);
     }
   }
 
-  private Socket tunnel(Socket raw, HttpRequest r, long deadline, String where) throws TransportException {
-    Socket s = raw;
-    if (settings.proxyType() == ProxyType.HTTPS) {
-      s = handshake(raw, settings.proxyHost(), settings.proxyPort(), deadline, r, where);
-    }
-    String target = r.uri().getHost() + ":" + r.port();
-    int status;
-    String reason;
-    try {
-      s.setSoTimeout(remainingMillis(deadline, r));
-      StringBuilder connect = new StringBuilder("CONNECT ").append(target).append(" HTTP/1.1\r\nHost: ")
-          .append(target).append("\r\n");
-      if (!settings.proxyUsername().isEmpty()) {
-        String pair = settings.proxyUsername() + ":" + settings.proxyPassword().reveal();
-        connect.append("Proxy-Authorization: Basic ")
-            .append(Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8))).append("\r\n");
+  private static TransportException failure(Attempt a, String where, IOException e, boolean expired) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof AttemptFailure f) {
+        return expired && f.failure().kind() != TransportException.Kind.TLS ? a.timedOut(where) : f.failure();
       }
-      connect.append("\r\n");
-      OutputStream out = s.getOutputStream();
-      out.write(connect.toString().getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      // Unbuffered on purpose: bytes after the proxy's answer belong to the tunnel's TLS handshake.
-      Http1Codec.Head head = Http1Codec.readHead(new DeadlineInputStream(s, deadline));
-      status = head.status();
-      reason = head.reason();
-    } catch (SocketTimeoutException e) {
-      throw timeout(r, where);
-    } catch (IOException e) {
-      throw new TransportException(TransportException.Kind.CONNECT,
-          r.describe() + ": " + where + " broke the CONNECT to " + target + ": " + describe(e), e);
     }
-    if (status >= 200 && status < 300) {
-      return s;
+    if (expired || e instanceof InterruptedIOException) {
+      return a.timedOut(where);
     }
-    String answer = status + (reason.isEmpty() ? "" : " " + reason);
-    // 407 is the standard answer; tinyproxy 1.11 answers a failed BasicAuth with 401, which on a CONNECT can only
-    // be about the proxy credentials as well.
-    if (status == 407 || status == 401) {
-      String who = settings.proxyUsername().isEmpty()
-          ? "no proxy_username is configured"
-          : "the credentials of proxy user '" + settings.proxyUsername() + "' were rejected";
-      throw new TransportException(TransportException.Kind.PROXY_AUTH,
-          r.describe() + ": " + where + " answered " + answer + " to CONNECT " + target + ": " + who, null);
-    }
-    throw new TransportException(status >= 500 ? TransportException.Kind.CONNECT : TransportException.Kind.PROXY,
-        r.describe() + ": " + where + " answered " + answer + " to CONNECT " + target, null);
+    return new TransportException(TransportException.Kind.PROTOCOL,
+        a.request().describe() + ": the exchange with " + where + " broke: " + e.getClass().getSimpleName() + ": "
+            + Attempt.describe(e), e);
   }
 
-  private SSLSocket handshake(Socket s, String host, int port, long deadline, HttpRequest r, String who)
-      throws TransportException {
-    try {
-      SSLSocket ssl = (SSLSocket) tls.createSocket(s, host, port, true);
-      SSLParameters p = ssl.getSSLParameters();
-      if (settings.verify() && settings.verifyHost()) {
-        p.setEndpointIdentificationAlgorithm("HTTPS");
+  /** Copies the status, every header and the body (at most {@link #MAX_BODY} bytes). */
+  private static HttpResponse read(ClassicHttpResponse response) throws IOException {
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    for (Header h : response.getHeaders()) {
+      headers.computeIfAbsent(h.getName().toLowerCase(Locale.ROOT), n -> new ArrayList<>()).add(h.getValue());
+    }
+    String reason = response.getReasonPhrase() == null ? "" : response.getReasonPhrase();
+    return new HttpResponse(response.getCode(), reason, headers, body(response.getEntity()));
+  }
+
+  /** The body, read into arrays that are zeroised as they are outgrown: it may be key bytes. */
+  private static byte[] body(HttpEntity entity) throws IOException {
+    if (entity == null) {
+      return new byte[0];
+    }
+    long declared = entity.getContentLength();
+    if (declared > MAX_BODY) {
+      throw new IOException("response body of " + declared + " bytes is larger than " + MAX_BODY);
+    }
+    byte[] buf = new byte[declared >= 0 ? (int) declared : 4096];
+    int n = 0;
+    try (InputStream in = entity.getContent()) {
+      while (true) {
+        if (n == buf.length) {
+          if (declared >= 0) {
+            break; // HttpCore delivers exactly Content-Length bytes, or fails on a short body
+          }
+          if (n > MAX_BODY) {
+            throw new IOException("response body larger than " + MAX_BODY + " bytes");
+          }
+          byte[] bigger = Arrays.copyOf(buf, Math.min(buf.length * 2, MAX_BODY + 1));
+          Arrays.fill(buf, (byte) 0);
+          buf = bigger;
+        }
+        int k = in.read(buf, n, buf.length - n);
+        if (k < 0) {
+          break;
+        }
+        n += k;
       }
-      ssl.setSSLParameters(p);
-      ssl.setSoTimeout(remainingMillis(deadline, r));
-      ssl.startHandshake();
-      return ssl;
-    } catch (SocketTimeoutException e) {
-      throw timeout(r, who);
-    } catch (SSLException e) {
-      throw new TransportException(TransportException.Kind.TLS,
-          r.describe() + ": TLS with " + who + " failed: " + describe(e), e);
-    } catch (IOException e) {
-      throw new TransportException(TransportException.Kind.CONNECT,
-          r.describe() + ": the connection to " + who + " broke during the TLS handshake: " + describe(e), e);
     }
-  }
-
-  private TransportException timeout(HttpRequest r, String where) {
-    return new TransportException(TransportException.Kind.TIMEOUT, r.describe() + ": no complete answer from "
-        + where + " within " + settings.attemptTimeout().toSeconds() + " s", null);
-  }
-
-  private Duration remaining(long deadline, HttpRequest r) throws TransportException {
-    long left = deadline - System.nanoTime();
-    if (left <= 0) {
-      throw new TransportException(TransportException.Kind.TIMEOUT,
-          r.describe() + ": attempt ran past " + settings.attemptTimeout().toSeconds() + " s", null);
+    if (n == buf.length) {
+      return buf;
     }
-    return Duration.ofNanos(left);
+    byte[] exact = Arrays.copyOf(buf, n);
+    Arrays.fill(buf, (byte) 0);
+    return exact;
   }
 
-  private int remainingMillis(long deadline, HttpRequest r) throws TransportException {
-    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, remaining(deadline, r).toMillis()));
-  }
-
-  private static String describe(Throwable e) {
-    String m = e.getMessage();
-    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
-  }
-
-  private static void closeQuietly(Socket s) {
-    try {
-      s.close();
-    } catch (IOException e) {
-      // Nothing more can be done with a socket that fails to close.
-    }
+  private static ScheduledThreadPoolExecutor deadlineTimer() {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "kms-transport-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
   }
 
   @Override
   public String toString() {
     return "HttpsClient[" + settings + "]";
-  }
-
-  /**
-   * Re-arms the socket timeout before every read with the time left, so a server that trickles bytes cannot
-   * stretch an attempt past its deadline.
-   */
-  private static final class DeadlineInputStream extends FilterInputStream {
-    private final Socket socket;
-    private final long deadline;
-
-    DeadlineInputStream(Socket socket, long deadline) throws IOException {
-      super(socket.getInputStream());
-      this.socket = socket;
-      this.deadline = deadline;
-    }
-
-    private void arm() throws IOException {
-      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (left <= 0) {
-        throw new SocketTimeoutException("attempt deadline passed");
-      }
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
-    }
-
-    @Override
-    public int read() throws IOException {
-      arm();
-      return super.read();
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      arm();
-      return super.read(b, off, len);
-    }
   }
 }

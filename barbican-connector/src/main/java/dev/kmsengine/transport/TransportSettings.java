@@ -13,10 +13,13 @@ import java.util.Objects;
  * connector uses it as (part of) a cache key. The proxy password is a {@link Secret}, so {@code toString} is safe
  * to log.
  *
- * @param verify whether the server certificate chain is checked at all
- * @param verifyHost whether the server's host name is checked against its certificate (only when {@code verify})
+ * @param verify whether Keystone's and Barbican's certificate chains are checked at all; an {@code https} proxy's
+ *     always is
+ * @param verifyHost whether Keystone's and Barbican's host names are checked against their certificates (only when
+ *     {@code verify}); an {@code https} proxy's always is
  * @param extraTrustedCaPems PEM certificates trusted in addition to the JDK's default CAs
- * @param proxyType how the proxy is spoken to, when there is one
+ * @param proxyType how the proxy is spoken to, when there is one: {@code http} sends the proxy credential in
+ *     cleartext, {@code https} only over the verified TLS connection to the proxy
  * @param proxyHost the proxy host, {@code ""} for none
  * @param proxyPort the proxy port
  * @param proxyUsername the proxy user, {@code ""} for no proxy authentication
@@ -37,8 +40,8 @@ public record TransportSettings(
   /**
    * Copies the CA list and checks the values.
    *
-   * @param verify whether the server certificate chain is checked at all
-   * @param verifyHost whether the server's host name is checked against its certificate (only when {@code verify})
+   * @param verify whether Keystone's and Barbican's certificate chains are checked at all
+   * @param verifyHost whether Keystone's and Barbican's host names are checked (only when {@code verify})
    * @param extraTrustedCaPems PEM certificates trusted in addition to the JDK's default CAs
    * @param proxyType how the proxy is spoken to, when there is one
    * @param proxyHost the proxy host, {@code ""} for none

@@ -17,15 +17,28 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * Builds the TLS socket factory of one {@link TransportSettings}, once: its own {@link SSLContext}, so nothing
- * JVM-wide (default context, system properties) is read or changed beyond the JDK's default CA list.
+ * Builds the TLS socket factories of one {@link TransportSettings}, once: each its own {@link SSLContext}, so
+ * nothing JVM-wide (default context, system properties) is read or changed beyond the JDK's default CA list.
  */
 final class TrustConfig {
   private TrustConfig() {}
 
-  static SSLSocketFactory socketFactory(TransportSettings s) {
+  /** For Keystone and Barbican: the JDK's and the configured CAs, or any certificate with {@code verify=false}. */
+  static SSLSocketFactory serverFactory(TransportSettings s) {
+    return factory(s, s.verify());
+  }
+
+  /**
+   * For an {@code https} proxy: the JDK's and the configured CAs whatever {@code verify} says, since the proxy
+   * credential is sent over this connection.
+   */
+  static SSLSocketFactory proxyFactory(TransportSettings s) {
+    return factory(s, true);
+  }
+
+  private static SSLSocketFactory factory(TransportSettings s, boolean verify) {
     try {
-      TrustManager tm = s.verify() ? trustManager(s.extraTrustedCaPems()) : new AcceptAnything();
+      TrustManager tm = verify ? trustManager(s.extraTrustedCaPems()) : new AcceptAnything();
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, new TrustManager[] {tm}, new SecureRandom());
       return ctx.getSocketFactory();
@@ -69,8 +82,8 @@ final class TrustConfig {
   }
 
   /**
-   * {@code verify=false}: accepts any certificate. It extends {@link X509ExtendedTrustManager} so the JDK does not
-   * wrap it with checks of its own.
+   * {@code verify=false} for Keystone and Barbican, never for a proxy: accepts any certificate. It extends
+   * {@link X509ExtendedTrustManager} so the JDK does not wrap it with checks of its own.
    */
   private static final class AcceptAnything extends X509ExtendedTrustManager {
     @Override

@@ -1,5 +1,6 @@
 package dev.kmsengine.barbican;
 
+import dev.kmsengine.transport.Acceptor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,8 @@ import javax.net.ssl.SSLContext;
 final class ConnectProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String expectedAuth;
+  /** Request heads read, that is CONNECTs that got through the TLS handshake (if any) to the proxy. */
+  final AtomicInteger heads = new AtomicInteger();
   final AtomicInteger tunnels = new AtomicInteger();
   final AtomicInteger rejected = new AtomicInteger();
 
@@ -28,32 +31,18 @@ final class ConnectProxy implements AutoCloseable {
     this.server = tls == null ? new ServerSocket(0, 50, lo) : tls.getServerSocketFactory().createServerSocket(0, 50, lo);
     this.expectedAuth = "Basic " + Base64.getEncoder().encodeToString(
         (user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    Thread t = new Thread(this::acceptLoop, "test-proxy");
-    t.setDaemon(true);
-    t.start();
+    Acceptor.start(server, "test-proxy", this::serve);
   }
 
   int port() {
     return server.getLocalPort();
   }
 
-  private void acceptLoop() {
-    while (!server.isClosed()) {
-      try {
-        Socket client = server.accept();
-        Thread t = new Thread(() -> serve(client), "test-proxy-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
-  }
-
   private void serve(Socket client) {
     try (client) {
       InputStream in = client.getInputStream();
       String head = readHead(in);
+      heads.incrementAndGet();
       String[] lines = head.split("\r\n");
       String[] requestLine = lines[0].split(" ");
       boolean authorised = false;

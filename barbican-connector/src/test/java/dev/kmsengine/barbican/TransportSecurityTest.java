@@ -14,6 +14,7 @@ import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.tls.CertificateAuthority;
 import dev.kmsengine.transport.NodeNetwork;
 import dev.kmsengine.transport.RetryPolicy;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
@@ -51,6 +52,17 @@ class TransportSecurityTest {
     KekException e = assertThrows(KekException.class, () -> p.fetchKey("node1", c));
     assertEquals(f, e.failure(), e.getMessage());
     return e;
+  }
+
+  /** A TLS CONNECT proxy with a certificate for {@code name} from {@code ca}, for user kms, password proxy-pass. */
+  private static ConnectProxy httpsProxy(CertificateAuthority ca, String name) throws IOException {
+    return new ConnectProxy(ca.issueServer(List.of(name)).serverContext(), "kms", "proxy-pass");
+  }
+
+  /** The emulator's connection through {@code proxy} as an {@code https} proxy, with the given server checks. */
+  private BarbicanConnection viaHttpsProxy(ConnectProxy proxy, boolean verify, boolean verifyHost) {
+    return Connections.withProxy(Connections.withTransport(conn, verify, verifyHost, 5), ProxyType.HTTPS,
+        "127.0.0.1", proxy.port(), "kms", "proxy-pass");
   }
 
   @Test
@@ -138,16 +150,54 @@ class TransportSecurityTest {
   @Test
   void httpsProxy_tlsInsideTls_tunnelsToBarbican() throws Exception {
     CertificateAuthority proxyCa = CertificateAuthority.create("proxy CA");
-    try (ConnectProxy proxy = new ConnectProxy(proxyCa.issueServer(List.of("127.0.0.1")).serverContext(), "kms",
-        "proxy-pass")) {
+    try (ConnectProxy proxy = httpsProxy(proxyCa, "127.0.0.1")) {
       BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(os.caCertificatePem())
           .trustedCaPem(proxyCa.certificatePem()).build();
-      BarbicanConnection c = Connections.withProxy(Connections.withTransport(conn, true, false, 5), ProxyType.HTTPS,
-          "127.0.0.1", proxy.port(), "kms", "proxy-pass");
+      BarbicanConnection c = viaHttpsProxy(proxy, true, false);
       try (KeyMaterial k = p.fetchKey("node1", c)) {
         assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes());
       }
       assertEquals(3, proxy.tunnels.get());
+    }
+  }
+
+  @Test
+  void verifyFalse_doesNotCoverAnUntrustedHttpsProxy_whichNeverReceivesTheCredential() throws Exception {
+    CertificateAuthority selfSigned = CertificateAuthority.create("self-signed proxy root");
+    try (ConnectProxy proxy = httpsProxy(selfSigned, "127.0.0.1")) {
+      BarbicanKeyProvider p = BarbicanKeyProvider.builder().network(counting).retryPolicy(RETRY).build();
+      BarbicanConnection c = viaHttpsProxy(proxy, false, false);
+      KekException e = fails(KekFailure.UNREACHABLE, p, c);
+      assertTrue(e.getMessage().contains("TLS with proxy 127.0.0.1:" + proxy.port() + " failed"), e.getMessage());
+      assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
+      assertEquals(1, connections.get(), "the proxy was reached once and the TLS failure not retried");
+      assertEquals(0, proxy.heads.get(), "no CONNECT, and so no Proxy-Authorization, reached the proxy");
+    }
+  }
+
+  @Test
+  void verifyFalse_appliesToTheServerOnly_behindATrustedHttpsProxy() throws Exception {
+    CertificateAuthority proxyCa = CertificateAuthority.create("proxy CA");
+    try (ConnectProxy proxy = httpsProxy(proxyCa, "127.0.0.1")) {
+      BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(proxyCa.certificatePem()).build();
+      BarbicanConnection c = viaHttpsProxy(proxy, false, true);
+      try (KeyMaterial k = p.fetchKey("node1", c)) {
+        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(), "the emulator's CA is not trusted");
+      }
+      assertEquals(3, proxy.tunnels.get());
+    }
+  }
+
+  @Test
+  void httpsProxy_hostName_isCheckedEvenWithVerifyHostFalse() throws Exception {
+    CertificateAuthority proxyCa = CertificateAuthority.create("proxy CA");
+    try (ConnectProxy proxy = httpsProxy(proxyCa, "proxy.invalid")) {
+      BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(os.caCertificatePem())
+          .trustedCaPem(proxyCa.certificatePem()).build();
+      BarbicanConnection c = viaHttpsProxy(proxy, true, false);
+      KekException e = fails(KekFailure.UNREACHABLE, p, c);
+      assertTrue(e.getMessage().contains("TLS with proxy 127.0.0.1:" + proxy.port()), e.getMessage());
+      assertEquals(0, proxy.heads.get());
     }
   }
 

@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kmsengine.barbican.BarbicanKeyProvider;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.keystone.KeystoneUrls;
+import dev.kmsengine.keystone.Token;
+import dev.kmsengine.keystone.TokenCache;
+import dev.kmsengine.keystone.TokenKey;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.keystore.Secret;
@@ -19,17 +24,22 @@ import dev.kmsengine.transport.HttpsClient;
 import dev.kmsengine.transport.NodeNetwork;
 import dev.kmsengine.transport.RetryPolicy;
 import dev.kmsengine.transport.TransportSettings;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +52,10 @@ import org.junit.jupiter.api.Test;
 class RealOpenStackIntegrationTest {
   /** A name that is in no certificate: the network hook below sends it to 127.0.0.1, like curl --resolve. */
   private static final String UNLISTED_NAME = "kms-it-unlisted.invalid";
+
+  /** The longest token lifetime the expiry test waits out; up.sh sets 30 s. */
+  private static final int MAX_WATCHED_LIFETIME_S = 120;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static ItEnvironment env;
   private static String caPem;
@@ -61,6 +75,12 @@ class RealOpenStackIntegrationTest {
   private static BarbicanConnection connection(String keyId, String keystoneUrl, String secret, boolean verifyHost) {
     return new BarbicanConnection(UUID.randomUUID(), keyId, keystoneUrl, env.get("APP_CRED_ID"), Secret.of(secret),
         ProxyType.HTTP, "", 0, "", Secret.empty(), true, verifyHost, 30);
+  }
+
+  private static BarbicanConnection withVerify(BarbicanConnection c, boolean verify) {
+    return new BarbicanConnection(c.configurationUuid(), c.keyId(), c.keystoneUrl(), c.applicationCredId(),
+        c.applicationCredSecret(), c.proxyType(), c.proxyHost(), c.proxyPort(), c.proxyUsername(), c.proxyPassword(),
+        verify, c.verifyHost(), c.timeoutSeconds());
   }
 
   private static BarbicanConnection viaProxy(BarbicanConnection c, String password) {
@@ -182,8 +202,12 @@ class RealOpenStackIntegrationTest {
   @Test
   void shortLivedKeystoneTokens_areRenewedAcrossExpiry_withoutAFailedCall() throws Exception {
     int lifetime = env.getInt("KMS_IT_TOKEN_LIFETIME");
-    org.junit.jupiter.api.Assumptions.assumeTrue(lifetime <= 60,
-        "up.sh shortens Keystone's token lifetime; this run has " + lifetime + " s");
+    assertTrue(lifetime <= MAX_WATCHED_LIFETIME_S, "this test watches a token expire, so up.sh must shorten Keystone's"
+        + " token lifetime to at most " + MAX_WATCHED_LIFETIME_S + " s (KMS_IT_TOKEN_LIFETIME); it is " + lifetime);
+    JsonNode granted = JSON.readTree(tokenResponse(env.get("APP_CRED_ID"), env.get("APP_CRED_SECRET")).body())
+        .path("token");
+    assertEquals(lifetime, Duration.between(Instant.parse(granted.path("issued_at").asText()),
+        Instant.parse(granted.path("expires_at").asText())).toSeconds(), "the real Keystone grants what up.sh set");
     BarbicanKeyProvider p = provider().refreshMargin(Duration.ofSeconds(Math.max(1, lifetime / 3))).build();
     BarbicanConnection c = connection();
     long end = System.nanoTime() + Duration.ofSeconds(lifetime + 5L).toNanos();
@@ -199,6 +223,71 @@ class RealOpenStackIntegrationTest {
     BarbicanKeyProvider.Stats s = p.stats();
     assertTrue(s.tokenRequests() >= 2, "the token was renewed: " + s);
     assertEquals(calls + 1, s.metadataRequests(), "no call needed a second attempt: " + s);
+  }
+
+  @Test
+  void expiredToken_getsBarbicans401_andTheProviderRenewsItOnce() throws Exception {
+    String expired = mintExpiredToken(token());
+    HttpResponse refused = send(HttpRequest.get(URI.create(env.get("BARBICAN_KEY_ID")),
+        List.of(Map.entry("X-Auth-Token", expired), Map.entry("Accept", "application/json"))));
+    assertEquals(401, refused.status(), refused.summary());
+    assertEquals("Unauthorized", JSON.readTree(refused.body()).path("error").path("title").asText(),
+        "keystonemiddleware's 401 inside Barbican");
+
+    BarbicanConnection c = connection();
+    TokenKey key = TokenKey.of(KeystoneUrls.tokensUrl(c.keystoneUrl()), c.applicationCredId(),
+        c.applicationCredSecret(), TransportSettings.of(c, List.of(caPem)));
+    TokenCache tokens = new TokenCache(Clock.systemUTC(), Duration.ofSeconds(1), 10);
+    Token seeded = tokens.get(key, () -> new Token(expired, Instant.now(), Duration.ofHours(1)));
+    BarbicanKeyProvider p = provider().tokenCache(tokens).build();
+    try (KeyMaterial k = p.fetchKey("node1", c)) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+    assertEquals(1, p.stats().tokenRequests(), "one renewal after the 401, then the metadata and payload: " + p.stats());
+    Token now = tokens.get(key, () -> {
+      throw new AssertionError("the renewed token is cached");
+    });
+    assertTrue(now != seeded, "the provider used the seeded expired token and replaced it");
+  }
+
+  @Test
+  void credentialWithoutABarbicanRole_getsBarbicans403_asAnAuthenticationFailure() {
+    BarbicanConnection c = new BarbicanConnection(UUID.randomUUID(), env.get("BARBICAN_KEY_ID"),
+        env.get("KEYSTONE_URL"), env.get("KMS_IT_READER_APP_CRED_ID"),
+        Secret.of(env.get("KMS_IT_READER_APP_CRED_SECRET")), ProxyType.HTTP, "", 0, "", Secret.empty(), true, true, 30);
+    BarbicanKeyProvider p = provider().build();
+    KekException e = fails(KekFailure.AUTHENTICATION, () -> p.fetchKey("node1", c));
+    assertTrue(e.getMessage().startsWith("Barbican GET " + env.get("BARBICAN_KEY_ID") + " returned 403 Forbidden"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("may not read this secret"), e.getMessage());
+    assertEquals(1, p.stats().tokenRequests(), "Keystone accepted the credential; Barbican refused its roles");
+    assertEquals(0, p.stats().payloadRequests());
+  }
+
+  @Test
+  void verifyFalse_acceptsTheRealServersCertificate_withoutTrustingItsCa() throws Exception {
+    BarbicanConnection trusting = connection();
+    BarbicanConnection c = withVerify(trusting, false);
+    try (KeyMaterial k = BarbicanKeyProvider.builder().build().fetchKey("node1", c)) {
+      assertArrayEquals(expectedKey, k.copyBytes());
+    }
+    fails(KekFailure.UNREACHABLE, () -> BarbicanKeyProvider.builder().build().fetchKey("node1", trusting));
+  }
+
+  @Test
+  void verifyFalse_doesNotCoverTheRealHttpsProxy_whoseCertificateIsStillChecked() throws Exception {
+    int proxyPort = env.getInt("KMS_IT_HTTPS_PROXY_PORT");
+    BarbicanConnection plain = connection();
+    BarbicanConnection c = new BarbicanConnection(plain.configurationUuid(), plain.keyId(), plain.keystoneUrl(),
+        plain.applicationCredId(), plain.applicationCredSecret(), ProxyType.HTTPS, env.get("KMS_IT_PROXY_HOST"),
+        proxyPort, env.get("KMS_IT_PROXY_USER"), Secret.of(env.get("KMS_IT_PROXY_PASSWORD")), false, true, 30);
+    KekException e = fails(KekFailure.UNREACHABLE, () -> BarbicanKeyProvider.builder().build().fetchKey("node1", c));
+    assertTrue(e.getMessage().contains("TLS with proxy 127.0.0.1:" + proxyPort), e.getMessage());
+    assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
+    String proxyCa = Files.readString(Path.of(env.get("KMS_IT_HTTPS_PROXY_CA")));
+    try (KeyMaterial k = BarbicanKeyProvider.builder().trustedCaPem(proxyCa).build().fetchKey("node1", c)) {
+      assertArrayEquals(expectedKey, k.copyBytes(), "the trusted proxy, then Barbican's untrusted CA with verify=false");
+    }
   }
 
   @Test
@@ -271,7 +360,7 @@ class RealOpenStackIntegrationTest {
         List.of(Map.entry("X-Auth-Token", token()), Map.entry("Content-Type", "application/json")),
         body.getBytes(StandardCharsets.UTF_8), false));
     assertEquals(201, r.status(), r.summary());
-    return new ObjectMapper().readTree(r.body()).path("secret_ref").asText();
+    return JSON.readTree(r.body()).path("secret_ref").asText();
   }
 
   private static void barbican(String method, String url, int expected) throws Exception {
@@ -281,22 +370,65 @@ class RealOpenStackIntegrationTest {
   }
 
   private static String helperToken;
+  private static long helperTokenAt;
 
-  /** One token for the test's own setup calls: each new token costs Barbican a validation round trip. */
+  /**
+   * One token for the test's own setup calls (each new token costs Barbican a validation round trip), renewed
+   * half-way through the short lifetime up.sh gives Keystone's tokens.
+   */
   private static synchronized String token() throws Exception {
-    if (helperToken == null) {
+    long halfLife = TimeUnit.SECONDS.toNanos(env.getInt("KMS_IT_TOKEN_LIFETIME")) / 2;
+    if (helperToken == null || System.nanoTime() - helperTokenAt > halfLife) {
+      helperTokenAt = System.nanoTime();
       helperToken = newToken();
     }
     return helperToken;
   }
 
   private static String newToken() throws Exception {
+    return tokenResponse(env.get("APP_CRED_ID"), env.get("APP_CRED_SECRET")).header("X-Subject-Token");
+  }
+
+  private static HttpResponse tokenResponse(String id, String secret) throws Exception {
     String body = "{\"auth\":{\"identity\":{\"methods\":[\"application_credential\"],\"application_credential\":"
-        + "{\"id\":\"" + env.get("APP_CRED_ID") + "\",\"secret\":\"" + env.get("APP_CRED_SECRET") + "\"}}}}";
+        + "{\"id\":\"" + id + "\",\"secret\":\"" + secret + "\"}}}}";
     HttpResponse r = send(new HttpRequest("POST", URI.create(env.get("KEYSTONE_URL")),
         List.of(Map.entry("Content-Type", "application/json")), body.getBytes(StandardCharsets.UTF_8), true));
     assertEquals(201, r.status(), r.summary());
-    return r.header("X-Subject-Token");
+    return r;
+  }
+
+  /**
+   * A genuinely expired token for the same identity, encrypted with the running Keystone's fernet keys by
+   * {@code scripts/openstack/mint-expired-token.py}.
+   */
+  private static String mintExpiredToken(String valid) throws Exception {
+    Path script = repositoryRoot().resolve("scripts/openstack/mint-expired-token.py");
+    ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), valid).redirectErrorStream(false);
+    pb.environment().put("OPENSTACK_STATE_DIR", env.get("OPENSTACK_STATE_DIR"));
+    Process proc = pb.start();
+    proc.getOutputStream().close();
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        return e.toString();
+      }
+    });
+    String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "mint-expired-token.py did not finish");
+    assertEquals(0, proc.exitValue(), "mint-expired-token.py failed: " + err.get(10, TimeUnit.SECONDS));
+    assertTrue(out.startsWith("gAAAA") && !out.equals(valid), "a fernet token: " + out.length() + " chars");
+    return out;
+  }
+
+  private static Path repositoryRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("scripts/openstack/mint-expired-token.py"))) {
+        return p;
+      }
+    }
+    throw new AssertionError("no scripts/openstack/mint-expired-token.py above " + Path.of("").toAbsolutePath());
   }
 
   private static HttpResponse send(HttpRequest r) throws Exception {
