@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.NodeStatus;
 import dev.kmsengine.simulator.ApiClient.Reply;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
