@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Who a Barbican request acts for, and what Barbican's legacy policy (the one the real servers of the integration
  * suite run) lets them do: read with {@code observer}, {@code creator} or {@code admin}; create with
- * {@code creator} or {@code admin}; delete a secret with {@code admin}, or {@code creator} for one's own. Every
+ * {@code creator} or {@code admin}; delete a secret with {@code admin}, or {@code creator} for one's own; delete an
+ * order with {@code admin}. Every
  * rule also needs the resource to belong to the token's project.
  *
  * @param userId the token's user
@@ -27,6 +28,11 @@ record Caller(String userId, String projectId, List<String> roles) {
 
   boolean canRead(String ownerProject) {
     return canRead() && projectId.equals(ownerProject);
+  }
+
+  /** Deleting an order: {@code admin} only. */
+  boolean canAdminister(String ownerProject) {
+    return projectId.equals(ownerProject) && roles.contains("admin");
   }
 
   boolean canDelete(String ownerProject, String creatorId) {

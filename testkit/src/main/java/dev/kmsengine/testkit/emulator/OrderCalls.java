@@ -59,7 +59,7 @@ final class OrderCalls {
       }
       Replies.json(ex, 200, describe(uuid, o));
     } else if ("DELETE".equals(method)) {
-      if (!caller.canDelete(o.projectId(), o.creatorId())) {
+      if (!caller.canAdminister(o.projectId())) {
         Replies.forbidden(ex, "Order deletion");
         return;
       }
