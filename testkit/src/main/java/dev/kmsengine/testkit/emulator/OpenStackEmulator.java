@@ -14,6 +14,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -194,6 +195,22 @@ public final class OpenStackEmulator implements AutoCloseable {
    */
   public Project defaultProject() {
     return new Project(state.defaultProjectId, state.projects.get(state.defaultProjectId));
+  }
+
+  /**
+   * Every project, the default one first.
+   *
+   * @return the projects
+   */
+  public List<Project> projects() {
+    List<Project> out = new ArrayList<>();
+    out.add(defaultProject());
+    state.projects.forEach((id, name) -> {
+      if (!id.equals(state.defaultProjectId)) {
+        out.add(new Project(id, name));
+      }
+    });
+    return out;
   }
 
   /**
