@@ -1,5 +1,6 @@
 package dev.kmsengine.testkit.emulator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -8,6 +9,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -150,6 +153,49 @@ final class BarbicanHandler implements HttpHandler {
 
   SecretCalls secrets() {
     return secrets;
+  }
+
+  /**
+   * The JSON body of a create call, or {@code null} once Barbican's answer to it is sent: 415 for a body that is not
+   * JSON, 403 for a caller who may not create ({@code action} names the attempt), 400 for malformed JSON.
+   */
+  static JsonNode creationBody(HttpExchange ex, Caller caller, String action) throws IOException {
+    String ct = ex.getRequestHeaders().getFirst("Content-Type");
+    if (ct == null || !ct.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      Replies.barbicanError(ex, 415, "Unsupported Media Type",
+          "Unexpected content type. Expected content types are: ['application/json']");
+      return null;
+    }
+    if (!caller.canCreate()) {
+      Replies.forbidden(ex, action);
+      return null;
+    }
+    try {
+      return Replies.JSON.readTree(ex.getRequestBody().readAllBytes());
+    } catch (IOException e) {
+      Replies.barbicanError(ex, 400, "Bad Request", "Malformed JSON");
+      return null;
+    }
+  }
+
+  /**
+   * One page of a listed collection, in Barbican's shape: the items from {@code offset}, at most {@code limit},
+   * the {@code total}, and {@code previous} and {@code next} links where there are such pages.
+   */
+  static void page(HttpExchange ex, String v1, String collection, int offset, int limit, List<ObjectNode> all)
+      throws IOException {
+    ObjectNode root = Replies.JSON.createObjectNode();
+    ArrayNode items = root.putArray(collection);
+    all.stream().skip(offset).limit(limit).forEach(items::add);
+    String url = v1 + "/" + collection;
+    if (offset > 0) {
+      root.put("previous", url + "?limit=" + limit + "&offset=" + Math.max(0, offset - limit));
+    }
+    if (offset + limit < all.size()) {
+      root.put("next", url + "?limit=" + limit + "&offset=" + (offset + limit));
+    }
+    root.put("total", all.size());
+    Replies.json(ex, 200, root);
   }
 
   static void notFound(HttpExchange ex) throws IOException {

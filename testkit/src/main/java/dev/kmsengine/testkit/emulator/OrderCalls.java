@@ -1,7 +1,6 @@
 package dev.kmsengine.testkit.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
@@ -83,30 +82,13 @@ final class OrderCalls {
         .sorted(Comparator.comparing((Map.Entry<String, StoredOrder> e) -> e.getValue().created())
             .thenComparing(Map.Entry::getKey))
         .toList();
-    ObjectNode root = Replies.JSON.createObjectNode();
-    ArrayNode arr = root.putArray("orders");
-    found.stream().skip(offset).limit(limit).forEach(e -> arr.add(describe(e.getKey(), e.getValue())));
-    SecretCalls.pageLinks(root, baseUrl.get() + "/v1/orders", offset, limit, found.size());
-    root.put("total", found.size());
-    Replies.json(ex, 200, root);
+    BarbicanHandler.page(ex, baseUrl.get() + "/v1", "orders", offset, limit,
+        found.stream().map(e -> describe(e.getKey(), e.getValue())).toList());
   }
 
   private void create(HttpExchange ex, Caller caller) throws IOException {
-    String ct = ex.getRequestHeaders().getFirst("Content-Type");
-    if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
-      Replies.barbicanError(ex, 415, "Unsupported Media Type",
-          "Unexpected content type. Expected content types are: ['application/json']");
-      return;
-    }
-    if (!caller.canCreate()) {
-      Replies.forbidden(ex, "Order creation");
-      return;
-    }
-    JsonNode body;
-    try {
-      body = Replies.JSON.readTree(ex.getRequestBody().readAllBytes());
-    } catch (IOException e) {
-      Replies.barbicanError(ex, 400, "Bad Request", "Malformed JSON");
+    JsonNode body = BarbicanHandler.creationBody(ex, caller, "Order creation");
+    if (body == null) {
       return;
     }
     JsonNode meta = body.path("meta");

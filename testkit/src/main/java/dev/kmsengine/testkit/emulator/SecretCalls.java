@@ -1,7 +1,6 @@
 package dev.kmsengine.testkit.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
@@ -17,6 +16,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -145,22 +145,8 @@ final class SecretCalls {
         .sorted(Comparator.comparing((Map.Entry<String, StoredSecret> e) -> e.getValue().created())
             .thenComparing(Map.Entry::getKey))
         .toList();
-    ObjectNode root = Replies.JSON.createObjectNode();
-    ArrayNode arr = root.putArray("secrets");
-    found.stream().skip(offset).limit(limit).forEach(e -> arr.add(metadata(e.getKey(), e.getValue())));
-    pageLinks(root, baseUrl.get() + "/v1/secrets", offset, limit, found.size());
-    root.put("total", found.size());
-    Replies.json(ex, 200, root);
-  }
-
-  /** Barbican's {@code previous} and {@code next} links of a listed page. */
-  static void pageLinks(ObjectNode root, String url, int offset, int limit, int total) {
-    if (offset > 0) {
-      root.put("previous", url + "?limit=" + limit + "&offset=" + Math.max(0, offset - limit));
-    }
-    if (offset + limit < total) {
-      root.put("next", url + "?limit=" + limit + "&offset=" + (offset + limit));
-    }
+    BarbicanHandler.page(ex, baseUrl.get() + "/v1", "secrets", offset, limit,
+        found.stream().map(e -> metadata(e.getKey(), e.getValue())).toList());
   }
 
   private static boolean matches(String wanted, String value) {
@@ -190,21 +176,8 @@ final class SecretCalls {
   }
 
   private void create(HttpExchange ex, Caller caller) throws IOException {
-    String ct = ex.getRequestHeaders().getFirst("Content-Type");
-    if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
-      Replies.barbicanError(ex, 415, "Unsupported Media Type",
-          "Unexpected content type. Expected content types are: ['application/json']");
-      return;
-    }
-    if (!caller.canCreate()) {
-      Replies.forbidden(ex, "Secret creation");
-      return;
-    }
-    JsonNode body;
-    try {
-      body = Replies.JSON.readTree(ex.getRequestBody().readAllBytes());
-    } catch (IOException e) {
-      Replies.barbicanError(ex, 400, "Bad Request", "Malformed JSON");
+    JsonNode body = BarbicanHandler.creationBody(ex, caller, "Secret creation");
+    if (body == null) {
       return;
     }
     byte[] payload = null;
@@ -217,7 +190,7 @@ final class SecretCalls {
             "payload_content_type");
         return;
       }
-      contentType = contentType.toLowerCase().startsWith(TEXT) ? TEXT : contentType.toLowerCase();
+      contentType = contentType.toLowerCase(Locale.ROOT).startsWith(TEXT) ? TEXT : contentType.toLowerCase(Locale.ROOT);
       if (OCTET.equals(contentType)) {
         try {
           payload = Base64.getDecoder().decode(given);
