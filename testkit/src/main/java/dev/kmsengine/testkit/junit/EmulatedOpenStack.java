@@ -34,6 +34,14 @@ public @interface EmulatedOpenStack {
   long tokenLifetimeSeconds() default 3600;
 
   /**
+   * The roles of the injected application credential. Barbican's policy reads {@code observer} (read),
+   * {@code creator} (read and store) and {@code admin}; {@code {"member"}} makes a credential it answers with 403.
+   *
+   * @return role names; {@code creator} if unset
+   */
+  String[] roles() default {"creator"};
+
+  /**
    * Barbican's token cache time: how long a revoked token keeps working there.
    *
    * @return seconds; 0 (revocation acts at once) if unset

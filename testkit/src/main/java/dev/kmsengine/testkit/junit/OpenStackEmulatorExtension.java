@@ -8,6 +8,7 @@ import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Starts an {@link OpenStackEmulator} for a JUnit 5 test class (or for each test, see
- * {@link EmulatedOpenStack#perTest()}), with one application credential of role {@code creator} on its default
- * project, and stops it when the class (or test) is done.
+ * {@link EmulatedOpenStack#perTest()}), with one application credential on its default project (role
+ * {@code creator}, or {@link EmulatedOpenStack#roles()}), and stops it when the class (or test) is done.
  *
  * <p>Both are injected as parameters of test, lifecycle and constructor methods, and into fields of type
  * {@link OpenStackEmulator} and {@link ApplicationCredential} (static fields for the class's emulator). The emulator
@@ -92,7 +93,8 @@ public final class OpenStackEmulatorExtension implements BeforeAllCallback, Befo
     }
     try {
       OpenStackEmulator os = b.start();
-      Running r = new Running(os, os.createApplicationCredential());
+      Running r = new Running(os, config == null ? os.createApplicationCredential()
+          : os.createApplicationCredential(os.defaultProject(), List.of(config.roles())));
       context.getStore(NS).put(KEY, r);
       return r;
     } catch (IOException e) {

@@ -72,6 +72,18 @@ class OpenStackEmulatorExtensionTest {
   }
 
   @Nested
+  @EmulatedOpenStack
+  class MethodLevel {
+    @Test
+    @EmulatedOpenStack(roles = {"observer", "member"})
+    void aMethodsAnnotation_givesThatTestItsOwnEmulatorAndCredentialRoles(OpenStackEmulator os,
+        ApplicationCredential credential) throws Exception {
+      assertEquals(java.util.List.of("observer", "member"), credential.roles());
+      assertEquals(300, status(os, os.keystoneUrl().replace("/v3", "/")));
+    }
+  }
+
+  @Nested
   @EmulatedOpenStack(perTest = true, tokenLifetimeSeconds = 60)
   class PerTest {
     private static OpenStackEmulator previous;
