@@ -84,8 +84,9 @@ def auth(cred):
     plugin = v3.ApplicationCredential(auth_url=AUTH_URL, application_credential_id=cred[0],
                                       application_credential_secret=cred[1])
     # keystoneauth renews a token with less than 120 s left; the real suite's tokens live 30 s, so without this
-    # every request would fetch a new token (same on both servers, only slower).
-    plugin.MIN_TOKEN_LIFE_SECONDS = 5
+    # every request would fetch a new token (same on both servers, only slower). 15 s leaves a slow request time to
+    # finish before its token expires.
+    plugin.MIN_TOKEN_LIFE_SECONDS = 15
     return plugin
 
 
@@ -121,24 +122,32 @@ def token_body(secret=None, methods=("application_credential",), cred_id=None):
 
 
 def member_credential():
+    """The member-only credential: given, or made for this run (and deleted after it) by the given user."""
     if os.environ.get("SBS_MEMBER_ID"):
         return (os.environ["SBS_MEMBER_ID"], os.environ["SBS_MEMBER_SECRET"]), None
-    login = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": os.environ["SBS_USER_NAME"], "domain": {"id": "default"},
-        "password": os.environ["SBS_USER_PASSWORD"]}}},
-        "scope": {"project": {"name": os.environ["SBS_PROJECT_NAME"], "domain": {"id": "default"}}}}}
-    r = raw("POST", AUTH_URL + "/auth/tokens?nocatalog", json=login)
-    r.raise_for_status()
-    token, user = r.headers["X-Subject-Token"], r.json()["token"]["user"]["id"]
-    base = "%s/users/%s/application_credentials" % (AUTH_URL, user)
-    h = {"X-Auth-Token": token}
-    for c in raw("GET", base + "?name=" + PREFIX + "-member", headers=h).json()["application_credentials"]:
-        raw("DELETE", base + "/" + c["id"], headers=h)
+
+    def login():
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": os.environ["SBS_USER_NAME"], "domain": {"id": "default"},
+            "password": os.environ["SBS_USER_PASSWORD"]}}},
+            "scope": {"project": {"name": os.environ["SBS_PROJECT_NAME"], "domain": {"id": "default"}}}}}
+        r = raw("POST", AUTH_URL + "/auth/tokens?nocatalog", json=body)
+        r.raise_for_status()
+        user = r.json()["token"]["user"]["id"]
+        return {"X-Auth-Token": r.headers["X-Subject-Token"]}, "%s/users/%s/application_credentials" % (AUTH_URL, user)
+
+    def drop_all():
+        h, base = login()
+        for c in raw("GET", base + "?name=" + PREFIX + "-member", headers=h).json()["application_credentials"]:
+            raw("DELETE", base + "/" + c["id"], headers=h)
+
+    drop_all()
+    h, base = login()
     r = raw("POST", base, headers=h, json={"application_credential": {
         "name": PREFIX + "-member", "roles": [{"name": "member"}]}})
     r.raise_for_status()
     c = r.json()["application_credential"]
-    return (c["id"], c["secret"]), lambda: raw("DELETE", base + "/" + c["id"], headers=h)
+    return (c["id"], c["secret"]), drop_all
 
 
 def clean(bc):
@@ -208,15 +217,17 @@ def run(sess, bc, member, member_sess, member_bc):
         (s["type"], sorted(e["interface"] for e in s["endpoints"])) for s in access.service_catalog.catalog))
     call("keystoneauth key-manager endpoints", lambda: [
         sess.get_endpoint(service_type="key-manager", interface=i) for i in ("public", "internal", "admin")])
-    token = sess.get_token()
+    def own(s=sess):
+        token = s.get_token()
+        return {"X-Auth-Token": token, "X-Subject-Token": token}
     call("keystone GET /v3/auth/tokens (own token)", lambda: answer(
-        raw("GET", AUTH_URL + "/auth/tokens", headers={"X-Auth-Token": token, "X-Subject-Token": token}),
+        raw("GET", AUTH_URL + "/auth/tokens", headers=own()),
         "token.methods", "token.project.id", "token.application_credential.restricted",
         headers=("X-Subject-Token",)))
     call("keystone HEAD /v3/auth/tokens (own token)", lambda: answer(
-        raw("HEAD", AUTH_URL + "/auth/tokens", headers={"X-Auth-Token": token, "X-Subject-Token": token})))
+        raw("HEAD", AUTH_URL + "/auth/tokens", headers=own())))
     call("keystone GET /v3/auth/tokens (garbage subject)", lambda: answer(
-        raw("GET", AUTH_URL + "/auth/tokens", headers={"X-Auth-Token": token, "X-Subject-Token": "garbage"}),
+        raw("GET", AUTH_URL + "/auth/tokens", headers=dict(own(), **{"X-Subject-Token": "garbage"})),
         "error.code", "error.message"))
     call("keystone POST token ?nocatalog", lambda: answer(
         raw("POST", AUTH_URL + "/auth/tokens?nocatalog", json=token_body()), "token.catalog", "token.methods",
@@ -237,7 +248,9 @@ def run(sess, bc, member, member_sess, member_bc):
     # Barbican through barbicanclient, whose endpoint comes from the catalog.
     call("barbican GET /", lambda: answer(raw("GET", BARBICAN + "/"), "versions.values.0.id",
                                           "versions.values.0.links.0.href"))
-    call("barbican GET /v1", lambda: answer(raw("GET", BARBICAN + "/v1", headers={"X-Auth-Token": token}),
+    def h(s=sess, **more):
+        return dict({"X-Auth-Token": s.get_token()}, **more)
+    call("barbican GET /v1", lambda: answer(raw("GET", BARBICAN + "/v1", headers=h()),
                                             "version.id", "version.status"))
     call("barbican GET /v1/secrets without token", lambda: answer(
         raw("GET", BARBICAN + "/v1/secrets"), "error.code", "error.message", headers=("WWW-Authenticate",)))
@@ -275,35 +288,33 @@ def run(sess, bc, member, member_sess, member_bc):
     call("barbicanclient key order", order)
 
     # Raw requests for what the clients hide: Accept negotiation, id checks, error bodies.
-    h = {"X-Auth-Token": sess.get_token()}
     call("GET payload, Accept application/json", lambda: answer(
-        raw("GET", ref + "/payload", headers=dict(h, Accept="application/json")), "code", "title", "description"))
+        raw("GET", ref + "/payload", headers=h(Accept="application/json")), "code", "title", "description"))
     call("GET payload, Accept */*", lambda: (lambda r: {"status": r.status_code, "type": r.headers["Content-Type"],
                                                          "body": r.content})(
-        raw("GET", ref + "/payload", headers=dict(h, Accept="*/*"))))
+        raw("GET", ref + "/payload", headers=h(Accept="*/*"))))
     call("deprecated GET secret, Accept application/octet-stream", lambda: (
         lambda r: {"status": r.status_code, "type": r.headers["Content-Type"], "body": r.content})(
-        raw("GET", ref, headers=dict(h, Accept="application/octet-stream"))))
+        raw("GET", ref, headers=h(Accept="application/octet-stream"))))
     call("GET secret, id not a uuid", lambda: answer(
-        raw("GET", BARBICAN + "/v1/secrets/not-a-uuid", headers=h), "code", "description"))
+        raw("GET", BARBICAN + "/v1/secrets/not-a-uuid", headers=h()), "code", "description"))
     call("GET secret, uuid not version 4", lambda: answer(
-        raw("GET", BARBICAN + "/v1/secrets/12345678-1234-1234-1234-123456789012", headers=h), "code",
+        raw("GET", BARBICAN + "/v1/secrets/12345678-1234-1234-1234-123456789012", headers=h()), "code",
         "description"))
     call("GET secret, unknown v4 uuid", lambda: answer(
-        raw("GET", BARBICAN + "/v1/secrets/12345678-1234-4234-8234-123456789012", headers=h), "code",
+        raw("GET", BARBICAN + "/v1/secrets/12345678-1234-4234-8234-123456789012", headers=h()), "code",
         "description"))
     call("POST secret, payload without content type", lambda: answer(
-        raw("POST", BARBICAN + "/v1/secrets", headers=h, json={"payload": "x"}), "code", "description"))
+        raw("POST", BARBICAN + "/v1/secrets", headers=h(), json={"payload": "x"}), "code", "description"))
 
     # A credential without a Barbican role (member only): 403 for every call.
     call("barbicanclient member: get payload", lambda: member_bc.secrets.get(ref).payload)
     call("barbicanclient member: list", lambda: list(member_bc.secrets.list()))
     call("barbicanclient member: store", lambda: member_bc.secrets.create(name=PREFIX + "-m", payload="x").store())
-    mh = {"X-Auth-Token": member_sess.get_token()}
-    call("member: GET metadata", lambda: answer(raw("GET", ref, headers=mh), "code", "description"))
-    call("member: POST order", lambda: answer(raw("POST", BARBICAN + "/v1/orders", headers=mh, json={
+    call("member: GET metadata", lambda: answer(raw("GET", ref, headers=h(member_sess)), "code", "description"))
+    call("member: POST order", lambda: answer(raw("POST", BARBICAN + "/v1/orders", headers=h(member_sess), json={
         "type": "key", "meta": {"algorithm": "aes", "bit_length": 256}}), "code", "description"))
-    call("member: DELETE secret", lambda: answer(raw("DELETE", ref, headers=mh), "code", "description"))
+    call("member: DELETE secret", lambda: answer(raw("DELETE", ref, headers=h(member_sess)), "code", "description"))
 
     # castellan's Barbican key manager: default configuration (catalog), then barbican_endpoint alone.
     ctx, member_ctx = RequestContext(auth(CRED)), RequestContext(auth(member))
