@@ -2,6 +2,7 @@
 # up.sh - start everything the barbican-connector integration suite needs, on 127.0.0.1 only:
 #   * the REAL OpenStack Keystone + Barbican from Debian packages (scripts/openstack/start.sh), with Keystone's
 #     token lifetime shortened so the suite can watch a token being renewed;
+#   * OpenStack's own clients from Debian (openstack CLI, barbicanclient, castellan) for the side-by-side proof;
 #   * a REAL forward proxy (tinyproxy from Debian) that requires Basic authentication, for the proxy tests,
 #     and a REAL TLS front for it (stunnel from Debian), so proxy_type=https is tested too (TLS inside TLS);
 #   * an application credential with the `reader` role only (reader-credential.sh), which Barbican refuses (403).
@@ -58,6 +59,17 @@ if ! command -v stunnel4 >/dev/null 2>&1; then
   apt-get install -y --no-install-recommends stunnel4 >/dev/null 2>&1 \
     || { apt-get update >/dev/null && apt-get install -y --no-install-recommends stunnel4 >/dev/null; } \
     || die "apt-get install stunnel4"
+fi
+
+# OpenStack's own clients, for kms-testkit's OpenStackSideBySideTest (the same calls against the emulator and the
+# real servers). python3-openstackclient brings keystoneauth1; the barbican CLI plugin is python3-barbicanclient.
+if ! [ -x /usr/bin/openstack ] || ! /usr/bin/python3 -c 'import barbicanclient, castellan' >/dev/null 2>&1; then
+  log "installing python3-openstackclient python3-barbicanclient python3-castellan"
+  export DEBIAN_FRONTEND=noninteractive
+  OS_CLIENTS=(python3-openstackclient python3-barbicanclient python3-castellan)
+  apt-get install -y --no-install-recommends "${OS_CLIENTS[@]}" >/dev/null 2>&1 \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${OS_CLIENTS[@]}" >/dev/null; } \
+    || die "apt-get install ${OS_CLIENTS[*]}"
 fi
 
 CRED_FILE="$PROXY_DIR/credentials.env"

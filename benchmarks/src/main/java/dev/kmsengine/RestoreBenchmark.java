@@ -1,9 +1,9 @@
 package dev.kmsengine;
 
 import dev.kmsengine.barbican.BarbicanKeyProvider;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.store.InMemoryClusterDatabase;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

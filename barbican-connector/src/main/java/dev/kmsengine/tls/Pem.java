@@ -3,20 +3,16 @@ package dev.kmsengine.tls;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
 
-/** Reads PEM certificates (one or a bundle) and private keys. */
+/**
+ * Reads PEM certificates (one or a bundle) with the JDK alone. Private keys, which need BouncyCastle, are read by
+ * kms-testkit's {@code PrivateKeyPem}. Stateless and thread-safe.
+ */
 public final class Pem {
   private Pem() {}
 
@@ -50,34 +46,5 @@ public final class Pem {
    */
   public static X509Certificate readCertificate(String pem) throws GeneralSecurityException {
     return readCertificates(pem).get(0);
-  }
-
-  /**
-   * A private key in PKCS#8 ({@code PRIVATE KEY}) or traditional EC/RSA PEM.
-   *
-   * @param pem the key's PEM text
-   * @return the private key
-   * @throws GeneralSecurityException if the text holds no supported private key
-   */
-  public static PrivateKey readPrivateKey(String pem) throws GeneralSecurityException {
-    try (PEMParser p = new PEMParser(new java.io.StringReader(pem))) {
-      Object o = p.readObject();
-      PrivateKeyInfo info;
-      if (o instanceof PEMKeyPair kp) {
-        info = kp.getPrivateKeyInfo();
-      } else if (o instanceof PrivateKeyInfo pki) {
-        info = pki;
-      } else {
-        throw new GeneralSecurityException("no private key in PEM text");
-      }
-      String alg = info.getPrivateKeyAlgorithm().getAlgorithm().getId().equals("1.2.840.10045.2.1") ? "EC" : "RSA";
-      return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
-    } catch (java.io.IOException e) {
-      throw new GeneralSecurityException("unreadable PEM private key", e);
-    }
-  }
-
-  static String base64(byte[] der) {
-    return Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
   }
 }

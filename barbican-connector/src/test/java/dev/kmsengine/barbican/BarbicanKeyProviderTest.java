@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.crypto.KeyMaterial;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.job.MutableClock;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.KekFailure;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import dev.kmsengine.transport.RetryPolicy;
 import java.time.Duration;
 import java.time.Instant;

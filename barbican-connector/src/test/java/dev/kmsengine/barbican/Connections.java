@@ -1,9 +1,9 @@
 package dev.kmsengine.barbican;
 
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.util.UUID;
 
 /** Builds {@link BarbicanConnection}s for tests. */

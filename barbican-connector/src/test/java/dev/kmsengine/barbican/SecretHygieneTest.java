@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.crypto.KeyMaterial;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import dev.kmsengine.transport.RetryPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;

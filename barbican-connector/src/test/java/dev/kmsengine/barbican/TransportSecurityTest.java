@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.crypto.KeyMaterial;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.KekFailure;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.ProxyType;
-import dev.kmsengine.tls.CertificateAuthority;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
+import dev.kmsengine.testkit.tls.CertificateAuthority;
 import dev.kmsengine.transport.NodeNetwork;
 import dev.kmsengine.transport.RetryPolicy;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.kmsengine.transport;
 
-import dev.kmsengine.tls.CertificateAuthority;
+import dev.kmsengine.testkit.tls.CertificateAuthority;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

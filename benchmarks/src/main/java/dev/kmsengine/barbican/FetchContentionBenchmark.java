@@ -2,11 +2,11 @@ package dev.kmsengine.barbican;
 
 import dev.kmsengine.BenchmarkDefaults;
 import dev.kmsengine.crypto.KeyMaterial;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;

@@ -85,6 +85,24 @@ final class JsonBody {
     return n.booleanValue();
   }
 
+  List<String> strings(String path) {
+    JsonNode n = get(path);
+    if (n == null) {
+      return null;
+    }
+    if (!n.isArray()) {
+      throw wrongType(path, "an array of strings");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : n) {
+      if (!e.isTextual()) {
+        throw wrongType(path, "an array of strings");
+      }
+      out.add(e.textValue());
+    }
+    return out;
+  }
+
   UUID uuid(String path) {
     String s = string(path);
     if (s == null) {

@@ -1,6 +1,6 @@
 package dev.kmsengine.rest;
 
-import dev.kmsengine.emulator.OpenStackEmulator;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.util.Optional;
 
 /**

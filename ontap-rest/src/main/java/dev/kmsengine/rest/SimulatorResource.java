@@ -1,13 +1,15 @@
 package dev.kmsengine.rest;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.NodeInfo;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Base64;
@@ -53,6 +55,8 @@ final class SimulatorResource {
     r.add("PATCH", PATH + "/faults", (ex, v) -> patchFaults(ex));
     r.add("DELETE", PATH + "/faults", (ex, v) -> clearFaults(ex));
     r.add("GET", PATH + "/emulator", (ex, v) -> showEmulator(ex));
+    r.add("POST", PATH + "/emulator/projects", (ex, v) -> addProject(ex));
+    r.add("POST", PATH + "/emulator/application-credentials", (ex, v) -> addCredential(ex));
     r.add("DELETE", PATH + "/emulator/counters", (ex, v) -> {
       ex.params().allowOnly(Set.of());
       emulator().resetCounters();
@@ -318,6 +322,51 @@ final class SimulatorResource {
     o.put("keystone_url", os.keystoneUrl());
     o.put("barbican_url", os.barbicanUrl());
     o.set("counters", counters(os));
+    ArrayNode projects = o.putArray("projects");
+    os.projects().forEach(p -> projects.add(project(p)));
+    ex.send(200, o);
+  }
+
+  private static ObjectNode project(OpenStackEmulator.Project p) {
+    return Json.object().put("id", p.id()).put("name", p.name());
+  }
+
+  private void addProject(ApiExchange ex) throws IOException {
+    ex.params().allowOnly(Set.of());
+    OpenStackEmulator os = emulator();
+    JsonBody body = ex.body();
+    String name = body.string("name");
+    body.requireNoOthers();
+    if (name == null || name.isBlank()) {
+      throw new KmsException(ErrorCode.INVALID_FIELD, "name", "\"name\" is required: the project's name.");
+    }
+    ex.send(200, project(os.addProject(name)));
+  }
+
+  /** The caller chooses the secret, so that no answer has to carry one. */
+  private void addCredential(ApiExchange ex) throws IOException {
+    ex.params().allowOnly(Set.of());
+    OpenStackEmulator os = emulator();
+    JsonBody body = ex.body();
+    String id = body.string("id");
+    Secret secret = body.secret("secret");
+    String projectId = body.string("project.id");
+    List<String> roles = body.strings("roles");
+    body.requireNoOthers();
+    if (id == null || id.isBlank()) {
+      throw new KmsException(ErrorCode.INVALID_FIELD, "id", "\"id\" is required: the credential's id.");
+    }
+    if (secret == null || secret.isEmpty()) {
+      throw new KmsException(ErrorCode.INVALID_FIELD, "secret", "\"secret\" is required: the credential's secret.");
+    }
+    OpenStackEmulator.Project project = projectId == null ? os.defaultProject() : os.projects().stream()
+        .filter(p -> p.id().equals(projectId)).findFirst().orElseThrow(() -> new KmsException(
+            ErrorCode.INVALID_FIELD, "project.id", "The emulator has no project \"" + projectId + "\"."));
+    OpenStackEmulator.ApplicationCredential c = os.addApplicationCredential(id, secret.reveal(), project,
+        roles == null ? List.of("creator") : roles);
+    ObjectNode o = Json.object().put("id", c.id());
+    o.set("project", project(project));
+    c.roles().forEach(o.putArray("roles")::add);
     ex.send(200, o);
   }
 

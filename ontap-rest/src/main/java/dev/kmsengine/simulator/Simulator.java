@@ -9,7 +9,8 @@ import dev.kmsengine.job.JobState;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.OntapRestServer;
 import dev.kmsengine.store.ClusterDatabase;
-import dev.kmsengine.tls.CertificateAuthority;
+import dev.kmsengine.testkit.tls.CertificateAuthority;
+import dev.kmsengine.testkit.tls.PrivateKeyPem;
 import dev.kmsengine.tls.Pem;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -213,7 +214,7 @@ public final class Simulator implements AutoCloseable {
   private static SSLContext givenIdentity(Path certFile, Path keyFile) throws UsageException, IOException {
     try {
       List<X509Certificate> chain = Pem.readCertificates(Files.readString(certFile));
-      PrivateKey key = Pem.readPrivateKey(Files.readString(keyFile));
+      PrivateKey key = PrivateKeyPem.read(Files.readString(keyFile));
       char[] pw = "simulator".toCharArray();
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);

@@ -13,7 +13,7 @@ import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
-import dev.kmsengine.tls.CertificateAuthority;
+import dev.kmsengine.testkit.tls.CertificateAuthority;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.NodeStatus;
 import dev.kmsengine.simulator.ApiClient.Reply;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -416,6 +420,36 @@ class FaultsTest {
     assertEquals(201, restore().status());
     assertEquals(NODES.size(), api.ok("/api/simulator/emulator").at("/counters/payload_requests").asInt(),
         "the second restore is served from the nodes' KEK cache");
+  }
+
+  @Test
+  void emulatorControls_addAProjectAndACredentialWithChosenRoles_thatKeystoneThenAccepts() throws Exception {
+    Reply project = api.send("POST", "/api/simulator/emulator/projects", "{\"name\": \"other\"}");
+    assertEquals(200, project.status(), project.raw()::body);
+    String projectId = project.body().get("id").asText();
+    Reply cred = api.send("POST", "/api/simulator/emulator/application-credentials", "{\"id\": \"observer1\", "
+        + "\"secret\": \"observer-secret-1\", \"project\": {\"id\": \"" + projectId + "\"}, "
+        + "\"roles\": [\"observer\"]}");
+    assertEquals(200, cred.status(), cred.raw()::body);
+    assertEquals("observer", cred.body().at("/roles/0").asText());
+    assertFalse(cred.raw().body().contains("observer-secret-1"), "the secret is never echoed");
+    assertTrue(api.ok("/api/simulator/emulator").get("projects").findValuesAsText("id").contains(projectId));
+
+    HttpClient keystone = HttpClient.newBuilder().sslContext(emulator.certificateAuthority().clientContext()).build();
+    HttpResponse<String> token = keystone.send(HttpRequest.newBuilder(URI.create(emulator.keystoneUrl()
+        + "/auth/tokens")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+        "{\"auth\": {\"identity\": {\"methods\": [\"application_credential\"], \"application_credential\": "
+        + "{\"id\": \"observer1\", \"secret\": \"observer-secret-1\"}}}}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, token.statusCode());
+    JsonNode t = ApiClient.JSON.readTree(token.body()).get("token");
+    assertEquals(projectId, t.at("/project/id").asText());
+    assertEquals("observer", t.at("/roles/0/name").asText());
+
+    Reply unknown = api.send("POST", "/api/simulator/emulator/application-credentials",
+        "{\"id\": \"x\", \"secret\": \"y\", \"project\": {\"id\": \"nope\"}}");
+    assertEquals(400, unknown.status());
+    assertEquals("project.id", unknown.body().at("/error/target").asText());
   }
 
   @Test

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kmsengine.emulator.OpenStackEmulator;
 import dev.kmsengine.simulator.ApiClient.Reply;
+import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

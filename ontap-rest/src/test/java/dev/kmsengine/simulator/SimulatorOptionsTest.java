@@ -82,7 +82,7 @@ class SimulatorOptionsTest {
   @Test
   void trustCa_thatIsPem_isLoadedForTheKeyManager() throws Exception {
     Path ca = Files.createTempFile("extra-ca", ".pem");
-    Files.writeString(ca, dev.kmsengine.tls.CertificateAuthority.create("extra").certificatePem());
+    Files.writeString(ca, dev.kmsengine.testkit.tls.CertificateAuthority.create("extra").certificatePem());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Simulator s = Simulator.start(new String[] {"--port", "0", "--trust-ca", ca.toString()},
         new PrintStream(out, true, StandardCharsets.UTF_8))) {
@@ -94,7 +94,7 @@ class SimulatorOptionsTest {
   @Test
   void tlsCertAndKey_givenAsPem_areServedAndNamedInTheReadyFile() throws Exception {
     Path dir = Files.createTempDirectory("given-tls-");
-    dev.kmsengine.tls.CertificateAuthority.create("given").save(dir);
+    dev.kmsengine.testkit.tls.CertificateAuthority.create("given").save(dir);
     Path ready = dir.resolve("ready.json");
     try (Simulator s = Simulator.start(new String[] {"--port", "0", "--tls-cert", dir.resolve("ca.pem").toString(),
         "--tls-key", dir.resolve("ca-key.pem").toString(), "--ready-file", ready.toString()}, sink())) {

@@ -1,4 +1,4 @@
-package dev.kmsengine.tls;
+package dev.kmsengine.testkit.tls;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

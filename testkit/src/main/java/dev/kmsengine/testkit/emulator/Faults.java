@@ -1,4 +1,4 @@
-package dev.kmsengine.emulator;
+package dev.kmsengine.testkit.emulator;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,4 +1,4 @@
-package dev.kmsengine.emulator;
+package dev.kmsengine.testkit.emulator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -6,20 +6,33 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
 /** Writes answers in the shapes the real servers use (recorded in scripts/openstack/NOTES.md). */
 final class Replies {
   static final ObjectMapper JSON = new ObjectMapper();
+  /** Barbican's timestamps: UTC, always six fraction digits, no zone letter ({@code 2026-12-01T17:45:32.606491}). */
+  private static final DateTimeFormatter BARBICAN_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
   private Replies() {}
+
+  static String barbicanTime(Instant t) {
+    return BARBICAN_TIME.format(t);
+  }
 
   static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
     if (contentType != null) {
       ex.getResponseHeaders().set("Content-Type", contentType);
     }
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    boolean head = "HEAD".equals(ex.getRequestMethod());
+    ex.sendResponseHeaders(status, body.length == 0 || head ? -1 : body.length);
     try (OutputStream out = ex.getResponseBody()) {
-      out.write(body);
+      if (!head) {
+        out.write(body);
+      }
     }
   }
 
@@ -37,11 +50,22 @@ final class Replies {
     json(ex, status, root);
   }
 
+  /** Keystone's 400 for a body that lacks what it must hold. */
+  static void keystoneBadRequest(HttpExchange ex, String what) throws IOException {
+    keystoneError(ex, 400, "Bad Request", what + " The server could not comply with the request since it is "
+        + "either malformed or otherwise incorrect. The client is assumed to be in error.");
+  }
+
   /** Barbican's own error: {@code {"code": N, "title": "…", "description": "…"}}. */
   static void barbicanError(HttpExchange ex, int status, String title, String description) throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("code", status).put("title", title).put("description", description);
     json(ex, status, root);
+  }
+
+  /** Barbican's 403, whose description names the attempted action. */
+  static void forbidden(HttpExchange ex, String action) throws IOException {
+    barbicanError(ex, 403, "Forbidden", action + " attempt not allowed - please review your user/project privileges");
   }
 
   /** keystonemiddleware's 401 inside Barbican. */

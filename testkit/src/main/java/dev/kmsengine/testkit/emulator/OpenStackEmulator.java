@@ -1,9 +1,9 @@
-package dev.kmsengine.emulator;
+package dev.kmsengine.testkit.emulator;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.kmsengine.keystore.Secret;
-import dev.kmsengine.tls.CertificateAuthority;
+import dev.kmsengine.testkit.tls.CertificateAuthority;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,36 +14,48 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
 
 /**
  * An embeddable Keystone + Barbican for tests and simulators: two HTTPS servers on 127.0.0.1 (the JDK's
- * {@code HttpsServer}) with a certificate from a private {@link CertificateAuthority}, that answer the requests
- * the connector makes in the shapes the real servers use.
+ * {@code HttpsServer}) with a certificate from a private {@link CertificateAuthority}, that answer OpenStack's own
+ * clients (the {@code openstack} CLI, python-barbicanclient, castellan) and the connector in the shapes the real
+ * servers use. {@code OpenStackSideBySideTest} runs one script of such calls against it and against the real servers
+ * and checks every outcome is the same.
  *
  * <ul>
- *   <li>Keystone: {@code POST /v3/auth/tokens} with an application credential; 201 with {@code X-Subject-Token},
- *       401 for a wrong secret, 404 for an unknown credential id. Token lifetime is {@linkplain
- *       Builder#tokenLifetime settable}.
- *   <li>Barbican: {@code GET /v1/secrets/{uuid}} (metadata), {@code GET /v1/secrets/{uuid}/payload} (raw
- *       bytes; 406 for a non-binary {@code Accept}), {@code DELETE /v1/secrets/{uuid}}; 401 for a missing,
- *       unknown or expired token; 404 for an unknown, deleted or expired secret.
+ *   <li>Keystone: the version documents at {@code /} (300) and {@code /v3}; {@code POST /v3/auth/tokens} with an
+ *       application credential (201 with {@code X-Subject-Token} and a service catalog of identity and key-manager
+ *       endpoints, public, internal and admin, unless {@code ?nocatalog}; 401 for a wrong secret or a method other
+ *       than {@code application_credential}; 404 for an unknown credential id); {@code GET}/{@code HEAD} (validate)
+ *       and {@code DELETE} (revoke) {@code /v3/auth/tokens}. Token lifetime is {@linkplain Builder#tokenLifetime
+ *       settable}.
+ *   <li>Barbican: the version documents at {@code /} (300) and {@code /v1}; {@code /v1/secrets} store (with or
+ *       without payload), list ({@code limit}, {@code offset}, {@code name}, {@code alg}, {@code bits}, {@code mode},
+ *       {@code secret_type}), metadata, payload (Accept negotiated as Barbican does) and delete; {@code /v1/orders}
+ *       of type {@code key}, fulfilled at once; 401 for a missing, unknown, expired or revoked token (a revoked one
+ *       only once the {@linkplain #tokenCacheTime token cache} lets go of it); 403 as Barbican's legacy policy gives
+ *       it (roles {@code observer}, {@code creator}, {@code admin}; resources of the token's project only); 404
+ *       for an unknown, deleted or expired secret, or an id that is not a v4 UUID.
+ *   <li>Projects and application credentials with chosen roles: {@link #addProject}, {@link
+ *       #createApplicationCredential(Project, List)}.
  *   <li>Faults: {@linkplain #latency latency}, {@linkplain #failBarbican 5xx}, {@linkplain #rejectValidTokens 401
  *       on a valid token}, {@linkplain #expireAllTokens token expiry}, {@linkplain #refuseConnections connection
  *       refused}, {@linkplain #deleteSecret secret deleted}.
  *   <li>Counters of token, metadata and payload requests.
- *   <li>With a {@linkplain Builder#dataDirectory data directory}, the CA, credentials, secrets and ports are
- *       saved there, so a restarted emulator serves the same key at the same URL to clients that trust the same
+ *   <li>With a {@linkplain Builder#dataDirectory data directory}, the CA, projects, credentials, secrets and ports
+ *       are saved there, so a restarted emulator serves the same key at the same URL to clients that trust the same
  *       CA.
  * </ul>
  *
- * <p>Build with {@code OpenStackEmulator.builder()....start()}; close to stop both servers. Thread-safe.
+ * <p>Build with {@code OpenStackEmulator.builder()....start()}, or let {@code OpenStackEmulatorExtension} do it in a
+ * JUnit 5 test; close to stop both servers. Thread-safe.
  */
 public final class OpenStackEmulator implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -83,8 +95,10 @@ public final class OpenStackEmulator implements AutoCloseable {
     if (b.barbicanPort != 0 || state.barbicanPort == 0) {
       state.barbicanPort = b.barbicanPort;
     }
-    this.keystone = new KeystoneHandler(state, faults, clock, () -> tokenLifetime);
-    this.barbican = new BarbicanHandler(state, faults, clock, this::barbicanUrl, () -> keystoneUrl());
+    this.keystone = new KeystoneHandler(state, faults, clock, () -> tokenLifetime, this::keystoneUrl,
+        this::barbicanUrl);
+    this.barbican = new BarbicanHandler(state, faults, clock, keystone, this::barbicanUrl, this::keystoneUrl);
+    barbican.tokenCacheTime = b.tokenCacheTime;
     listen();
     state.save();
   }
@@ -175,37 +189,121 @@ public final class OpenStackEmulator implements AutoCloseable {
   }
 
   /**
-   * Creates an application credential with a random id and secret.
+   * The project of {@link #createApplicationCredential()} and {@link #createSecret()}.
+   *
+   * @return the default project, named {@code emulated-project}
+   */
+  public Project defaultProject() {
+    return new Project(state.defaultProjectId, state.projects.get(state.defaultProjectId));
+  }
+
+  /**
+   * Every project, the default one first.
+   *
+   * @return the projects
+   */
+  public List<Project> projects() {
+    List<Project> out = new ArrayList<>();
+    out.add(defaultProject());
+    state.projects.forEach((id, name) -> {
+      if (!id.equals(state.defaultProjectId)) {
+        out.add(new Project(id, name));
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Adds a project with a new id, for credentials whose tokens must not see the default project's secrets.
+   *
+   * @param name the project's name
+   * @return the new project
+   */
+  public Project addProject(String name) {
+    String id = EmulatorState.hexId();
+    state.projects.put(id, Objects.requireNonNull(name, "name == null"));
+    state.save();
+    return new Project(id, name);
+  }
+
+  /**
+   * Creates an application credential with a random id and secret, on the default project with role
+   * {@code creator}.
    *
    * @return the credential; its secret is redacted in {@code toString()}
    */
   public ApplicationCredential createApplicationCredential() {
-    byte[] s = new byte[24];
-    RANDOM.nextBytes(s);
-    return addApplicationCredential(UUID.randomUUID().toString().replace("-", ""), HexFormat.of().formatHex(s));
+    return createApplicationCredential(defaultProject(), EmulatorState.DEFAULT_ROLES);
   }
 
   /**
-   * Adds (or replaces) an application credential.
+   * Creates an application credential with a random id and secret whose tokens are scoped to {@code project} and
+   * carry {@code roles}; Barbican's policy looks at {@code observer}, {@code creator} and {@code admin} only, so
+   * {@code List.of("member")} makes a credential that Barbican answers with 403.
+   *
+   * @param project the project, from {@link #defaultProject()} or {@link #addProject}
+   * @param roles role names, possibly empty
+   * @return the credential; its secret is redacted in {@code toString()}
+   */
+  public ApplicationCredential createApplicationCredential(Project project, List<String> roles) {
+    byte[] s = new byte[24];
+    RANDOM.nextBytes(s);
+    return addApplicationCredential(EmulatorState.hexId(), HexFormat.of().formatHex(s), project, roles);
+  }
+
+  /**
+   * Adds (or replaces) an application credential on the default project with role {@code creator}.
    *
    * @param id the credential id
    * @param secret the credential secret
    * @return the credential; its secret is redacted in {@code toString()}
    */
   public ApplicationCredential addApplicationCredential(String id, String secret) {
-    state.credentials.put(Objects.requireNonNull(id, "id == null"), Objects.requireNonNull(secret, "secret == null"));
-    state.save();
-    return new ApplicationCredential(id, Secret.of(secret));
+    return addApplicationCredential(id, secret, defaultProject(), EmulatorState.DEFAULT_ROLES);
   }
 
   /**
-   * Deletes an application credential; tokens issued for it stop working, as in Keystone.
+   * Adds (or replaces) an application credential with a given id and secret, project and roles.
+   *
+   * @param id the credential id
+   * @param secret the credential secret
+   * @param project the project its tokens are scoped to
+   * @param roles the role names its tokens carry
+   * @return the credential; its secret is redacted in {@code toString()}
+   * @throws IllegalArgumentException if the project is not one of this emulator's
+   */
+  public ApplicationCredential addApplicationCredential(String id, String secret, Project project,
+      List<String> roles) {
+    Objects.requireNonNull(id, "id == null");
+    Objects.requireNonNull(secret, "secret == null");
+    if (!state.projects.containsKey(project.id())) {
+      throw new IllegalArgumentException("unknown project " + project.id());
+    }
+    Credential c = new Credential(id, id, secret, project.id(), roles);
+    state.credentials.put(id, c);
+    state.save();
+    return new ApplicationCredential(id, Secret.of(secret), project.id(), c.roles());
+  }
+
+  /**
+   * Deletes an application credential; tokens issued for it stop working, as in Keystone (at Barbican once the
+   * {@linkplain #tokenCacheTime token cache} lets go of them).
    *
    * @param id the credential id; an unknown id is ignored
    */
   public void deleteApplicationCredential(String id) {
     state.credentials.remove(id);
     state.save();
+  }
+
+  /**
+   * How long Barbican keeps accepting a token it has validated, though it was revoked or its credential deleted
+   * since: keystonemiddleware's {@code token_cache_time}, 300 s on a real Barbican. Expiry is always honoured.
+   *
+   * @param cacheTime the cache time; {@link Duration#ZERO} (the default) re-validates every request
+   */
+  public void tokenCacheTime(Duration cacheTime) {
+    barbican.tokenCacheTime = nonNegative(cacheTime);
   }
 
   /**
@@ -231,10 +329,9 @@ public final class OpenStackEmulator implements AutoCloseable {
    */
   public String createSecret(byte[] payload, String secretType, String algorithm, int bitLength,
       Instant expiration) {
-    String uuid = UUID.randomUUID().toString();
-    state.secrets.put(uuid, new StoredSecret(payload.clone(), secretType, algorithm, bitLength, expiration,
+    String uuid = barbican.secrets().store(new StoredSecret("emulated-secret", state.defaultProjectId, state.userId,
+        payload.clone(), "application/octet-stream", secretType, algorithm, bitLength, "cbc", expiration,
         clock.instant()));
-    state.save();
     return barbicanUrl() + "/v1/secrets/" + uuid;
   }
 
@@ -246,7 +343,7 @@ public final class OpenStackEmulator implements AutoCloseable {
    */
   public byte[] secretPayload(String secretUrl) {
     StoredSecret s = state.secrets.get(uuidOf(secretUrl));
-    return s == null ? null : s.payload().clone();
+    return s == null || s.payload() == null ? null : s.payload().clone();
   }
 
   /**
@@ -255,11 +352,7 @@ public final class OpenStackEmulator implements AutoCloseable {
    * @param secretUrl the URL {@link #createSecret()} returned
    */
   public void deleteSecret(String secretUrl) {
-    StoredSecret s = state.secrets.remove(uuidOf(secretUrl));
-    if (s != null) {
-      java.util.Arrays.fill(s.payload(), (byte) 0);
-    }
-    state.save();
+    barbican.secrets().delete(uuidOf(secretUrl));
   }
 
   /**
@@ -386,6 +479,14 @@ public final class OpenStackEmulator implements AutoCloseable {
     return u.substring(u.lastIndexOf('/') + 1);
   }
 
+  private static Duration nonNegative(Duration d) {
+    Objects.requireNonNull(d, "duration == null");
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("duration < 0");
+    }
+    return d;
+  }
+
   private static Duration positive(Duration d) {
     Objects.requireNonNull(d, "duration == null");
     if (d.isNegative() || d.isZero()) {
@@ -401,17 +502,40 @@ public final class OpenStackEmulator implements AutoCloseable {
   }
 
   /**
-   * An application credential to configure: its id and secret.
+   * An application credential to configure: its id and secret, and what its tokens carry.
    *
    * @param id the credential id
    * @param secret the credential secret
+   * @param projectId the project its tokens are scoped to
+   * @param roles the role names its tokens carry
    */
-  public record ApplicationCredential(String id, Secret secret) {}
+  public record ApplicationCredential(String id, Secret secret, String projectId, List<String> roles) {
+    /**
+     * Copies {@code roles}.
+     *
+     * @param id the credential id
+     * @param secret the credential secret
+     * @param projectId the project its tokens are scoped to
+     * @param roles the role names its tokens carry
+     */
+    public ApplicationCredential {
+      roles = List.copyOf(roles);
+    }
+  }
+
+  /**
+   * A Keystone project.
+   *
+   * @param id its 32-hex id
+   * @param name its name
+   */
+  public record Project(String id, String name) {}
 
   /** Configures an {@link OpenStackEmulator}. */
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
     private Duration tokenLifetime = Duration.ofHours(1);
+    private Duration tokenCacheTime = Duration.ZERO;
     private List<String> serverNames = List.of("localhost", "127.0.0.1");
     private Path dataDir;
     private int keystonePort;
@@ -438,6 +562,17 @@ public final class OpenStackEmulator implements AutoCloseable {
      */
     public Builder tokenLifetime(Duration lifetime) {
       this.tokenLifetime = positive(lifetime);
+      return this;
+    }
+
+    /**
+     * Barbican's token cache time; see {@link OpenStackEmulator#tokenCacheTime}. If unset, zero.
+     *
+     * @param cacheTime how long a validated token stays accepted though revoked; not negative
+     * @return this builder
+     */
+    public Builder tokenCacheTime(Duration cacheTime) {
+      this.tokenCacheTime = nonNegative(cacheTime);
       return this;
     }
 

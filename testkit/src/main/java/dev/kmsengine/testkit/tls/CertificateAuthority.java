@@ -1,6 +1,7 @@
-package dev.kmsengine.tls;
+package dev.kmsengine.testkit.tls;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -14,6 +15,7 @@ import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -178,7 +180,7 @@ public final class CertificateAuthority {
     Files.createFile(key);
     restrict(key);
     // PKCS#8 from the JDK's own encoding: it carries the curve in the algorithm identifier, so any reader loads it.
-    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + Pem.base64(keyPair.getPrivate().getEncoded())
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + PrivateKeyPem.base64(keyPair.getPrivate().getEncoded())
         + "\n-----END PRIVATE KEY-----\n");
   }
 
@@ -190,9 +192,9 @@ public final class CertificateAuthority {
    * @throws IOException if a file cannot be read or does not hold a usable certificate and key
    */
   public static CertificateAuthority load(Path dir) throws IOException {
-    try {
-      X509Certificate cert = Pem.readCertificate(Files.readString(dir.resolve("ca.pem")));
-      PrivateKey key = Pem.readPrivateKey(Files.readString(dir.resolve("ca-key.pem")));
+    try (InputStream pem = Files.newInputStream(dir.resolve("ca.pem"))) {
+      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(pem);
+      PrivateKey key = PrivateKeyPem.read(Files.readString(dir.resolve("ca-key.pem")));
       return new CertificateAuthority(new KeyPair(cert.getPublicKey(), key), cert);
     } catch (GeneralSecurityException e) {
       throw new IOException("the CA files in " + dir + " are not a usable certificate and key", e);
