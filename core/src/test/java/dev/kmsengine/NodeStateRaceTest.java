@@ -40,8 +40,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Reboots interleaved with restore, rekey and volume creation: no rebooted node ever holds a key it did not fetch
  * after the reboot. Each of 10,000 rounds starts one operation and reboots one node from inside it, at the k-th of
- * its fetches, commits or VEK reads (k drawn at random): either there, synchronously, or from another thread at
- * once, racing the rest of the operation. The operation began before the reboot, so whatever it fetched or derived
+ * its fetches, commits or VEK reads (k drawn at random): either there, synchronously, or from another thread as a
+ * burst of reboots of random length, racing the rest of the operation. The operation began before the reboot, so whatever it fetched or derived
  * belongs to the node as it was; once both are done the node must be empty.
  *
  * <p>Cheap by design, so that it can run 100 times in a row: in-memory store and key provider, a handful of
@@ -172,7 +172,14 @@ class NodeStateRaceTest {
           node.reboot();
         };
         int at = random.nextInt(12);
-        hooks.arm(at, racing ? () -> reboot[0] = rebooter.submit(rebootNode) : rebootNode);
+        // Racing, a burst of reboots of random length, so that the last one lands anywhere in the rest of the
+        // operation, between its checks and its installs included.
+        int burst = 1 + random.nextInt(64);
+        hooks.arm(at, racing ? () -> reboot[0] = rebooter.submit(() -> {
+          for (int i = 0; i < burst; i++) {
+            rebootNode.run();
+          }
+        }) : rebootNode);
         try {
           switch (op) {
             case RESTORE -> engine.hierarchy.restore(config, QUIET);
