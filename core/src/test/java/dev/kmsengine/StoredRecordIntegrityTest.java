@@ -45,28 +45,34 @@ class StoredRecordIntegrityTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(Kind.class)
-  void flippedBitInALiveRecord_isRefusedAtOpen_namingTheRecord(Kind kind, @TempDir Path dir) throws Exception {
-    Path file = dir.resolve("cluster.mv");
-    Cluster c;
-    byte[] value;
+  /** The cluster a database was populated with, and the stored value of the record under test. */
+  private record Populated(Cluster cluster, byte[] value) {}
+
+  /** Sets up the cluster in a new database at {@code file}, closes it, and returns the record of {@code kind}. */
+  private static Populated populate(Path file, Kind kind) {
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file);
         TestCluster t = new TestCluster(KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(2)
             .dataSvms("svm1").build()).database(db))) {
       UUID config = t.enabledConfig("svm1", "integrity", KEY_1);
       UUID volume = t.volume("svm1", "a-volume-with-a-long-enough-name");
       t.engine.writeBlock("node1", volume, 0, "a block".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      c = new Cluster(t.svmUuid("svm1"), config, volume);
-      value = db.get(kind.bucket.apply(c), kind.key.apply(c));
+      Cluster c = new Cluster(t.svmUuid("svm1"), config, volume);
+      return new Populated(c, db.get(kind.bucket.apply(c), kind.key.apply(c)));
     }
-    assertNotNull(value, kind.name());
+  }
 
-    int flipped = flipBitInEveryCopy(file, value);
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void flippedBitInALiveRecord_isRefusedAtOpen_namingTheRecord(Kind kind, @TempDir Path dir) throws Exception {
+    Path file = dir.resolve("cluster.mv");
+    Populated p = populate(file, kind);
+    assertNotNull(p.value(), kind.name());
+
+    int flipped = flipBitInEveryCopy(file, p.value());
     assertTrue(flipped > 0, "the record's bytes are in the file");
 
     StoreException e = assertThrows(StoreException.class, () -> MvStoreClusterDatabase.open(file).close());
-    String record = "record " + kind.key.apply(c) + " in bucket " + kind.bucket.apply(c);
+    String record = "record " + kind.key.apply(p.cluster()) + " in bucket " + kind.bucket.apply(p.cluster());
     assertTrue(e.getMessage().contains(record), () -> "names " + record + ": " + e.getMessage());
     assertTrue(e.getMessage().contains("damaged"), e.getMessage());
   }
@@ -75,17 +81,9 @@ class StoredRecordIntegrityTest {
   @EnumSource(value = Kind.class, names = {"VOLUME", "VEK_BLOB"})
   void untouchedFile_opensAndServesTheRecordAsWritten(Kind kind, @TempDir Path dir) {
     Path file = dir.resolve("cluster.mv");
-    Cluster c;
-    byte[] value;
-    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file);
-        TestCluster t = new TestCluster(KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(2)
-            .dataSvms("svm1").build()).database(db))) {
-      UUID config = t.enabledConfig("svm1", "integrity", KEY_1);
-      c = new Cluster(t.svmUuid("svm1"), config, t.volume("svm1", "v"));
-      value = db.get(kind.bucket.apply(c), kind.key.apply(c));
-    }
+    Populated p = populate(file, kind);
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file)) {
-      assertArrayEquals(value, db.get(kind.bucket.apply(c), kind.key.apply(c)));
+      assertArrayEquals(p.value(), db.get(kind.bucket.apply(p.cluster()), kind.key.apply(p.cluster())));
     }
   }
 

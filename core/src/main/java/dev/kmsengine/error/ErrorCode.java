@@ -143,7 +143,8 @@ public enum ErrorCode {
   /** No up node holds the current SVM-KEK, so a new volume's key cannot be wrapped; a restore loads it. */
   SVM_KEK_NOT_LOADED(65537533, "The SVM key encryption key is not loaded on any node."),
 
-  // The cluster database itself.
+  // The cluster database itself. The reference names no code for it; 13001 is ONTAP's generic internal-error
+  // number (EINTERNALERROR).
   /**
    * The cluster database could not read or commit (disk full, I/O error, damage); the message names the file and
    * the cause. A failed commit applied nothing; reads keep working, and writes do again once the cause is gone.
