@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The soak that found acknowledged blocks lost for good: for a minute, one SVM's restores and node reboots run back
- * to back while 4 threads write blocks and read each back at once. Every block written (answered 200) must read
+ * to back (with a rekey or a volume create now and then) while 4 threads write blocks and read each back at once. Every block written (answered 200) must read
  * back identical, no answer may be a 5xx (a node without its keys is a 409 the client fixes by waiting for a
  * restore), and after a SIGKILL and a restart every block reads back through every node.
  *
@@ -68,12 +68,17 @@ class DataPathSoakProcessTest {
       List<Future<?>> running = new ArrayList<>();
       running.add(pool.submit(() -> {
         Random random = new Random(1);
-        while (System.nanoTime() < deadline) {
-          Reply restore = api.keyOperation(config, "restore");
-          check(faults, "restore", restore);
+        for (int i = 0; System.nanoTime() < deadline; i++) {
+          check(faults, "restore", api.keyOperation(config, "restore"));
           restores.incrementAndGet();
           check(faults, "reboot", api.reboot(NODES.get(random.nextInt(NODES.size()))));
           reboots.incrementAndGet();
+          // Now and then the other key operations of the original soak, which must not answer a 5xx either.
+          if (i % 8 == 3) {
+            check(faults, "rekey", api.keyOperation(config, "rekey-internal"));
+          } else if (i % 8 == 7) {
+            check(faults, "create", api.createVolume("extra" + i, SVM));
+          }
         }
         return null;
       }));
