@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.cluster.ClusterSpec;
-import dev.kmsengine.job.JobContext;
-import dev.kmsengine.keystore.NodeStatus;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,13 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 class DataPathKeyLifetimeTest {
   private static final int RESTORES = 1_500;
-  private static final JobContext QUIET = new JobContext() {
-    @Override
-    public void progress(String message) {}
-
-    @Override
-    public void nodes(List<NodeStatus> nodes) {}
-  };
 
   @Test
   void restoresUnderConcurrentWrites_neverChangeTheKeyABlockIsSealedOrOpenedWith() throws Exception {
@@ -71,7 +62,7 @@ class DataPathKeyLifetimeTest {
       }
       try {
         for (int i = 0; i < RESTORES; i++) {
-          t.engine.hierarchy.restore(config, QUIET);
+          t.engine.hierarchy.restore(config, TestCluster.NO_REPORTS);
         }
       } finally {
         restoring.set(false);

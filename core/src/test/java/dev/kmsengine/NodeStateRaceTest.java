@@ -9,20 +9,17 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobContext;
 import dev.kmsengine.job.JobState;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConnection;
-import dev.kmsengine.keystore.NodeStatus;
 import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -50,13 +47,6 @@ import org.junit.jupiter.api.Test;
 class NodeStateRaceTest {
   private static final int ROUNDS = 10_000;
   private static final int VOLUMES = 6;
-  private static final JobContext QUIET = new JobContext() {
-    @Override
-    public void progress(String message) {}
-
-    @Override
-    public void nodes(List<NodeStatus> nodes) {}
-  };
 
   /** Counts the calls an operation makes through the store and the provider, and runs the hook at the k-th. */
   private static final class Hooks {
@@ -182,8 +172,8 @@ class NodeStateRaceTest {
         }) : rebootNode);
         try {
           switch (op) {
-            case RESTORE -> engine.hierarchy.restore(config, QUIET);
-            case REKEY -> engine.hierarchy.rekey(config, QUIET);
+            case RESTORE -> engine.hierarchy.restore(config, TestCluster.NO_REPORTS);
+            case REKEY -> engine.hierarchy.rekey(config, TestCluster.NO_REPORTS);
             case CREATE -> {
               UUID v = UUID.randomUUID();
               engine.hierarchy.createVolume(svm, v, "r" + round, true);
@@ -240,7 +230,7 @@ class NodeStateRaceTest {
    */
   private static void heal(KmsEngine engine, UUID config) {
     if (engine.nodes.stream().filter(n -> n.svmKekCount() > 0).count() <= 1) {
-      engine.hierarchy.restore(config, QUIET);
+      engine.hierarchy.restore(config, TestCluster.NO_REPORTS);
     }
   }
 }
