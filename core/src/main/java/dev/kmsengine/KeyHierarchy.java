@@ -201,9 +201,9 @@ final class KeyHierarchy implements AutoCloseable {
   /** A copy of the current SVM-KEK: from an up node's key table if one holds it, else unwrapped via Barbican. */
   private KeyMaterial currentSvmKek(SvmKeyState ks, ConfigRecord cfg, KeyMaterial kekOrNull) {
     for (Node n : engine.nodes) {
-      Node.HeldKek held = n.isUp() ? n.svmKek(ks.svm()) : null;
-      if (held != null && held.generation == ks.generation()) {
-        return held.key.duplicate();
+      KeyMaterial held = n.svmKekCopy(ks.svm(), ks.generation());
+      if (held != null) {
+        return held;
       }
     }
     if (kekOrNull != null) {
@@ -301,7 +301,7 @@ final class KeyHierarchy implements AutoCloseable {
     SvmKeyState ks = engine.keyState(cfg.svm());
     List<NodeStatus> statuses = new ArrayList<>();
     for (Node n : engine.nodes) {
-      Node.HeldKek held = n.svmKek(cfg.svm());
+      long held = n.svmKekGeneration(cfg.svm());
       String reason;
       if (!cfg.uuid().equals(ks.enabled())) {
         reason = "The Barbican KMS configuration is not enabled.";
@@ -310,7 +310,7 @@ final class KeyHierarchy implements AutoCloseable {
             + " encrypted volumes.";
       } else if (!n.isUp()) {
         reason = "Node is down.";
-      } else if (held == null || held.generation != ks.generation()) {
+      } else if (held != ks.generation()) {
         reason = "The SVM-KEK is not in the node's key table. Restore it from Barbican.";
       } else {
         statuses.add(NodeStatus.success(n.name));
@@ -458,6 +458,8 @@ final class KeyHierarchy implements AutoCloseable {
   // ------------------------------------------------------------------ volumes
 
   void createVolume(SvmRecord svm, UUID volume, String name, boolean encrypted) {
+    // Captured before any key is derived: a node rebooted during the create must not get the new VEK after it.
+    long[] epochs = epochs();
     if (engine.volumeNameTaken(svm.uuid(), name)) {
       throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name", "Volume \"" + name + "\" already exists.");
     }
@@ -480,38 +482,42 @@ final class KeyHierarchy implements AutoCloseable {
     }
     ConfigRecord cfg = engine.configRecord(ks.enabled());
     if (ks.generation() == 0) {
-      createFirstEncryptedVolume(svm, volume, ks, cfg, batch);
+      createFirstEncryptedVolume(svm, volume, ks, cfg, batch, epochs);
       return;
     }
-    Node.HeldKek held = null;
-    for (Node n : engine.nodes) {
-      Node.HeldKek h = n.isUp() ? n.svmKek(svm.uuid()) : null;
-      if (h != null && h.generation == ks.generation()) {
-        held = h;
-        break;
-      }
+    KeyMaterial svmKek = null;
+    for (int i = 0; i < engine.nodes.size() && svmKek == null; i++) {
+      svmKek = engine.nodes.get(i).svmKekCopy(svm.uuid(), ks.generation());
     }
-    if (held == null) {
-      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "",
-          "The SVM-KEK is not loaded on any node. Restore it from Barbican first.");
+    if (svmKek == null) {
+      throw new KmsException(ErrorCode.SVM_KEK_NOT_LOADED, "",
+          "No node holds the SVM-KEK of SVM " + svm.name() + " (nodes rebooted or went down since the last restore)."
+              + " Run POST /api/security/barbican-kms/" + cfg.uuid() + "/restore, then create the volume again.");
     }
-    try (KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
-      byte[] blob = wrapVek(held.wrapping, vek, KeyBinding.vek(svm.uuid(), volume, ks.generation()));
+    try (KeyMaterial kekCopy = svmKek; WrappingKey wrapping = WrappingKey.of(kekCopy);
+        KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
+      byte[] blob = wrapVek(wrapping, vek, KeyBinding.vek(svm.uuid(), volume, ks.generation()));
       batch.put(Records.veks(svm.uuid(), ks.generation()), volume, blob);
       engine.db.commit(batch);
       byte[] bytes = vek.copyBytes();
-      for (Node n : engine.nodes) {
-        Node.HeldKek h = n.isUp() ? n.svmKek(svm.uuid()) : null;
-        if (h != null && h.generation == ks.generation()) {
-          n.installVek(volume, bytes);
-        }
+      for (int i = 0; i < engine.nodes.size(); i++) {
+        engine.nodes.get(i).installVekIfHolding(epochs[i], svm.uuid(), ks.generation(), volume, bytes);
       }
       Arrays.fill(bytes, (byte) 0);
     }
   }
 
+  /** Every node's wipe epoch, in node order. */
+  private long[] epochs() {
+    long[] out = new long[engine.nodes.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = engine.nodes.get(i).epoch();
+    }
+    return out;
+  }
+
   private void createFirstEncryptedVolume(SvmRecord svm, UUID volume, SvmKeyState ks, ConfigRecord cfg,
-      WriteBatch batch) {
+      WriteBatch batch, long[] epochs) {
     long generation = 1;
     try (Fetched kek = fetchKek(cfg);
         KeyMaterial svmKek = KeyMaterial.generate(Randomness.secureRandom());
@@ -525,10 +531,10 @@ final class KeyHierarchy implements AutoCloseable {
       batch.put(Records.SVM_KEYS, svm.uuid(), next.encode());
       engine.db.commit(batch);
       byte[] bytes = vek.copyBytes();
-      for (Node n : engine.nodes) {
-        if (n.isUp()) {
-          n.installSvmKek(svm.uuid(), generation, svmKek);
-          n.installVek(volume, bytes);
+      for (int i = 0; i < engine.nodes.size(); i++) {
+        Node n = engine.nodes.get(i);
+        if (n.installSvmKekIfSameEpoch(epochs[i], svm.uuid(), generation, svmKek)) {
+          n.installVekIfSameEpoch(epochs[i], volume, bytes);
         }
       }
       Arrays.fill(bytes, (byte) 0);
@@ -606,10 +612,7 @@ final class KeyHierarchy implements AutoCloseable {
       LOG.info(() -> "rekey of SVM " + ks.svm() + ": generation " + to + " is current");
       engine.db.commit(new WriteBatch().drop(Records.veks(ks.svm(), from)));
       for (Node n : engine.nodes) {
-        Node.HeldKek held = n.svmKek(ks.svm());
-        if (n.isUp() && held != null && held.generation == from) {
-          n.installSvmKek(ks.svm(), to, newSvmKek);
-        }
+        n.replaceSvmKekIfHolding(ks.svm(), from, to, newSvmKek);
       }
       ctx.progress("Rewrapped " + total + " of " + total + " volume encryption keys");
     } catch (KmsException e) {

@@ -472,7 +472,7 @@ public final class KmsEngine implements AutoCloseable {
    * @param volume the volume's uuid
    * @param block the block number, zero or more
    * @param data the plaintext, at most 64 KiB
-   * @throws KmsException {@link ErrorCode#VEK_MISSING} if the node is down or lacks the volume's key,
+   * @throws KmsException {@link ErrorCode#VEK_NOT_LOADED} if the node is down or lacks the volume's key,
    *     {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown volume, {@link ErrorCode#INVALID_FIELD} for a block over
    *     64 KiB or a negative block number
    */

@@ -3,17 +3,30 @@ package dev.kmsengine;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.crypto.WrappingKey;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A cluster node and its volatile key table: the unwrapped SVM-KEK of each SVM (with its generation) and the
  * unwrapped VEKs of the volumes. A reboot or going down wipes the table, as losing power wipes a real node's.
+ *
+ * <h2>Key lifetime</h2>
+ * The table's key arrays never leave the node: every read hands out a copy made under the node's lock, and every
+ * wipe zeroises under that same lock. Why: a VEK handed out live and zero-filled by the next restore (which
+ * reinstalls every key) encrypted acknowledged blocks under an all-zero key. A caller owns its copy and
+ * zeroises it when done; the table's own arrays are zeroised only when they leave the table.
+ *
+ * <h2>State checks</h2>
+ * Every check of the node's state and the install that depends on it happen in one call under the node's lock,
+ * against a wipe epoch the operation captured before it fetched or derived the key: a node rebooted in between
+ * never comes back holding a key fetched for it before the reboot.
+ *
+ * <p>Thread-safe.
  */
 final class Node {
-  /** An SVM-KEK held by a node, with the generation it belongs to. */
-  static final class HeldKek {
+  /** A copy of an SVM-KEK held by a node, with the generation it belongs to; its owner closes it. */
+  static final class HeldKek implements AutoCloseable {
     final long generation;
     final KeyMaterial key;
     final WrappingKey wrapping;
@@ -24,23 +37,25 @@ final class Node {
       this.wrapping = WrappingKey.of(key);
     }
 
-    void destroy() {
+    @Override
+    public void close() {
       key.destroy();
       wrapping.destroy();
     }
   }
 
+  /** The table's own SVM-KEK: generation and key, never handed out. */
+  private record Kek(long generation, KeyMaterial key) {}
+
   final UUID uuid;
   final String name;
   private volatile boolean up = true;
-  /**
-   * Counts wipes. An operation that fetched keys for this node before a wipe must not install them after it, or
-   * a rebooted node would come back holding keys it never restored; it captures the epoch first and installs
-   * only while the epoch is unchanged, under the node's lock.
-   */
+  /** Counts wipes; see the class note. Guarded by this. */
   private long epoch;
-  private final Map<UUID, HeldKek> svmKeks = new ConcurrentHashMap<>();
-  private final Map<UUID, byte[]> veks = new ConcurrentHashMap<>();
+  /** Guarded by this. */
+  private final Map<UUID, Kek> svmKeks = new HashMap<>();
+  /** Guarded by this. */
+  private final Map<UUID, byte[]> veks = new HashMap<>();
 
   Node(UUID uuid, String name) {
     this.uuid = uuid;
@@ -52,7 +67,7 @@ final class Node {
   }
 
   /** Takes the node down (wiping its keys) or brings it back up (with an empty table). */
-  void setUp(boolean value) {
+  synchronized void setUp(boolean value) {
     if (!value) {
       wipe();
     }
@@ -60,7 +75,7 @@ final class Node {
   }
 
   /** A reboot: the node comes back at once with an empty key table. */
-  void reboot() {
+  synchronized void reboot() {
     wipe();
     up = true;
   }
@@ -88,64 +103,105 @@ final class Node {
     return true;
   }
 
-  private synchronized void wipe() {
+  /**
+   * Installs a copy of a new volume's VEK if the node was not wiped since {@code seen} and holds the SVM-KEK of
+   * {@code generation}, under which the VEK was wrapped; returns whether it did.
+   */
+  synchronized boolean installVekIfHolding(long seen, UUID svm, long generation, UUID volume, byte[] vek) {
+    if (seen != epoch || !up || svmKekGeneration(svm) != generation) {
+      return false;
+    }
+    installVek(volume, vek);
+    return true;
+  }
+
+  /**
+   * Swaps the SVM-KEK of generation {@code from} for {@code key} of generation {@code to}, if the node still holds
+   * generation {@code from} (a wiped node holds nothing, so it gets nothing); returns whether it did.
+   */
+  synchronized boolean replaceSvmKekIfHolding(UUID svm, long from, long to, KeyMaterial key) {
+    if (!up || svmKekGeneration(svm) != from) {
+      return false;
+    }
+    installSvmKek(svm, to, key);
+    return true;
+  }
+
+  private void wipe() {
     epoch++;
-    for (UUID svm : svmKeks.keySet()) {
-      removeSvmKek(svm);
+    for (Kek k : svmKeks.values()) {
+      k.key().destroy();
     }
-    for (UUID volume : veks.keySet()) {
-      removeVek(volume);
+    svmKeks.clear();
+    for (byte[] v : veks.values()) {
+      Arrays.fill(v, (byte) 0);
     }
+    veks.clear();
   }
 
-  HeldKek svmKek(UUID svm) {
-    return svmKeks.get(svm);
+  /** A copy of the SVM-KEK and its generation, which the caller closes; null when absent. */
+  synchronized HeldKek svmKek(UUID svm) {
+    Kek k = svmKeks.get(svm);
+    return k == null ? null : new HeldKek(k.generation(), k.key().duplicate());
   }
 
-  /** Installs a copy of {@code key} as the SVM's KEK, wiping any previous one. */
-  void installSvmKek(UUID svm, long generation, KeyMaterial key) {
-    HeldKek old = svmKeks.put(svm, new HeldKek(generation, key.duplicate()));
+  /** A copy of the SVM-KEK of {@code generation}, which the caller destroys; null unless up and holding it. */
+  synchronized KeyMaterial svmKekCopy(UUID svm, long generation) {
+    Kek k = svmKeks.get(svm);
+    return up && k != null && k.generation() == generation ? k.key().duplicate() : null;
+  }
+
+  /** The generation of the SVM-KEK held for {@code svm}, 0 when none. */
+  synchronized long svmKekGeneration(UUID svm) {
+    Kek k = svmKeks.get(svm);
+    return k == null ? 0 : k.generation();
+  }
+
+  /** Installs a copy of {@code key} as the SVM's KEK, wiping any previous one. For tests and set-up only. */
+  synchronized void installSvmKek(UUID svm, long generation, KeyMaterial key) {
+    Kek old = svmKeks.put(svm, new Kek(generation, key.duplicate()));
     if (old != null) {
-      old.destroy();
+      old.key().destroy();
     }
   }
 
-  void removeSvmKek(UUID svm) {
-    HeldKek old = svmKeks.remove(svm);
+  synchronized void removeSvmKek(UUID svm) {
+    Kek old = svmKeks.remove(svm);
     if (old != null) {
-      old.destroy();
+      old.key().destroy();
     }
   }
 
-  /** Installs a copy of the 32 VEK bytes. */
-  void installVek(UUID volume, byte[] vek) {
+  /** Installs a copy of the 32 VEK bytes. For tests and set-up only; operations use the checked installs. */
+  synchronized void installVek(UUID volume, byte[] vek) {
     byte[] old = veks.put(volume, vek.clone());
     if (old != null) {
       Arrays.fill(old, (byte) 0);
     }
   }
 
-  void removeVek(UUID volume) {
+  synchronized void removeVek(UUID volume) {
     byte[] old = veks.remove(volume);
     if (old != null) {
       Arrays.fill(old, (byte) 0);
     }
   }
 
-  boolean hasVek(UUID volume) {
+  synchronized boolean hasVek(UUID volume) {
     return veks.containsKey(volume);
   }
 
-  /** The live VEK bytes, for the engine's data path only; null when absent. */
-  byte[] vek(UUID volume) {
-    return veks.get(volume);
+  /** A copy of the VEK bytes, which the caller zeroises when done; null when absent. */
+  synchronized byte[] vek(UUID volume) {
+    byte[] v = veks.get(volume);
+    return v == null ? null : v.clone();
   }
 
-  int svmKekCount() {
+  synchronized int svmKekCount() {
     return svmKeks.size();
   }
 
-  int vekCount() {
+  synchronized int vekCount() {
     return veks.size();
   }
 

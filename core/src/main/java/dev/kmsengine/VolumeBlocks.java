@@ -20,6 +20,9 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Each block is AES-256-GCM under the VEK with a random 96-bit nonce (SecureRandom: the data path is not the
  * hot path) and associated data {@code "KMSD" || volume uuid || block number}, so a block moved to another
  * volume or offset fails to decrypt. Stored in bucket {@code blocks/{volume}} as nonce || ciphertext || tag.
+ *
+ * <p>Each call works on its own copy of the VEK, zeroised when it returns: a restore or reboot that replaces the
+ * node's key meanwhile cannot change the key a block is sealed or opened with.
  */
 final class VolumeBlocks {
   /** Large enough for a test's payloads, small enough that a block never strains a commit. */
@@ -50,23 +53,27 @@ final class VolumeBlocks {
       Cipher c = cipher(Cipher.ENCRYPT_MODE, vek, nonce, volume, block);
       c.doFinal(data, 0, data.length, out, NONCE);
     } catch (GeneralSecurityException e) {
-      throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "");
+      throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "", e);
+    } finally {
+      Arrays.fill(vek, (byte) 0);
     }
     engine.db.commit(new WriteBatch().put(bucket(volume), blockKey(block), out));
   }
 
   byte[] read(String nodeName, UUID volume, long block) {
     byte[] vek = vekOn(nodeName, volume, block);
-    byte[] stored = engine.db.get(bucket(volume), blockKey(block));
-    if (stored == null) {
-      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "block", "Block " + block + " was never written.");
-    }
     try {
+      byte[] stored = engine.db.get(bucket(volume), blockKey(block));
+      if (stored == null) {
+        throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "block", "Block " + block + " was never written.");
+      }
       Cipher c = cipher(Cipher.DECRYPT_MODE, vek, Arrays.copyOf(stored, NONCE), volume, block);
       return c.doFinal(stored, NONCE, stored.length - NONCE);
     } catch (GeneralSecurityException e) {
       throw new KmsException(ErrorCode.DECRYPT_FAILED, "", "Block " + block + " of volume " + volume
-          + " does not decrypt with the node's key.");
+          + " does not decrypt with the node's key.", e);
+    } finally {
+      Arrays.fill(vek, (byte) 0);
     }
   }
 
@@ -76,15 +83,18 @@ final class VolumeBlocks {
     }
     Node node = engine.node(nodeName);
     if (!node.isUp()) {
-      throw new KmsException(ErrorCode.VEK_MISSING, "node", "Node: " + nodeName + " is down.");
+      throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName + " is down. Bring it up, run"
+          + " POST /api/security/barbican-kms/{uuid}/restore for the volume's SVM, and retry.");
     }
     if (engine.volumeRecord(volume) == null) {
       throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
     }
+    // The node's own copy: the table's array is zeroised by the next restore or reboot, possibly mid-write.
     byte[] vek = node.vek(volume);
     if (vek == null) {
-      throw new KmsException(ErrorCode.VEK_MISSING, "node",
-          "Node: " + nodeName + " does not hold the key of volume " + volume + ". Restore it from Barbican.");
+      throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName
+          + " does not hold the key of volume " + volume + " (it rebooted, went down or was cut off since the"
+          + " last restore). Run POST /api/security/barbican-kms/{uuid}/restore for the volume's SVM, and retry.");
     }
     return vek;
   }

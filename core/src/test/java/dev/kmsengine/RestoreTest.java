@@ -46,7 +46,7 @@ class RestoreTest {
     assertTrue(failed.message().contains("Node: node3."), failed.message());
     assertNull(t.engine.nodes.get(2).svmKek(svm));
     assertArrayEquals("x".getBytes(), t.engine.readBlock("node4", v, 0), "the nodes that succeeded have keys");
-    Expect.error(ErrorCode.VEK_MISSING, "node", () -> t.engine.readBlock("node3", v, 0));
+    Expect.error(ErrorCode.VEK_NOT_LOADED, "node", () -> t.engine.readBlock("node3", v, 0));
     KekAvailability state = t.engine.kekAvailability(c);
     assertFalse(state.clusterState());
     assertTrue(state.message().contains("Node: node3. Reason:"), state.message());

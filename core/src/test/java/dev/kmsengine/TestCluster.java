@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.job.Job;
+import dev.kmsengine.job.JobContext;
 import dev.kmsengine.job.JobState;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
+import dev.kmsengine.keystore.NodeStatus;
 import dev.kmsengine.keystore.Secret;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -21,6 +24,15 @@ public final class TestCluster implements AutoCloseable {
   public static final String KEYSTONE = "https://keystone.test:5000/v3/auth/tokens";
   public static final String CRED_ID = "app-cred-1";
   public static final Secret CRED_SECRET = Secret.of("canary-app-cred-secret-5e1f");
+
+  /** A job context for operations a test calls directly, outside the job queue: reports go nowhere. */
+  public static final JobContext NO_REPORTS = new JobContext() {
+    @Override
+    public void progress(String message) {}
+
+    @Override
+    public void nodes(List<NodeStatus> nodes) {}
+  };
 
   public final InMemoryKeyProvider provider;
   public final KmsEngine engine;

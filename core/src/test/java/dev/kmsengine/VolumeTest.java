@@ -89,7 +89,7 @@ class VolumeTest {
     t.engine.rebootNode("node2");
     assertEquals(0, t.engine.nodes().get(1).veks());
     assertEquals(0, t.engine.nodes().get(1).svmKeks());
-    Expect.error(ErrorCode.VEK_MISSING, "node", () -> t.engine.readBlock("node2", v, 3));
+    Expect.error(ErrorCode.VEK_NOT_LOADED, "node", () -> t.engine.readBlock("node2", v, 3));
     t.succeed(t.engine.restore(c));
     assertArrayEquals(data, t.engine.readBlock("node2", v, 3));
   }
@@ -110,7 +110,7 @@ class VolumeTest {
     UUID c = t.enabledConfig("svm1", "c", KEY_1);
     t.volume("svm1", "v1");
     t.engine.nodes().forEach(n -> t.engine.rebootNode(n.name()));
-    Expect.failedJob(ErrorCode.SVM_KEK_UNWRAP_FAILED, t.await(t.engine.createVolume("svm1", null, "v2", true)));
+    Expect.failedJob(ErrorCode.SVM_KEK_NOT_LOADED, t.await(t.engine.createVolume("svm1", null, "v2", true)));
     assertTrue(t.engine.volumes(t.svmUuid("svm1")).stream().noneMatch(v -> v.name().equals("v2")));
     t.succeed(t.engine.restore(c));
     t.volume("svm1", "v2");

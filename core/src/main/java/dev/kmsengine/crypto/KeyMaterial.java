@@ -13,7 +13,10 @@ import javax.security.auth.Destroyable;
  * {@code Arrays.equals} (see {@link #sameAs}), and handed out only as copies the caller must zeroise.
  *
  * <h2>Thread safety</h2>
- * Reads are safe from any thread; {@code destroy} must not race with reads the caller still relies on.
+ * Reads are safe from any thread. Copies ({@link #copyBytes}, {@link #copyInto}, {@link #duplicate}) and
+ * {@link #destroy} exclude each other, so a copy taken while another thread destroys the key is either whole or
+ * refused, never part zeros: an all-zero copy of a cached top-level KEK would wrap an SVM-KEK under a key nobody
+ * can fetch again.
  */
 public final class KeyMaterial implements Destroyable, AutoCloseable {
   /** The only key size the hierarchy uses: AES-256. */
@@ -81,7 +84,7 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
    * @return a new {@value #LENGTH}-byte array
    * @throws IllegalStateException if this key was destroyed
    */
-  public byte[] copyBytes() {
+  public synchronized byte[] copyBytes() {
     checkLive();
     return bytes.clone();
   }
@@ -93,7 +96,7 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
    * @param offset where in {@code dest} the {@value #LENGTH} bytes go
    * @throws IllegalStateException if this key was destroyed
    */
-  public void copyInto(byte[] dest, int offset) {
+  public synchronized void copyInto(byte[] dest, int offset) {
     checkLive();
     System.arraycopy(bytes, 0, dest, offset, LENGTH);
   }
@@ -104,7 +107,7 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
    * @return a new key with the same bytes
    * @throws IllegalStateException if this key was destroyed
    */
-  public KeyMaterial duplicate() {
+  public synchronized KeyMaterial duplicate() {
     checkLive();
     return new KeyMaterial(bytes.clone());
   }
@@ -146,7 +149,7 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
 
   /** Overwrites the key bytes with zeros. Idempotent. */
   @Override
-  public void destroy() {
+  public synchronized void destroy() {
     destroyed = true;
     Arrays.fill(bytes, (byte) 0);
   }

@@ -133,7 +133,23 @@ public enum ErrorCode {
   KEYSTORE_ENABLED(65538905, "The keystore configuration is currently enabled and cannot be deleted."),
   /** The keystore is switching. */
   DELETE_WHILE_SWITCHING(65539593,
-      "Cannot delete an inactive key manager configuration while the keystore is in the switching state.");
+      "Cannot delete an inactive key manager configuration while the keystore is in the switching state."),
+
+  // States a client fixes (a restore, a node power-on, a reconnect). They reuse the ONTAP code of the internal
+  // error they used to be reported as, so clients matching on the code keep working, but they are answered with
+  // 409 and a message that says what to do: nothing is inconsistent, a node's volatile key table is just empty.
+  /** The node is down, or rebooted or was cut off since the last restore, so it does not hold the volume's key. */
+  VEK_NOT_LOADED(65536883, "Volume encryption key is not loaded on the node."),
+  /** No up node holds the current SVM-KEK, so a new volume's key cannot be wrapped; a restore loads it. */
+  SVM_KEK_NOT_LOADED(65537533, "The SVM key encryption key is not loaded on any node."),
+
+  // The cluster database itself. The reference names no code for it, so this one is the project's own: 13001, far
+  // from the reference's 655xxxxx feature codes so no client mistakes it for one (not checked against ONTAP).
+  /**
+   * The cluster database could not read or commit (disk full, I/O error, damage); the message names the file and
+   * the cause. A failed commit applied nothing; reads keep working, and writes do again once the cause is gone.
+   */
+  DATABASE_FAILED(13001, "Internal error. The cluster database failed.");
 
   private final int code;
   private final String message;

@@ -1,8 +1,10 @@
 package dev.kmsengine.job;
 
+import dev.kmsengine.error.CauseChain;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.store.StoreException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -131,14 +133,17 @@ public final class JobQueue implements AutoCloseable {
       body.run(e);
       e.finish(clock.instant(), null);
     } catch (KmsException ex) {
+      LOG.info(() -> "job " + e.uuid + " (" + e.description + ") failed: " + CauseChain.of(ex));
       e.finish(clock.instant(), ex);
+    } catch (StoreException ex) {
+      LOG.warning(() -> "job " + e.uuid + " (" + e.description + ") failed: " + CauseChain.of(ex));
+      e.finish(clock.instant(), ex.toKmsException());
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
       e.finish(clock.instant(), new KmsException(ErrorCode.NOT_SUPPORTED, "", "The job was interrupted."));
     } catch (Exception | Error ex) {
-      // An engine bug must still end the job, or its waiters hang; the log names the type, never key material.
-      LOG.log(Level.SEVERE, "job " + e.uuid + " (" + e.description + ") failed unexpectedly: "
-          + ex.getClass().getName());
+      // An engine bug must still end the job, or its waiters hang. Messages and types only, never key material.
+      LOG.log(Level.SEVERE, "job " + e.uuid + " (" + e.description + ") failed unexpectedly: " + CauseChain.of(ex));
       e.finish(clock.instant(), new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "",
           "Unexpected " + ex.getClass().getSimpleName() + "."));
     } finally {

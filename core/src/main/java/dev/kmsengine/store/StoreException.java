@@ -1,8 +1,12 @@
 package dev.kmsengine.store;
 
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.error.KmsException;
+
 /**
- * The cluster database failed: it is corrupt, locked by another process, from a newer format, or an I/O error
- * stopped a commit (which then applied nothing). Messages name files and causes, never stored values.
+ * The cluster database failed: it is corrupt, locked by another process, from a newer format, or a full disk or an
+ * I/O error stopped a commit (which then applied nothing). Messages name files, records and causes, never stored
+ * values.
  */
 public final class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -24,5 +28,15 @@ public final class StoreException extends RuntimeException {
    */
   public StoreException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /**
+   * This failure as the engine reports it to clients: {@link ErrorCode#DATABASE_FAILED} with this message (which
+   * names the file and the cause) and this exception as its cause.
+   *
+   * @return the engine error
+   */
+  public KmsException toKmsException() {
+    return new KmsException(ErrorCode.DATABASE_FAILED, "", getMessage(), this);
   }
 }

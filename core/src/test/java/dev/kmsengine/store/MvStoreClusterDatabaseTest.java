@@ -269,6 +269,38 @@ class MvStoreClusterDatabaseTest {
   }
 
   @Test
+  void open_formatOneFileWithoutChecksums_isMigratedAndServesTheSameValues() throws Exception {
+    Path f = populated();
+    // Rewrite it as format 1 wrote it: the same maps, values without their checksum frame.
+    MVStore raw = new MVStore.Builder().fileName(f.toString()).autoCommitDisabled().open();
+    for (String name : raw.getMapNames()) {
+      if (name.startsWith("bucket:")) {
+        org.h2.mvstore.MVMap<UUID, byte[]> map = raw.openMap(name, new org.h2.mvstore.MVMap.Builder<UUID, byte[]>()
+            .keyType(UuidKeyType.INSTANCE).valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
+        for (Map.Entry<UUID, byte[]> e : List.copyOf(map.entrySet())) {
+          map.put(e.getKey(), Arrays.copyOf(e.getValue(), e.getValue().length - RecordChecksum.LENGTH));
+        }
+      }
+    }
+    raw.setStoreVersion(1);
+    raw.commit();
+    raw.close();
+
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(f)) {
+      for (int c = 0; c < 5; c++) {
+        assertArrayEquals(value(7), db.get("veks/s/" + c, new UUID(c, 7)));
+        assertEquals(2000, db.count("veks/s/" + c));
+      }
+    }
+    MVStore check = new MVStore.Builder().fileName(f.toString()).readOnly().open();
+    assertEquals(MvStoreClusterDatabase.FORMAT_VERSION, check.getStoreVersion());
+    check.close();
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(f)) {
+      assertArrayEquals(value(1999), db.get("veks/s/4", new UUID(4, 1999)), "checked as format 2 on the next open");
+    }
+  }
+
+  @Test
   void open_foreignMvStoreFile_isRefused() throws Exception {
     Path f = populated();
     Files.delete(f);

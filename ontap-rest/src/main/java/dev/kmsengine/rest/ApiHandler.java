@@ -2,7 +2,9 @@ package dev.kmsengine.rest;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.kmsengine.error.CauseChain;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.store.StoreException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +14,9 @@ import java.util.logging.Logger;
 
 /**
  * The one entry point of every request: authentication, routing, and turning every failure into ONTAP's error
- * body. Nothing escapes as a stack trace: an unexpected exception is logged by type and answered with a generic
- * 500.
+ * body. Nothing escapes as a stack trace: a server fault is logged as one line with its cause chain (types and
+ * messages, which the engine keeps free of secrets), a failed cluster database is answered with its cause, and an
+ * unexpected exception with a generic 500.
  */
 final class ApiHandler implements HttpHandler {
   private static final Logger LOG = Logger.getLogger(ApiHandler.class.getName());
@@ -39,14 +42,24 @@ final class ApiHandler implements HttpHandler {
       } catch (ApiException e) {
         ex.sendError(e);
       } catch (KmsException e) {
-        ex.sendError(ApiException.of(e));
+        ex.sendError(logged(ApiException.of(e), e, ex.method, path));
+      } catch (StoreException e) {
+        ex.sendError(logged(ApiException.of(e.toKmsException()), e, ex.method, path));
       } catch (RuntimeException e) {
-        LOG.log(Level.SEVERE, "unexpected " + e.getClass().getName() + " on " + ex.method + " " + path);
+        LOG.log(Level.SEVERE, "unexpected failure on " + ex.method + " " + path + ": " + CauseChain.of(e));
         ex.sendError(new ApiException(500, "1", "Internal error.", ""));
       }
     } finally {
       http.close();
     }
+  }
+
+  /** Logs a server fault (5xx) as one line with its cause chain; client-fixable answers are not faults. */
+  private static ApiException logged(ApiException answer, RuntimeException e, String method, String path) {
+    if (answer.status >= 500) {
+      LOG.warning(() -> answer.status + " on " + method + " " + path + ": " + CauseChain.of(e));
+    }
+    return answer;
   }
 
   private void serve(ApiExchange ex, HttpExchange http, List<String> segments) throws IOException {

@@ -5,8 +5,9 @@ import dev.kmsengine.error.ErrorCode;
 /**
  * The one table that decides the HTTP status of every engine error. The reference lists its codes with status
  * "Default" only; the choices follow ONTAP's general rules: 400 for input that is wrong, 404 for an identifier that
- * names nothing, 409 for a request that the current state forbids (something else must happen first), and 500
- * only for the reference's "Internal error" codes, which mean the stored keys are inconsistent.
+ * names nothing, 409 for a request that the current state forbids (something else must happen first: a restore,
+ * a node power-on, a reconnect), and 500 only for genuine server faults: the reference's "Internal error" codes,
+ * which mean the stored keys are inconsistent, and a cluster database that failed (a full disk, an I/O error).
  *
  * <p>The switch has no default branch, so a new {@link ErrorCode} does not compile until it is given a status
  * here (and in the README's table, which a test compares with this one).
@@ -30,9 +31,9 @@ public final class ErrorStatus {
       case DUPLICATE_ENTRY, RESOURCE_IN_USE, NOT_LICENSED, CLUSTER_VERSION_TOO_LOW, DUPLICATE_CONFIG_NAME,
           UNREACHABLE, KEYSTORE_BLOCKED, REKEY_WHILE_SWITCHING, REKEY_WHILE_INITIALIZING, REKEY_WHILE_DISABLING,
           NOT_CONFIGURED, KEY_ID_NOT_FOUND, NO_KMS_CONFIGURED, RESTORE_FAILED, KEYSTORE_ENABLED,
-          DELETE_WHILE_SWITCHING -> 409;
+          DELETE_WHILE_SWITCHING, VEK_NOT_LOADED, SVM_KEK_NOT_LOADED -> 409;
       case SVM_KEY_GENERATION_FAILED, VEK_MISSING, VEK_INVALID, INVALID_ENCRYPTION_BLOB, SVM_KEK_UNWRAP_FAILED,
-          VDEK_UPDATE_FAILED, ENCRYPT_FAILED, DECRYPT_FAILED, KEY_RESPONSE_UNPARSABLE -> 500;
+          VDEK_UPDATE_FAILED, ENCRYPT_FAILED, DECRYPT_FAILED, KEY_RESPONSE_UNPARSABLE, DATABASE_FAILED -> 500;
     };
   }
 }

@@ -151,4 +151,47 @@ final class ApiClient {
     assertEquals(201, r.status(), () -> r.raw().body());
     return r.body().at("/records/0/uuid").asText();
   }
+
+  /** Enables a configuration (PATCH key-stores), asserting 200. */
+  void enable(String config) throws IOException, InterruptedException {
+    Reply r = send("PATCH", "/api/security/key-stores/" + config + "?return_timeout=60", "{\"enabled\": true}");
+    assertEquals(200, r.status(), () -> r.raw().body());
+  }
+
+  /** POSTs an encrypted volume, waiting up to 60 s for its job. */
+  Reply createVolume(String name, String svm) throws IOException, InterruptedException {
+    return send("POST", "/api/storage/volumes?return_timeout=60&return_records=true", "{\"name\": \"" + name
+        + "\", \"svm\": {\"name\": \"" + svm + "\"}, \"encryption\": {\"enabled\": true}}");
+  }
+
+  /** PUTs one block through {@code node}. */
+  Reply writeBlock(String volume, long block, String node, byte[] data) throws IOException, InterruptedException {
+    return send("PUT", "/api/simulator/volumes/" + volume + "/blocks/" + block + "?node=" + node,
+        "{\"data_base64\": \"" + Base64.getEncoder().encodeToString(data) + "\"}");
+  }
+
+  /** GETs one block through {@code node}. */
+  Reply readBlock(String volume, long block, String node) throws IOException, InterruptedException {
+    return get("/api/simulator/volumes/" + volume + "/blocks/" + block + "?node=" + node);
+  }
+
+  /** The bytes of a 200 block read. */
+  static byte[] blockData(Reply r) {
+    return Base64.getDecoder().decode(r.body().get("data_base64").asText());
+  }
+
+  /** Starts a restore or a rekey-internal ({@code action}) of {@code config}, waiting up to 60 s. */
+  Reply keyOperation(String config, String action) throws IOException, InterruptedException {
+    return send("POST", "/api/security/barbican-kms/" + config + "/" + action + "?return_timeout=60", null);
+  }
+
+  /** Reboots the node named {@code name}. */
+  Reply reboot(String name) throws IOException, InterruptedException {
+    for (JsonNode n : ok("/api/cluster/nodes?fields=name").get("records")) {
+      if (n.get("name").asText().equals(name)) {
+        return send("PATCH", "/api/cluster/nodes/" + n.get("uuid").asText() + "?action=reboot", null);
+      }
+    }
+    return fail("no node " + name);
+  }
 }

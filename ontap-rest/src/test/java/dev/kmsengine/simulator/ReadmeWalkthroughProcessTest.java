@@ -45,7 +45,7 @@ class ReadmeWalkthroughProcessTest {
     assumeTrue(tools || ci, "bash, curl, jq or base64 is not installed");
     assertTrue(tools, "CI must install bash, curl, jq and base64");
 
-    try (SimulatorProcess.Started simulator = SimulatorProcess.start(dir)) {
+    try (SimulatorProcess simulator = SimulatorProcess.start(dir, List.of())) {
       Path out = dir.resolve("walkthrough.out");
       Process bash = new ProcessBuilder("bash", "-euo", "pipefail", "-c", walkthrough()).directory(dir.toFile())
           .redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -53,13 +53,13 @@ class ReadmeWalkthroughProcessTest {
       if (!finished) {
         bash.destroyForcibly();
       }
-      String output = Files.readString(out) + "\n--- simulator log:\n" + Files.readString(dir.resolve("simulator.log"));
+      String output = Files.readString(out) + "\n--- simulator log:\n" + simulator.output();
       assertTrue(finished, () -> "the walkthrough did not finish:\n" + output);
       assertEquals(0, bash.exitValue(), () -> "the walkthrough failed:\n" + output);
       assertTrue(Files.readString(out).endsWith("hello"), () -> "the last command prints hello:\n" + output);
 
       // The block survived a rekey and a restore that both really ran, and every node holds the keys again.
-      ApiClient api = simulator.api();
+      ApiClient api = simulator.api;
       for (String action : List.of("rekey-internal", "restore")) {
         JsonNode jobs = api.ok("/api/cluster/jobs?description=*/" + action + "&fields=state");
         assertEquals(1, jobs.get("num_records").asInt(), jobs::toString);

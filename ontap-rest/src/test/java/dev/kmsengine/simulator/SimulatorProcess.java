@@ -1,6 +1,7 @@
 package dev.kmsengine.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,46 +10,43 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The simulator started as a separate JVM and shared by every end-to-end test class of the run: {@code java -jar}
- * on the shaded jar named by the {@code simulator.jar} system property (the build sets it and runs these tests
- * after packaging), or, when run without it (from an IDE), the same main class from the test class path.
+ * The simulator started as a separate JVM: {@code java -jar} on the shaded jar named by the {@code simulator.jar}
+ * system property (the build sets it and runs these tests after packaging), or, when run without it (from an
+ * IDE), the same main class from the test class path. One process is shared by every end-to-end test class of the
+ * run ({@link #shared()}); tests that kill and restart a simulator start their own ({@link #start(Path, List)}).
  */
-final class SimulatorProcess {
+final class SimulatorProcess implements AutoCloseable {
   private static ApiClient shared;
 
-  private SimulatorProcess() {}
+  /** The running JVM. */
+  final Process process;
+  /** Its client, from its ready file. */
+  final ApiClient api;
+  /** Where its output goes. */
+  final Path log;
+
+  private SimulatorProcess(Process process, ApiClient api, Path log) {
+    this.process = process;
+    this.api = api;
+    this.log = log;
+  }
 
   /** The shared simulator's client, starting the process on first use. */
   static synchronized ApiClient shared() throws Exception {
     if (shared == null) {
-      shared = start(Files.createTempDirectory("simulator-e2e-")).api();
+      shared = start(Files.createTempDirectory("simulator-e2e-"), List.of()).api;
     }
     return shared;
   }
 
   /**
-   * A simulator process of its own, for a test that must not share the cluster with the others.
-   *
-   * @param process the simulator's JVM
-   * @param readyFile its ready file
-   * @param api a client logged in from the ready file
+   * Starts a simulator with {@code args} (besides {@code --port 0} and the ready file), its ready file and log in
+   * {@code dir}, and waits until it is ready.
    */
-  record Started(Process process, Path readyFile, ApiClient api) implements AutoCloseable {
-    /** Stops the process and waits for it, so its ports and files are released. */
-    @Override
-    public void close() {
-      process.destroy();
-      try {
-        process.waitFor(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** Starts a simulator on any free port with its ready file {@code dir/ready.json} and its log in {@code dir}. */
-  static Started start(Path dir) throws Exception {
+  static SimulatorProcess start(Path dir, List<String> args) throws Exception {
     Path ready = dir.resolve("ready.json");
+    Files.deleteIfExists(ready);
+    Path log = Files.createTempFile(dir, "simulator-", ".log");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     String jar = System.getProperty("simulator.jar");
     if (jar != null) {
@@ -60,22 +58,41 @@ final class SimulatorProcess {
       cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Simulator.class.getName()));
     }
     cmd.addAll(List.of("--port", "0", "--ready-file", ready.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("simulator.log").toFile()).start();
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (!Files.exists(ready)) {
       if (!p.isAlive()) {
-        throw new IllegalStateException("simulator exited " + p.exitValue() + ": "
-            + Files.readString(dir.resolve("simulator.log")));
+        throw new IllegalStateException("simulator exited " + p.exitValue() + ": " + Files.readString(log));
       }
       if (System.nanoTime() > deadline) {
         p.destroy();
-        throw new IllegalStateException("simulator not ready in time: " + Files.readString(dir.resolve("simulator.log")));
+        throw new IllegalStateException("simulator not ready in time: " + Files.readString(log));
       }
       Thread.sleep(100);
     }
     JsonNode json = ApiClient.JSON.readTree(ready.toFile());
-    return new Started(p, ready, new ApiClient(json));
+    return new SimulatorProcess(p, new ApiClient(json), log);
+  }
+
+  /** SIGKILL: no shutdown hook, no close, no last write; returns once the process is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("simulator did not die on SIGKILL");
+    }
+  }
+
+  /** Stops the process (SIGTERM) and waits for it, so its ports and files are released. */
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    process.waitFor(60, TimeUnit.SECONDS);
+  }
+
+  /** The process's output so far. */
+  String output() throws IOException {
+    return Files.readString(log);
   }
 }
