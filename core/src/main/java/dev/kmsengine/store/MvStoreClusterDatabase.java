@@ -53,6 +53,13 @@ import org.h2.mvstore.type.ByteArrayDataType;
  * has lost commits and is refused too. Opening reads every entry once, so damage surfaces at start rather than in
  * the middle of a rekey; that costs about a second per million entries.
  *
+ * <h2>Files and permissions</h2>
+ * Beside the database file live its commit marker and its {@link ConfigProtectionKey} ({@code file} +
+ * {@value ConfigProtectionKey#FILE_SUFFIX}). All are mode 0600 whatever the umask (narrowed on open if an older
+ * engine left them wider), and a directory created here is 0700; an existing directory keeps its mode.
+ * {@link #purgeHistory} rewrites the file with the current version of every entry only: MVStore's copy-on-write
+ * chunks otherwise keep earlier values in the file until their space happens to be reused.
+ *
  * <p>Thread-safe. Values are neither copied in nor out, as {@link ClusterDatabase} allows.
  */
 public final class MvStoreClusterDatabase implements ClusterDatabase {
@@ -61,16 +68,19 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   private static final String BUCKET_MAP = "bucket:";
 
   private final Path file;
-  private final MVStore store;
+  /** Replaced only by {@link #purgeHistory}, under the write lock. */
+  private MVStore store;
   private final CommitMarker marker;
+  private final ConfigProtectionKey configKey;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile Exception failure;
   private boolean closed;
 
-  private MvStoreClusterDatabase(Path file, MVStore store, CommitMarker marker) {
+  private MvStoreClusterDatabase(Path file, MVStore store, CommitMarker marker, ConfigProtectionKey configKey) {
     this.file = file;
     this.store = store;
     this.marker = marker;
+    this.configKey = configKey;
   }
 
   /**
@@ -109,6 +119,8 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
             + " is missing: cannot tell whether the database is complete. Restore it from a backup.");
       }
       committed = CommitMarker.read(marker);
+      ConfigProtectionKey.restrict(path, ConfigProtectionKey.OWNER_ONLY_FILE);
+      ConfigProtectionKey.restrict(marker, ConfigProtectionKey.OWNER_ONLY_FILE);
     } catch (IOException e) {
       throw new StoreException("Cluster database " + path + " cannot be read: " + e.getMessage(), e);
     } catch (IllegalStateException e) {
@@ -130,10 +142,11 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     } finally {
       check.closeImmediately();
     }
+    ConfigProtectionKey key = ConfigProtectionKey.openOrCreate(keyFileOf(path));
     MVStore store = openStore(path, false);
     try {
       requireComplete(path, store.getCurrentVersion(), committed);
-      return new MvStoreClusterDatabase(path, store, CommitMarker.open(marker));
+      return new MvStoreClusterDatabase(path, store, CommitMarker.open(marker), key);
     } catch (IOException e) {
       store.closeImmediately();
       throw new StoreException("Commit marker " + marker + " cannot be opened: " + e.getMessage(), e);
@@ -141,6 +154,10 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       store.closeImmediately();
       throw e;
     }
+  }
+
+  private static Path keyFileOf(Path path) {
+    return path.resolveSibling(path.getFileName() + ConfigProtectionKey.FILE_SUFFIX);
   }
 
   private static void requireComplete(Path path, long found, long committed) {
@@ -239,8 +256,9 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
    */
   private static void create(Path path, Path marker) throws IOException {
     Path dir = path.getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
+    if (dir != null && !Files.isDirectory(dir)) {
+      Files.createDirectories(dir, ConfigProtectionKey.ownerOnly(existingAncestor(dir),
+          ConfigProtectionKey.OWNER_ONLY_DIR));
     }
     Path dbTemp = temp(path);
     Path markerTemp = temp(marker);
@@ -249,6 +267,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     long version;
     MVStore store = builder(dbTemp).open();
     try {
+      ConfigProtectionKey.restrict(dbTemp, ConfigProtectionKey.OWNER_ONLY_FILE);
       store.setStoreVersion(FORMAT_VERSION);
       store.commit();
       store.sync();
@@ -257,11 +276,21 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       store.closeImmediately();
     }
     CommitMarker.create(markerTemp, version);
+    ConfigProtectionKey.restrict(markerTemp, ConfigProtectionKey.OWNER_ONLY_FILE);
     Files.move(dbTemp, path, StandardCopyOption.ATOMIC_MOVE);
     Files.move(markerTemp, marker, StandardCopyOption.ATOMIC_MOVE);
     if (dir != null) {
       syncDirectory(dir);
     }
+  }
+
+  /** The nearest existing directory at or above {@code dir}: its file system says whether POSIX modes apply. */
+  private static Path existingAncestor(Path dir) {
+    Path p = dir;
+    while (p.getParent() != null && !Files.exists(p)) {
+      p = p.getParent();
+    }
+    return p;
   }
 
   /** Makes the rename itself durable. Some platforms cannot open a directory; there the rename is best effort. */
@@ -426,8 +455,78 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       // Every change was committed and synced already; close only releases the file and its lock.
       store.closeImmediately();
       closeMarker();
+      configKey.destroy();
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public ConfigProtectionKey configProtectionKey() {
+    return configKey;
+  }
+
+  /**
+   * Copies the current version of every bucket into a new file ({@code file} + {@code ".rewrite"}, 0600), lowers
+   * the commit marker to the copy's version and renames the copy over the database, so no earlier version of any
+   * value is left in the file. Each step is synced before the next: a crash leaves either the old file (whose
+   * version is above the lowered marker) or the copy (whose version equals it), both accepted by {@link #open}.
+   * Holds the write lock throughout; it costs about as much as reading and writing every entry once.
+   */
+  @Override
+  public void purgeHistory() {
+    lock.writeLock().lock();
+    try {
+      checkUsable();
+      Path copyPath = file.resolveSibling(file.getFileName() + ".rewrite");
+      long version;
+      try {
+        Files.deleteIfExists(copyPath);
+        MVStore copy = builder(copyPath).open();
+        try {
+          ConfigProtectionKey.restrict(copyPath, ConfigProtectionKey.OWNER_ONLY_FILE);
+          copy.setStoreVersion(store.getStoreVersion());
+          for (String name : store.getMapNames()) {
+            if (name.startsWith(BUCKET_MAP)) {
+              MVMap<UUID, byte[]> to = openBucket(copy, name);
+              for (Map.Entry<UUID, byte[]> e : openBucket(store, name).entrySet()) {
+                to.put(e.getKey(), e.getValue());
+              }
+            }
+          }
+          copy.commit();
+          copy.sync();
+          version = copy.getCurrentVersion();
+        } finally {
+          copy.closeImmediately();
+        }
+        marker.reset(version);
+      } catch (IOException | RuntimeException e) {
+        deleteQuietly(copyPath);
+        throw new StoreException("Rewriting cluster database " + file + " failed; it is unchanged.", e);
+      }
+      store.closeImmediately();
+      try {
+        Files.move(copyPath, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.getParent());
+        store = openStore(file, false);
+        requireComplete(file, store.getCurrentVersion(), version);
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+        closeMarker();
+        throw new StoreException("Rewriting cluster database " + file + " failed after the old file was closed;"
+            + " the database was closed. Reopen it.", e);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // A leftover copy is deleted by the next rewrite; it holds nothing the database does not.
     }
   }
 
