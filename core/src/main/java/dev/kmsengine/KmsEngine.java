@@ -94,6 +94,7 @@ public final class KmsEngine implements AutoCloseable {
     this.provider = b.provider;
     this.db = b.database;
     this.configKey = db.configProtectionKey();
+    resealConfigSecrets();
     this.parallelism = b.parallelism;
     this.jobs = new JobQueue(clock, b.jobRetention);
     List<Node> n = new ArrayList<>();
@@ -104,7 +105,6 @@ public final class KmsEngine implements AutoCloseable {
     this.hierarchy = new KeyHierarchy(this);
     this.blocks = new VolumeBlocks(this);
     initialiseSvms();
-    resealConfigSecrets();
     hierarchy.recover();
   }
 
@@ -671,12 +671,17 @@ public final class KmsEngine implements AutoCloseable {
   /**
    * Reseals every configuration record that is in plain text (version 1) or sealed under a retired key generation,
    * in one commit that also marks the files for a purge; purges; then retires the old key generations.
+   *
+   * @throws dev.kmsengine.store.StoreException if a record's secrets do not open under the key (the key file is
+   *     missing or another database's)
    */
   private void resealConfigSecrets() {
     WriteBatch batch = new WriteBatch();
     db.forEach(Records.CONFIGS, (k, v) -> {
+      // Decoded even when current: a key file that does not belong to this database fails here, at start.
+      ConfigRecord c = ConfigRecord.decode(k, v, configKey);
       if (ConfigRecord.needsResealing(v, configKey)) {
-        batch.put(Records.CONFIGS, k, ConfigRecord.decode(k, v, configKey).encode(configKey));
+        batch.put(Records.CONFIGS, k, c.encode(configKey));
       }
     });
     if (!batch.isEmpty()) {

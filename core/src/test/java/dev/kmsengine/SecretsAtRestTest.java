@@ -1,6 +1,7 @@
 package dev.kmsengine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.Records.ConfigRecord;
@@ -8,7 +9,9 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfigUpdate;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.store.ConfigProtectionKey;
 import dev.kmsengine.store.MvStoreClusterDatabase;
+import dev.kmsengine.store.StoreException;
 import dev.kmsengine.store.WriteBatch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +115,20 @@ class SecretsAtRestTest {
       ConfigRecord c = t.engine.configRecord(config);
       assertEquals(Secret.of(NEW_PROXY_PASSWORD), c.proxyPassword(), "the rewritten file reopens with its data");
       assertEquals(1, t.engine.barbicanConfigs().size());
+    }
+  }
+
+  @Test
+  void keyFileLost_engineOnTheDatabase_refusesToStartNamingTheKeyFile() throws Exception {
+    Path file = temp.resolve("lost").resolve("cluster.mv");
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file); TestCluster t = engine(db)) {
+      t.createConfig("svm1", "c", TestCluster.KEY_1);
+    }
+    Path keyFile = file.resolveSibling(file.getFileName() + ConfigProtectionKey.FILE_SUFFIX);
+    Files.delete(keyFile);
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file)) {
+      StoreException e = assertThrows(StoreException.class, () -> engine(db));
+      assertTrue(e.getMessage().contains(keyFile.toString()), e.getMessage());
     }
   }
 

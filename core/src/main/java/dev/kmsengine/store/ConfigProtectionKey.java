@@ -31,7 +31,7 @@ import javax.security.auth.Destroyable;
  * of the database file alone reveals no secret.
  *
  * <h2>Rotation</h2>
- * A key may hold several generations, each with a 32-bit id: the newest seals, any of them opens. The engine
+ * A key may hold several generations, each with a random 32-bit id: the newest seals, any of them opens. The engine
  * rotates by {@link #rotate() adding} a generation, resealing every configuration under it in one commit, and
  * {@link #retireOldGenerations() retiring} the others; a crash in between leaves both in the file, and the next
  * open reseals and retires.
@@ -89,7 +89,7 @@ public final class ConfigProtectionKey implements Destroyable {
    */
   public static ConfigProtectionKey inMemory() {
     ConfigProtectionKey k = new ConfigProtectionKey(null, new ArrayList<>());
-    k.generations.add(new Generation(1, k.newKeyBytes()));
+    k.generations.add(new Generation(k.newId(), k.newKeyBytes()));
     return k;
   }
 
@@ -105,7 +105,7 @@ public final class ConfigProtectionKey implements Destroyable {
     try {
       if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
         ConfigProtectionKey k = new ConfigProtectionKey(path, new ArrayList<>());
-        k.generations.add(new Generation(1, k.newKeyBytes()));
+        k.generations.add(new Generation(k.newId(), k.newKeyBytes()));
         k.write();
         return k;
       }
@@ -142,6 +142,18 @@ public final class ConfigProtectionKey implements Destroyable {
     } finally {
       Arrays.fill(b, (byte) 0);
     }
+  }
+
+  /**
+   * A random generation id not held yet: random rather than counted, so a value sealed under another key file's
+   * generation is reported as such instead of failing authentication under a same-numbered one.
+   */
+  private int newId() {
+    int id;
+    do {
+      id = random.nextInt();
+    } while (generation(id) != null);
+    return id;
   }
 
   private byte[] newKeyBytes() {
@@ -280,8 +292,7 @@ public final class ConfigProtectionKey implements Destroyable {
     if (generations.size() == MAX_GENERATIONS) {
       retire(generations.subList(MAX_GENERATIONS - 1, MAX_GENERATIONS));
     }
-    int id = generations.stream().mapToInt(Generation::id).max().orElse(0) + 1;
-    generations.add(0, new Generation(id, newKeyBytes()));
+    generations.add(0, new Generation(newId(), newKeyBytes()));
     try {
       write();
     } catch (IOException e) {
