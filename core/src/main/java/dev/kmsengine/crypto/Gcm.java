@@ -115,6 +115,7 @@ final class Gcm {
    */
   void seal(byte[] nonce, int nonceOff, int nonceLen, byte[] aad, int aadOff, int aadLen, byte[] in, int inOff,
       int inLen, byte[] out, int outOff) throws GeneralSecurityException {
+    checkLive();
     preCounter(nonce, nonceOff, nonceLen);
     crypt(in, inOff, inLen, out, outOff);
     hash(aad, aadOff, aadLen, out, outOff, inLen);
@@ -133,6 +134,7 @@ final class Gcm {
    */
   void open(byte[] nonce, int nonceOff, int nonceLen, byte[] aad, int aadOff, int aadLen, byte[] in, int inOff,
       int inLen, byte[] out, int outOff) throws GeneralSecurityException {
+    checkLive();
     if (inLen < TAG_LENGTH) {
       throw new AEADBadTagException("input shorter than the tag");
     }
@@ -151,6 +153,13 @@ final class Gcm {
       throw new AEADBadTagException("Tag mismatch");
     }
     xorStream(first, in, inOff, ctLen, out, outOff);
+  }
+
+  /** A destroyed instance fails with a message, not a {@link NullPointerException} deep inside. */
+  private void checkLive() {
+    if (aes == null) {
+      throw new IllegalStateException("wrapping key was destroyed");
+    }
   }
 
   /** Derives J0 from the nonce (SP 800-38D §7.1 step 2). */
@@ -320,7 +329,7 @@ final class Gcm {
   /**
    * Zeroises every value this instance derived from the key (running sum, memoised products, key stream, tag
    * mask, counter blocks, J0) and drops its AES cipher and GHASH tables; later use throws
-   * {@link NullPointerException}. The zeros are also a consistent empty memo: lengths 0 have product 0, and no
+   * {@link IllegalStateException}. The zeros are also a consistent empty memo: lengths 0 have product 0, and no
    * block takes power 0.
    */
   void destroy() {

@@ -8,16 +8,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -65,8 +61,6 @@ public final class ConfigProtectionKey implements Destroyable {
   private static final int TAG_BITS = 128;
   private static final int MAX_GENERATIONS = 16;
   private static final int HEADER = 1 + 4 + NONCE_LENGTH;
-  static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
-  static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
 
   private final SecureRandom random = new SecureRandom();
   /** The file, or null for a key held in memory only. */
@@ -109,7 +103,7 @@ public final class ConfigProtectionKey implements Destroyable {
         k.write();
         return k;
       }
-      restrict(path, OWNER_ONLY_FILE);
+      OwnerOnlyFiles.restrict(path, OwnerOnlyFiles.FILE);
       return new ConfigProtectionKey(path, parse(path, Files.readAllBytes(path)));
     } catch (IOException e) {
       throw new StoreException("Configuration-protection key " + path + " cannot be read or written: "
@@ -176,7 +170,7 @@ public final class ConfigProtectionKey implements Destroyable {
     try {
       Files.deleteIfExists(temp);
       try (FileChannel ch = FileChannel.open(temp, EnumSet.of(StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE), ownerOnly(file.getParent(), OWNER_ONLY_FILE))) {
+          StandardOpenOption.WRITE), OwnerOnlyFiles.createAttributes(file.getParent(), OwnerOnlyFiles.FILE))) {
         ByteBuffer buf = ByteBuffer.wrap(b);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -184,38 +178,10 @@ public final class ConfigProtectionKey implements Destroyable {
         ch.force(true);
       }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      syncDirectory(file.getParent());
+      MvStoreClusterDatabase.syncDirectory(file.getParent());
     } finally {
       Arrays.fill(b, (byte) 0);
       Files.deleteIfExists(temp);
-    }
-  }
-
-  /**
-   * The attribute that creates a file or directory owner-only, whatever the umask; none where the file system of
-   * {@code existingDir} (where it is created) has no POSIX permissions.
-   */
-  static FileAttribute<?>[] ownerOnly(Path existingDir, Set<PosixFilePermission> permissions) throws IOException {
-    boolean posix = Files.getFileStore(existingDir).supportsFileAttributeView("posix");
-    return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)}
-        : new FileAttribute<?>[0];
-  }
-
-  /**
-   * Sets {@code permissions} on {@code path} where the file system has POSIX permissions. The umask applies to
-   * creation only, so this also narrows what a library (MVStore) created with the process's default mode.
-   */
-  static void restrict(Path path, Set<PosixFilePermission> permissions) throws IOException {
-    if (Files.getFileStore(path).supportsFileAttributeView("posix")) {
-      Files.setPosixFilePermissions(path, permissions);
-    }
-  }
-
-  static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Not supported here (e.g. Windows): the file itself is synced, only the rename may need the next sync.
     }
   }
 

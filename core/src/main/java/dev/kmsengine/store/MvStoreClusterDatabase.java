@@ -119,8 +119,8 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
             + " is missing: cannot tell whether the database is complete. Restore it from a backup.");
       }
       committed = CommitMarker.read(marker);
-      ConfigProtectionKey.restrict(path, ConfigProtectionKey.OWNER_ONLY_FILE);
-      ConfigProtectionKey.restrict(marker, ConfigProtectionKey.OWNER_ONLY_FILE);
+      OwnerOnlyFiles.restrict(path, OwnerOnlyFiles.FILE);
+      OwnerOnlyFiles.restrict(marker, OwnerOnlyFiles.FILE);
     } catch (IOException e) {
       throw new StoreException("Cluster database " + path + " cannot be read: " + e.getMessage(), e);
     } catch (IllegalStateException e) {
@@ -256,9 +256,8 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
    */
   private static void create(Path path, Path marker) throws IOException {
     Path dir = path.getParent();
-    if (dir != null && !Files.isDirectory(dir)) {
-      Files.createDirectories(dir, ConfigProtectionKey.ownerOnly(existingAncestor(dir),
-          ConfigProtectionKey.OWNER_ONLY_DIR));
+    if (dir != null) {
+      OwnerOnlyFiles.createDirectories(dir);
     }
     Path dbTemp = temp(path);
     Path markerTemp = temp(marker);
@@ -267,7 +266,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     long version;
     MVStore store = builder(dbTemp).open();
     try {
-      ConfigProtectionKey.restrict(dbTemp, ConfigProtectionKey.OWNER_ONLY_FILE);
+      OwnerOnlyFiles.restrict(dbTemp, OwnerOnlyFiles.FILE);
       store.setStoreVersion(FORMAT_VERSION);
       store.commit();
       store.sync();
@@ -276,7 +275,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       store.closeImmediately();
     }
     CommitMarker.create(markerTemp, version);
-    ConfigProtectionKey.restrict(markerTemp, ConfigProtectionKey.OWNER_ONLY_FILE);
+    OwnerOnlyFiles.restrict(markerTemp, OwnerOnlyFiles.FILE);
     Files.move(dbTemp, path, StandardCopyOption.ATOMIC_MOVE);
     Files.move(markerTemp, marker, StandardCopyOption.ATOMIC_MOVE);
     if (dir != null) {
@@ -284,17 +283,8 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     }
   }
 
-  /** The nearest existing directory at or above {@code dir}: its file system says whether POSIX modes apply. */
-  private static Path existingAncestor(Path dir) {
-    Path p = dir;
-    while (p.getParent() != null && !Files.exists(p)) {
-      p = p.getParent();
-    }
-    return p;
-  }
-
   /** Makes the rename itself durable. Some platforms cannot open a directory; there the rename is best effort. */
-  private static void syncDirectory(Path dir) {
+  static void syncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
@@ -447,6 +437,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   public void close() {
     lock.writeLock().lock();
     try {
+      configKey.destroy();
       if (closed || failure != null) {
         closed = true;
         return;
@@ -455,7 +446,6 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       // Every change was committed and synced already; close only releases the file and its lock.
       store.closeImmediately();
       closeMarker();
-      configKey.destroy();
     } finally {
       lock.writeLock().unlock();
     }
@@ -484,7 +474,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
         Files.deleteIfExists(copyPath);
         MVStore copy = builder(copyPath).open();
         try {
-          ConfigProtectionKey.restrict(copyPath, ConfigProtectionKey.OWNER_ONLY_FILE);
+          OwnerOnlyFiles.restrict(copyPath, OwnerOnlyFiles.FILE);
           copy.setStoreVersion(store.getStoreVersion());
           for (String name : store.getMapNames()) {
             if (name.startsWith(BUCKET_MAP)) {
