@@ -82,9 +82,10 @@ public final class KmsEngine implements AutoCloseable {
   private final VolumeBlocks blocks;
   private final ConfigProtectionKey configKey;
   /**
-   * Read-locked by every write of a configuration record, write-locked by {@link #rotateConfigProtectionKey}: a
-   * rotation reseals every record in one commit, which must not overwrite a concurrent change or resurrect a
-   * deleted record.
+   * Read-locked by every read and write of configuration records, write-locked by
+   * {@link #rotateConfigProtectionKey}: a rotation reseals every record in one commit, which must not overwrite a
+   * concurrent change or resurrect a deleted record, and then retires the old key generation, which a read that
+   * fetched a record before the commit would still need. Always taken before the database's own lock.
    */
   private final ReentrantReadWriteLock configWrites = new ReentrantReadWriteLock();
 
@@ -529,14 +530,27 @@ public final class KmsEngine implements AutoCloseable {
 
   List<ConfigRecord> configRecords() {
     List<ConfigRecord> out = new ArrayList<>();
-    db.forEach(Records.CONFIGS, (k, v) -> out.add(ConfigRecord.decode(k, v, configKey)));
+    configWrites.readLock().lock();
+    try {
+      db.forEach(Records.CONFIGS, (k, v) -> out.add(ConfigRecord.decode(k, v, configKey)));
+    } finally {
+      configWrites.readLock().unlock();
+    }
     out.sort(Comparator.comparing((ConfigRecord c) -> svmName(c.svm())).thenComparing(ConfigRecord::name));
     return out;
   }
 
   ConfigRecord configRecord(UUID uuid) {
-    byte[] b = uuid == null ? null : db.get(Records.CONFIGS, uuid);
-    return b == null ? null : ConfigRecord.decode(uuid, b, configKey);
+    if (uuid == null) {
+      return null;
+    }
+    configWrites.readLock().lock();
+    try {
+      byte[] b = db.get(Records.CONFIGS, uuid);
+      return b == null ? null : ConfigRecord.decode(uuid, b, configKey);
+    } finally {
+      configWrites.readLock().unlock();
+    }
   }
 
   private String svmName(UUID svm) {

@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,6 +130,36 @@ class SecretsAtRestTest {
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file)) {
       StoreException e = assertThrows(StoreException.class, () -> engine(db));
       assertTrue(e.getMessage().contains(keyFile.toString()), e.getMessage());
+    }
+  }
+
+  @Test
+  void protectionKeyRotatedWhileConfigurationsChange_noChangeLostAndEveryRecordOpens() throws Exception {
+    try (TestCluster t = new TestCluster()) {
+      UUID config = t.createConfig("svm1", "c", TestCluster.KEY_1);
+      UUID other = t.createConfig("svm2", "d", TestCluster.KEY_1);
+      int updates = 40;
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      Thread writer = new Thread(() -> {
+        try {
+          for (int i = 1; i <= updates; i++) {
+            t.succeed(t.engine.updateBarbicanConfig(config, new BarbicanConfigUpdate(null, null, null, null, null,
+                null, Secret.of("pw-" + i), null, null, null)));
+          }
+        } catch (Throwable e) {
+          failed.set(e);
+        }
+      });
+      writer.start();
+      for (int i = 0; i < 20; i++) {
+        t.engine.rotateConfigProtectionKey();
+      }
+      writer.join(120_000);
+      assertTrue(!writer.isAlive());
+      assertEquals(null, failed.get(), "an update failed while the key rotated");
+      assertEquals(Secret.of("pw-" + updates), t.engine.configRecord(config).proxyPassword(), "last update kept");
+      assertEquals(TestCluster.CRED_SECRET, t.engine.configRecord(other).appCredSecret());
+      assertEquals(1, t.engine.db.configProtectionKey().generationCount());
     }
   }
 
