@@ -1,5 +1,6 @@
 package dev.kmsengine.store;
 
+import dev.kmsengine.crypto.Randomness;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -45,7 +46,7 @@ import javax.security.auth.Destroyable;
  *
  * <h2>Sealed value (version 1)</h2>
  * {@code 0x01 ‖ key id (4) ‖ nonce (12) ‖ ciphertext ‖ tag (16)}, with the caller's associated data. Nonces are 96
- * bits from {@link SecureRandom} per seal (SP 800-38D §8.2.2); configuration writes are rare, so q seals under one
+ * bits from {@link Randomness} per seal (SP 800-38D §8.2.2); configuration writes are rare, so q seals under one
  * generation collide with probability below q²/2<sup>97</sup>.
  *
  * <p>Thread-safe.
@@ -62,7 +63,7 @@ public final class ConfigProtectionKey implements Destroyable {
   private static final int MAX_GENERATIONS = 16;
   private static final int HEADER = 1 + 4 + NONCE_LENGTH;
 
-  private final SecureRandom random = new SecureRandom();
+  private final SecureRandom random = Randomness.secureRandom();
   /** The file, or null for a key held in memory only. */
   private final Path file;
   /** The generations, newest (the sealing one) first. Guarded by {@code this}. */
