@@ -251,7 +251,7 @@ final class KeyHierarchy implements AutoCloseable {
     if (u.changesCredentials() || (inUse && u.changesTransport())) {
       healthCheck(updated);
     }
-    engine.db.commit(new WriteBatch().put(Records.CONFIGS, uuid, updated.encode()));
+    engine.putConfig(updated);
     engine.provider.invalidate(uuid);
   }
 

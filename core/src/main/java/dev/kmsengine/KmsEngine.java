@@ -24,6 +24,7 @@ import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.keystore.Reachability;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.ConfigProtectionKey;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The key hierarchy engine of ONTAP's Barbican KMS feature, for one simulated cluster.
@@ -61,7 +63,10 @@ import java.util.UUID;
  *
  * <h2>Security</h2>
  * No method returns key bytes, application credential secrets or proxy passwords, and no message, log line or
- * {@code toString} contains them.
+ * {@code toString} contains them. The secrets are stored sealed under the database's
+ * {@link ClusterDatabase#configProtectionKey() configuration-protection key}, which lives outside the database;
+ * building an engine reseals any that an older engine stored in plain text (then has the database purge its
+ * earlier versions), and {@link #rotateConfigProtectionKey()} replaces the key.
  *
  * <p>Build with {@link #builder(ClusterSpec)}; close to stop job threads.
  */
@@ -75,12 +80,22 @@ public final class KmsEngine implements AutoCloseable {
   final int parallelism;
   final KeyHierarchy hierarchy;
   private final VolumeBlocks blocks;
+  private final ConfigProtectionKey configKey;
+  /**
+   * Read-locked by every read and write of configuration records, write-locked by
+   * {@link #rotateConfigProtectionKey}: a rotation reseals every record in one commit, which must not overwrite a
+   * concurrent change or resurrect a deleted record, and then retires the old key generation, which a read that
+   * fetched a record before the commit would still need. Always taken before the database's own lock.
+   */
+  private final ReentrantReadWriteLock configWrites = new ReentrantReadWriteLock();
 
   private KmsEngine(Builder b) {
     this.spec = b.spec;
     this.clock = b.clock;
     this.provider = b.provider;
     this.db = b.database;
+    this.configKey = db.configProtectionKey();
+    resealConfigSecrets();
     this.parallelism = b.parallelism;
     this.jobs = new JobQueue(clock, b.jobRetention);
     List<Node> n = new ArrayList<>();
@@ -515,14 +530,27 @@ public final class KmsEngine implements AutoCloseable {
 
   List<ConfigRecord> configRecords() {
     List<ConfigRecord> out = new ArrayList<>();
-    db.forEach(Records.CONFIGS, (k, v) -> out.add(ConfigRecord.decode(k, v)));
+    configWrites.readLock().lock();
+    try {
+      db.forEach(Records.CONFIGS, (k, v) -> out.add(ConfigRecord.decode(k, v, configKey)));
+    } finally {
+      configWrites.readLock().unlock();
+    }
     out.sort(Comparator.comparing((ConfigRecord c) -> svmName(c.svm())).thenComparing(ConfigRecord::name));
     return out;
   }
 
   ConfigRecord configRecord(UUID uuid) {
-    byte[] b = uuid == null ? null : db.get(Records.CONFIGS, uuid);
-    return b == null ? null : ConfigRecord.decode(uuid, b);
+    if (uuid == null) {
+      return null;
+    }
+    configWrites.readLock().lock();
+    try {
+      byte[] b = db.get(Records.CONFIGS, uuid);
+      return b == null ? null : ConfigRecord.decode(uuid, b, configKey);
+    } finally {
+      configWrites.readLock().unlock();
+    }
   }
 
   private String svmName(UUID svm) {
@@ -622,8 +650,63 @@ public final class KmsEngine implements AutoCloseable {
     checkUniqueName(svm, name);
     return jobs.submit("POST /api/security/barbican-kms", svm.uuid(), record.uuid(), ctx -> {
       checkUniqueName(svm, name);
-      db.commit(new WriteBatch().put(Records.CONFIGS, record.uuid(), record.encode()));
+      putConfig(record);
     });
+  }
+
+  /** Stores {@code record}, its secrets sealed under the current configuration-protection key. */
+  void putConfig(ConfigRecord record) {
+    configWrites.readLock().lock();
+    try {
+      db.commit(new WriteBatch().put(Records.CONFIGS, record.uuid(), record.encode(configKey)));
+    } finally {
+      configWrites.readLock().unlock();
+    }
+  }
+
+  /**
+   * Replaces the configuration-protection key: adds a new key generation (durably, in the key's own file),
+   * reseals every configuration's secrets under it in one commit, retires the old generation and has the database
+   * rewrite its files without the records sealed under it. Configuration writes wait meanwhile; a crash at any
+   * point is finished when the next engine is built on the database.
+   *
+   * @throws dev.kmsengine.store.StoreException if the key file or the database cannot be written
+   */
+  public void rotateConfigProtectionKey() {
+    configWrites.writeLock().lock();
+    try {
+      configKey.rotate();
+      resealConfigSecrets();
+    } finally {
+      configWrites.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Reseals every configuration record that is in plain text (version 1) or sealed under a retired key generation,
+   * in one commit that also marks the files for a purge; purges; then retires the old key generations.
+   *
+   * @throws dev.kmsengine.store.StoreException if a record's secrets do not open under the key (the key file is
+   *     missing or another database's)
+   */
+  private void resealConfigSecrets() {
+    WriteBatch batch = new WriteBatch();
+    db.forEach(Records.CONFIGS, (k, v) -> {
+      // Decoded even when current: a key file that does not belong to this database fails here, at start.
+      ConfigRecord c = ConfigRecord.decode(k, v, configKey);
+      if (ConfigRecord.needsResealing(v, configKey)) {
+        batch.put(Records.CONFIGS, k, c.encode(configKey));
+      }
+    });
+    if (!batch.isEmpty()) {
+      batch.put(Records.MAINTENANCE, Records.PURGE_PENDING, new byte[0]);
+      db.commit(batch);
+    }
+    if (db.get(Records.MAINTENANCE, Records.PURGE_PENDING) != null) {
+      db.purgeHistory();
+      db.commit(new WriteBatch().delete(Records.MAINTENANCE, Records.PURGE_PENDING));
+    }
+    configKey.retireOldGenerations();
   }
 
   private void checkUniqueName(SvmRecord svm, String name) {
@@ -839,7 +922,12 @@ public final class KmsEngine implements AutoCloseable {
       if (configRecord(uuid) == null) {
         throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
       }
-      db.commit(new WriteBatch().delete(Records.CONFIGS, uuid));
+      configWrites.readLock().lock();
+      try {
+        db.commit(new WriteBatch().delete(Records.CONFIGS, uuid));
+      } finally {
+        configWrites.readLock().unlock();
+      }
       return null;
     });
     provider.invalidate(uuid);

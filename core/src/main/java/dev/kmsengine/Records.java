@@ -4,6 +4,7 @@ import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.KeystoreState;
 import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.store.ConfigProtectionKey;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -23,9 +24,10 @@ import java.util.UUID;
  * svms                  svm uuid    -&gt; SvmRecord
  * volumes/{svm}         volume uuid -&gt; VolumeRecord
  * volume-names/{svm}    name key    -&gt; volume uuid (16 bytes)
- * barbican-configs      config uuid -&gt; ConfigRecord (including the application credential secret)
+ * barbican-configs      config uuid -&gt; ConfigRecord (its secrets sealed under the configuration-protection key)
  * svm-keys              svm uuid    -&gt; SvmKeyState (enabled config, keystore state, generation, wrapped SVM-KEKs)
  * veks/{svm}/{gen}      volume uuid -&gt; wrapped VEK blob under SVM-KEK generation gen
+ * maintenance           {@link #PURGE_PENDING} -&gt; empty: the file still holds secrets of an earlier format or key
  * </pre>
  * Only the bucket of the current generation is authoritative; a rekey stages the next generation's bucket and
  * makes it current with one small commit of {@code svm-keys}.
@@ -34,7 +36,20 @@ final class Records {
   static final String SVMS = "svms";
   static final String CONFIGS = "barbican-configs";
   static final String SVM_KEYS = "svm-keys";
+  static final String MAINTENANCE = "maintenance";
+  /**
+   * Present while the database's files may still hold secrets in a form that is no longer current (plain text
+   * from a version-1 configuration record, or sealed under a retired protection key): set in the commit that
+   * reseals them, removed once {@link dev.kmsengine.store.ClusterDatabase#purgeHistory()} has rewritten the files,
+   * so a crash in between repeats the purge on the next start.
+   */
+  static final UUID PURGE_PENDING = new UUID(0, 1);
   private static final byte V1 = 1;
+  /** Configuration records from this version on carry their secrets sealed. */
+  private static final byte V2 = 2;
+  /** Sealed secrets are padded to a multiple of this, so their length says little about the secrets'. */
+  private static final int SECRET_PADDING = 64;
+  private static final byte[] CONFIG_AAD_MAGIC = {'K', 'M', 'S', 'E', '-', 'C', 'F', 'G'};
 
   private Records() {}
 
@@ -114,7 +129,17 @@ final class Records {
     }
   }
 
-  /** A Barbican configuration with its secrets. Never leaves the engine. */
+  /**
+   * A Barbican configuration with its secrets. Never leaves the engine.
+   *
+   * <h2>Encoding, version 2</h2>
+   * Version byte 2; the sealed secrets as a 2-byte length and the {@link ConfigProtectionKey} value (plaintext:
+   * the application credential secret and the proxy password as modified UTF-8, zero-padded to a multiple of
+   * {@value #SECRET_PADDING} bytes; associated data {@code "KMSE-CFG" ‖ 0x02 ‖ config uuid}, so sealed secrets
+   * cannot be moved to another configuration); then the other fields in their version-1 order. Version 1 (the
+   * same fields with both secrets in plain text in their places) is still read, so that an older database can be
+   * resealed on open.
+   */
   record ConfigRecord(UUID uuid, String name, UUID svm, String keyId, String keystoneUrl, String appCredId,
       Secret appCredSecret, ProxyType proxyType, String proxyHost, int proxyPort, String proxyUsername,
       Secret proxyPassword, boolean verify, boolean verifyHost, int timeout) {
@@ -124,29 +149,74 @@ final class Records {
           proxyPort, proxyUsername, proxyPassword, verify, verifyHost, timeout);
     }
 
-    byte[] encode() {
-      return write(out -> {
+    byte[] encode(ConfigProtectionKey key) {
+      byte[] secrets = write(V2, out -> {
+        out.writeUTF(appCredSecret.reveal());
+        out.writeUTF(proxyPassword.reveal());
+      });
+      byte[] padded = java.util.Arrays.copyOf(secrets, (secrets.length + SECRET_PADDING - 1) / SECRET_PADDING
+          * SECRET_PADDING);
+      java.util.Arrays.fill(secrets, (byte) 0);
+      byte[] sealed = key.seal(padded, configAad(uuid));
+      java.util.Arrays.fill(padded, (byte) 0);
+      return write(V2, out -> {
+        out.writeShort(sealed.length);
+        out.write(sealed);
         out.writeUTF(name);
         writeUuid(out, svm);
         out.writeUTF(keyId);
         out.writeUTF(keystoneUrl);
         out.writeUTF(appCredId);
-        out.writeUTF(appCredSecret.reveal());
         out.writeByte(proxyType.ordinal());
         out.writeUTF(proxyHost);
         out.writeInt(proxyPort);
         out.writeUTF(proxyUsername);
-        out.writeUTF(proxyPassword.reveal());
         out.writeBoolean(verify);
         out.writeBoolean(verifyHost);
         out.writeInt(timeout);
       });
     }
 
-    static ConfigRecord decode(UUID uuid, byte[] b) {
-      return read(b, in -> new ConfigRecord(uuid, in.readUTF(), readUuid(in), in.readUTF(), in.readUTF(),
-          in.readUTF(), Secret.of(in.readUTF()), ProxyType.values()[in.readByte()], in.readUTF(), in.readInt(),
-          in.readUTF(), Secret.of(in.readUTF()), in.readBoolean(), in.readBoolean(), in.readInt()));
+    /** Whether {@code b} must be resealed: a version-1 record (secrets in plain text) or sealed under a retired key. */
+    static boolean needsResealing(byte[] b, ConfigProtectionKey key) {
+      return b[0] != V2 || !key.isCurrent(sealedSecrets(b));
+    }
+
+    private static byte[] sealedSecrets(byte[] b) {
+      int length = ((b[1] & 0xff) << 8) | (b[2] & 0xff);
+      return java.util.Arrays.copyOfRange(b, 3, 3 + length);
+    }
+
+    static ConfigRecord decode(UUID uuid, byte[] b, ConfigProtectionKey key) {
+      if (b.length > 0 && b[0] == V1) {
+        return read(b, in -> new ConfigRecord(uuid, in.readUTF(), readUuid(in), in.readUTF(), in.readUTF(),
+            in.readUTF(), Secret.of(in.readUTF()), ProxyType.values()[in.readByte()], in.readUTF(), in.readInt(),
+            in.readUTF(), Secret.of(in.readUTF()), in.readBoolean(), in.readBoolean(), in.readInt()));
+      }
+      return read(V2, b, in -> {
+        byte[] sealed = new byte[in.readUnsignedShort()];
+        in.readFully(sealed);
+        byte[] plain = key.open(sealed, configAad(uuid));
+        Secret appCredSecret;
+        Secret proxyPassword;
+        try (DataInputStream secrets = new DataInputStream(new ByteArrayInputStream(plain))) {
+          if (secrets.readByte() != V2) {
+            throw new IOException("sealed secrets of an unknown version");
+          }
+          appCredSecret = Secret.of(secrets.readUTF());
+          proxyPassword = Secret.of(secrets.readUTF());
+        } finally {
+          java.util.Arrays.fill(plain, (byte) 0);
+        }
+        return new ConfigRecord(uuid, in.readUTF(), readUuid(in), in.readUTF(), in.readUTF(), in.readUTF(),
+            appCredSecret, ProxyType.values()[in.readByte()], in.readUTF(), in.readInt(), in.readUTF(),
+            proxyPassword, in.readBoolean(), in.readBoolean(), in.readInt());
+      });
+    }
+
+    private static byte[] configAad(UUID uuid) {
+      return java.nio.ByteBuffer.allocate(CONFIG_AAD_MAGIC.length + 1 + 16).put(CONFIG_AAD_MAGIC).put(V2)
+          .putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits()).array();
     }
   }
 
@@ -217,9 +287,13 @@ final class Records {
   }
 
   static byte[] write(Writer w) {
+    return write(V1, w);
+  }
+
+  private static byte[] write(byte version, Writer w) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(V1);
+      out.writeByte(version);
       w.write(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -228,9 +302,13 @@ final class Records {
   }
 
   static <T> T read(byte[] b, Reader<T> r) {
+    return read(V1, b, r);
+  }
+
+  private static <T> T read(byte expected, byte[] b, Reader<T> r) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(b))) {
       int version = in.readByte();
-      if (version != V1) {
+      if (version != expected) {
         throw new dev.kmsengine.store.StoreException("record format version " + version + " is not supported");
       }
       return r.read(in);

@@ -28,9 +28,15 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <h2>What it checks</h2>
  * Tags are compared in constant time before any plaintext is written; a failed open writes nothing to
- * {@code out}. Like the JDK cipher, it refuses to seal twice in a row under the same 96-bit nonce, a last line
- * of defence behind {@link NonceSource}. Nonces of any non-zero length are accepted (J0 is GHASH of the nonce when
- * it is not 96 bits), so the full NIST and Wycheproof vector sets apply; the engine only uses 96-bit nonces.
+ * {@code out}. Nonce uniqueness is {@link NonceSource}'s job (its Javadoc derives the bound); a {@code Gcm} keeps
+ * no record of earlier nonces. Nonces of any non-zero length are accepted (J0 is GHASH of the nonce when it is not
+ * 96 bits), so the full NIST and Wycheproof vector sets apply; the engine only uses 96-bit nonces.
+ *
+ * <h2>What it holds, and {@link #destroy()}</h2>
+ * Besides the shared {@link GhashKey}, an instance keeps values derived from H: the running GHASH sum and the two
+ * memoised products below (the length block times H is H itself times a public constant, so it gives H away). The
+ * tag mask and key stream are zeroised after every operation. {@link #destroy()} zeroises all of it and drops the
+ * AES cipher, whose key schedule only the garbage collector can release.
  *
  * <p>{@code out} must not overlap the input, except at exactly the same offset.
  */
@@ -43,8 +49,8 @@ final class Gcm {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
-  private final Cipher aes;
-  private final GhashKey ghash;
+  private Cipher aes;
+  private GhashKey ghash;
   private final long[] acc = new long[2];
   private int groupLeft;
   /** Blocks of {@link #stream} written since it was last zeroised. */
@@ -58,19 +64,18 @@ final class Gcm {
   /** E(K, counter blocks): the tag mask in the first block of a message, key stream after it. */
   private final byte[] stream = new byte[CHUNK_BLOCKS * BLOCK];
   private final byte[] tagMask = new byte[BLOCK];
-  private long lastSealHead;
-  private int lastSealTail;
-  private boolean sealed;
 
   // Products of the two blocks that repeat from one wrap to the next, so a wrap pays 4 table multiplications
   // instead of 6: the first block of the associated data (the binding's magic, version, role and the start of the
-  // SVM uuid) and the length block. Keyed by public values only: the block, its power of H, the lengths.
+  // SVM uuid) and the length block. Keyed by public values only: the block, its power of H, the lengths. The
+  // products themselves are secret (each is a multiple of a power of H) and zeroised by destroy().
   private boolean firstPending;
   private int memoFirstPower;
   private long memoFirstHi;
   private long memoFirstLo;
   private final long[] memoFirst = new long[2];
-  private long memoLengths = -1;
+  /** The lengths whose product is memoised; 0 (no message has both lengths 0 bytes) means none. */
+  private long memoLengths;
   private final long[] memoLengthsProduct = new long[2];
 
   Gcm(SecretKeySpec key, GhashKey ghash) {
@@ -106,20 +111,11 @@ final class Gcm {
   /**
    * Encrypts {@code in[inOff, inOff+inLen)} into {@code out[outOff, outOff+inLen)} and writes the tag after it.
    *
-   * @throws InvalidAlgorithmParameterException if the nonce is empty or repeats the previous seal's
+   * @throws InvalidAlgorithmParameterException if the nonce is empty
    */
   void seal(byte[] nonce, int nonceOff, int nonceLen, byte[] aad, int aadOff, int aadLen, byte[] in, int inOff,
       int inLen, byte[] out, int outOff) throws GeneralSecurityException {
-    if (nonceLen == WrappedKeyFormat.NONCE_LENGTH) {
-      long head = (long) LONGS.get(nonce, nonceOff);
-      int tail = (int) INTS.get(nonce, nonceOff + 8);
-      if (sealed && head == lastSealHead && tail == lastSealTail) {
-        throw new InvalidAlgorithmParameterException("refusing to seal twice in a row under one nonce");
-      }
-      lastSealHead = head;
-      lastSealTail = tail;
-      sealed = true;
-    }
+    checkLive();
     preCounter(nonce, nonceOff, nonceLen);
     crypt(in, inOff, inLen, out, outOff);
     hash(aad, aadOff, aadLen, out, outOff, inLen);
@@ -138,6 +134,7 @@ final class Gcm {
    */
   void open(byte[] nonce, int nonceOff, int nonceLen, byte[] aad, int aadOff, int aadLen, byte[] in, int inOff,
       int inLen, byte[] out, int outOff) throws GeneralSecurityException {
+    checkLive();
     if (inLen < TAG_LENGTH) {
       throw new AEADBadTagException("input shorter than the tag");
     }
@@ -156,6 +153,13 @@ final class Gcm {
       throw new AEADBadTagException("Tag mismatch");
     }
     xorStream(first, in, inOff, ctLen, out, outOff);
+  }
+
+  /** A destroyed instance fails with a message, not a {@link NullPointerException} deep inside. */
+  private void checkLive() {
+    if (aes == null) {
+      throw new IllegalStateException("wrapping key was destroyed");
+    }
   }
 
   /** Derives J0 from the nonce (SP 800-38D §7.1 step 2). */
@@ -320,5 +324,32 @@ final class Gcm {
       return;
     }
     ghash.multiplyAccumulate(power, hi, lo, acc);
+  }
+
+  /**
+   * Zeroises every value this instance derived from the key (running sum, memoised products, key stream, tag
+   * mask, counter blocks, J0) and drops its AES cipher and GHASH tables; later use throws
+   * {@link IllegalStateException}. The zeros are also a consistent empty memo: lengths 0 have product 0, and no
+   * block takes power 0.
+   */
+  void destroy() {
+    aes = null;
+    ghash = null;
+    Arrays.fill(acc, 0);
+    groupLeft = 0;
+    streamUsed = 0;
+    j0Head = 0;
+    j0Mid = 0;
+    j0Counter = 0;
+    Arrays.fill(counters, (byte) 0);
+    Arrays.fill(stream, (byte) 0);
+    Arrays.fill(tagMask, (byte) 0);
+    firstPending = false;
+    memoFirstPower = 0;
+    memoFirstHi = 0;
+    memoFirstLo = 0;
+    Arrays.fill(memoFirst, 0);
+    memoLengths = 0;
+    Arrays.fill(memoLengthsProduct, 0);
   }
 }

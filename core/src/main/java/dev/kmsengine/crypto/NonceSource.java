@@ -3,37 +3,55 @@ package dev.kmsengine.crypto;
 /**
  * Where a wrapping key's AES-GCM nonces come from; a seam so that known-answer tests can fix them.
  *
- * <h2>Production policy: leased prefix plus counter ({@link #LEASED})</h2>
- * Every {@link CipherState} (one per thread and key, or one per {@link VekRewrapper} and key) leases a 64-bit
- * prefix drawn from {@link Randomness#secureRandom()} and appends a 32-bit big-endian counter starting at 1. When
- * the counter is about to wrap, the state draws a new prefix. The nonce is written into the blob itself, so
- * nothing about the policy is part of the frozen format: readers never interpret nonces.
+ * <h2>Production policy: a random 96-bit start per lease, then a 96-bit counter ({@link #LEASED})</h2>
+ * Every {@link CipherState} (one per thread and key, or one per {@link VekRewrapper} and key) holds a
+ * {@link NonceLease}. Its first nonce is 96 bits drawn whole from {@link Randomness#secureRandom()}; each
+ * following nonce is the previous one plus 1 modulo 2<sup>96</sup>. No bit of a nonce is fixed: a lease that seals
+ * once (a restore, a restart, an SVM-KEK wrap) spends a full 96 bits of randomness. The nonce is written into the
+ * blob, so nothing about the policy is part of the frozen format: readers never interpret nonces.
  *
- * <p>Why not one {@code SecureRandom} call per nonce: it costs 300-700 ns here (more under contention), as much as
- * the AES-GCM operation itself, while the counter costs a few ns.
+ * <p>This is SP 800-38D §8.2.2's RBG-based construction with an empty free field and a 96-bit random field, each
+ * lease starting from an RBG output and continuing with the incrementing function. The standard bounds the
+ * collision chance of that construction only for one sequence per key, so here is the bound for any number of
+ * leases per key, whatever threads, rewrappers, restores or processes they belong to.
  *
- * <p>Uniqueness: nonces of one lease differ in their counter. Nonces of two leases can only collide if both
- * leases drew the same 64-bit prefix. A key sees few leases (one per thread or rewrapper that uses it, plus one
- * per 2^32 - 1 wraps), so for L leases the collision chance is below L^2 / 2^65; even a million leases stay under
- * 2^-25, and SP 800-38D's bound for randomly constructed nonces (a collision chance of at most 2^-32 across all
- * invocations with a key) holds for up to about 2^16 leases per key, far more than a rekey or a volume creation
- * path uses. Each SVM-KEK generation is a fresh key, so leases never accumulate across rekeys.
+ * <h2>Collision bound</h2>
+ * Let a key be used by L leases, lease i sealing n<sub>i</sub> &ge; 1 times from its random start
+ * s<sub>i</sub>, and q = &Sigma; n<sub>i</sub> seals in all. Lease i uses the arc s<sub>i</sub>, s<sub>i</sub> + 1,
+ * &hellip;, s<sub>i</sub> + n<sub>i</sub> - 1 of the 2<sup>96</sup>-cycle; its own nonces are distinct while
+ * n<sub>i</sub> &le; 2<sup>96</sup>. Two arcs meet exactly when s<sub>j</sub> - s<sub>i</sub> mod 2<sup>96</sup>
+ * is one of n<sub>i</sub> + n<sub>j</sub> - 1 values, and since the starts are independent and uniform that has
+ * probability (n<sub>i</sub> + n<sub>j</sub> - 1) / 2<sup>96</sup>. Summed over all pairs (the union bound):
+ * <pre>
+ *   P(some nonce repeats under the key) &le; &Sigma;<sub>i&lt;j</sub> (n<sub>i</sub> + n<sub>j</sub> - 1) / 2^96 &lt; (L - 1) · q / 2^96 &le; q^2 / 2^96
+ * </pre>
+ * the last step because a lease exists only once it seals (L &le; q). So for q = 2<sup>32</sup> seals the chance
+ * is below 2<sup>-32</sup> however many leases there are, SP 800-38D's bound; with L = 10<sup>7</sup> leases it is
+ * below 10<sup>7</sup> · 2<sup>-64</sup> &asymp; 5.4 × 10<sup>-13</sup> &asymp; 2<sup>-40.7</sup>
+ * ({@link #collisionBound}). SP 800-38D §8.3 also caps an RBG-based key at 2<sup>32</sup> seals; an SVM-KEK seals
+ * one blob per VEK per generation, far fewer.
+ *
+ * <h2>Cost</h2>
+ * One {@code SecureRandom} call per lease (300-700 ns here), then two stores and an increment per nonce, against
+ * one {@code SecureRandom} call per nonce, which costs as much as the AES-GCM operation itself.
+ *
+ * <h2>No repeat check in {@link Gcm}</h2>
+ * Uniqueness rests on this derivation alone. A cipher that remembers its own last nonce would catch a seam stuck on
+ * one value but nothing the bound is about (two leases meeting), so none is kept rather than one that claims more
+ * than it checks.
  */
 interface NonceSource {
   /** Writes the next {@value WrappedKeyFormat#NONCE_LENGTH}-byte nonce into {@code out} at {@code offset}. */
   void next(CipherState state, byte[] out, int offset);
 
   /** The production policy described on {@link NonceSource}. */
-  NonceSource LEASED = (state, out, offset) -> {
-    if (state.counter == 0 || state.counter == -1) {
-      Randomness.secureRandom().nextBytes(state.noncePrefix);
-      state.counter = 0;
-    }
-    int c = ++state.counter;
-    System.arraycopy(state.noncePrefix, 0, out, offset, 8);
-    out[offset + 8] = (byte) (c >>> 24);
-    out[offset + 9] = (byte) (c >>> 16);
-    out[offset + 10] = (byte) (c >>> 8);
-    out[offset + 11] = (byte) c;
-  };
+  NonceSource LEASED = (state, out, offset) -> state.nonces.next(out, offset);
+
+  /**
+   * The bound above: the chance that {@code seals} nonces drawn by {@code leases} leases of one key repeat, at most
+   * (L - 1) · q / 2<sup>96</sup> with L capped at q.
+   */
+  static double collisionBound(double seals, double leases) {
+    return (Math.min(leases, seals) - 1) * seals / 0x1p96;
+  }
 }

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * the caller's output buffer, a rewrap allocates nothing. Verification opens the new blob with the sealing
  * state: opening and sealing under one key hash the same first block and lengths, whose GHASH products the
  * {@link Gcm} memoises. The VEK exists in plaintext only in a scratch buffer that is overwritten after each
- * rewrap and on {@link #close()}.
+ * rewrap and on {@link #close()}, which also zeroises and releases both cipher states.
  *
  * <p>Not thread-safe.
  */
@@ -41,7 +41,12 @@ public final class VekRewrapper implements AutoCloseable {
     this.oldKey = oldKey;
     this.newKey = newKey;
     this.from = oldKey.newState();
-    this.to = newKey.newState();
+    try {
+      this.to = newKey.newState();
+    } catch (RuntimeException e) {
+      oldKey.release(from);
+      throw e;
+    }
     this.svmMsb = svm.getMostSignificantBits();
     this.svmLsb = svm.getLeastSignificantBits();
     this.oldGeneration = oldGeneration;
@@ -118,10 +123,12 @@ public final class VekRewrapper implements AutoCloseable {
     }
   }
 
-  /** Overwrites the scratch buffers. */
+  /** Overwrites the scratch buffers and zeroises and releases both cipher states. Idempotent. */
   @Override
   public void close() {
     Arrays.fill(vek, (byte) 0);
     Arrays.fill(unwrapped, (byte) 0);
+    oldKey.release(from);
+    newKey.release(to);
   }
 }

@@ -1,7 +1,10 @@
 package dev.kmsengine.crypto;
 
+import java.lang.ref.WeakReference;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import javax.crypto.spec.SecretKeySpec;
 import javax.security.auth.DestroyFailedException;
 import javax.security.auth.Destroyable;
@@ -21,17 +24,27 @@ import javax.security.auth.Destroyable;
  * AES-NI intrinsic, faster here than BouncyCastle's table-based AES and free of its cache-timing exposure.
  *
  * <h2>Security</h2>
- * {@link #destroy()} zeroises the engine's copy of the key and its GHASH tables. The JDK's own internal copies
- * (inside {@link SecretKeySpec} and the per-thread AES ciphers' key schedules) are released to the garbage
- * collector; Java 17 offers no way to wipe them. Nothing here prints key bytes.
+ * {@link #destroy()} zeroises the engine's copy of the key, its GHASH tables and every cipher state made for it
+ * (each thread's and each {@link VekRewrapper}'s: running sums, memoised products of H, counters, nonce leases),
+ * and drops their AES ciphers. A state whose thread has ended is zeroised as soon as another thread takes a state,
+ * and a rewrapper's when it is closed, so the registry holds only states that can still be used. The JDK's own
+ * internal copies (inside {@link SecretKeySpec} and the AES ciphers' key schedules) are released to the garbage
+ * collector; Java 17 offers no way to wipe them (see {@code docs/security-model.md}). Nothing here prints key bytes.
+ *
+ * <h2>Thread safety</h2>
+ * Wrapping and unwrapping are safe from any number of threads. {@code destroy} must not race with a wrap or unwrap
+ * still in flight, as with {@link KeyMaterial}: one in flight may fail, or write derived values back after they
+ * were cleared.
  */
 public final class WrappingKey implements Destroyable, AutoCloseable {
   private final byte[] keyBytes;
   private final SecretKeySpec keySpec;
   private final NonceSource nonces;
-  private final ThreadLocal<CipherState> states = ThreadLocal.withInitial(this::newStateUnchecked);
+  private final ThreadLocal<CipherState> states = ThreadLocal.withInitial(() -> register(Thread.currentThread()));
   /** Built on first use: a node may hold many SVM-KEKs it never wraps with. Guarded by {@code this}. */
   private GhashKey ghash;
+  /** Every cipher state made for this key and not yet released, for {@link #destroy()}. Guarded by {@code this}. */
+  private final List<Registered> live = new ArrayList<>();
   private volatile boolean destroyed;
 
   WrappingKey(KeyMaterial key, NonceSource nonces) {
@@ -101,20 +114,50 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
    * rekey ends. The caller must confine it to one thread at a time.
    */
   CipherState newState() {
-    checkLive();
-    return newStateUnchecked();
+    return register(null);
   }
 
-  private CipherState newStateUnchecked() {
-    return new CipherState(new Gcm(keySpec, ghashKey()));
+  /** Zeroises a state from {@link #newState()} that its owner no longer needs, and forgets it. */
+  synchronized void release(CipherState state) {
+    live.removeIf(r -> r.state == state);
+    state.destroy();
   }
 
-  private synchronized GhashKey ghashKey() {
+  /**
+   * A new state, registered for {@link #destroy()}; {@code owner} is the thread it belongs to, or null for one
+   * that its owner {@linkplain #release releases}. States of ended threads are zeroised and forgotten here.
+   */
+  private synchronized CipherState register(Thread owner) {
     checkLive();
     if (ghash == null) {
       ghash = Gcm.subkey(keySpec);
     }
-    return ghash;
+    live.removeIf(r -> {
+      if (r.ended()) {
+        r.state.destroy();
+        return true;
+      }
+      return false;
+    });
+    CipherState state = new CipherState(new Gcm(keySpec, ghash));
+    live.add(new Registered(state, owner == null ? null : new WeakReference<>(owner)));
+    return state;
+  }
+
+  /** How many states {@link #destroy()} would zeroise now. */
+  synchronized int liveStates() {
+    return live.size();
+  }
+
+  /** A registered state and, for a thread's own state, its thread. */
+  private record Registered(CipherState state, WeakReference<Thread> owner) {
+    boolean ended() {
+      if (owner == null) {
+        return false;
+      }
+      Thread t = owner.get();
+      return t == null || !t.isAlive();
+    }
   }
 
   void checkLive() {
@@ -160,7 +203,10 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
     }
   }
 
-  /** Zeroises this object's copy of the key; later use throws {@link IllegalStateException}. */
+  /**
+   * Zeroises this object's copy of the key, its GHASH tables and every cipher state made for it; later use throws
+   * {@link IllegalStateException}. Idempotent.
+   */
   @Override
   public void destroy() {
     destroyed = true;
@@ -169,7 +215,13 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
       if (ghash != null) {
         ghash.destroy();
       }
+      for (Registered r : live) {
+        r.state.destroy();
+      }
+      live.clear();
     }
+    // Other threads' maps still reference their (now zeroised) states until this key is collected.
+    states.remove();
     try {
       keySpec.destroy();
     } catch (DestroyFailedException e) {

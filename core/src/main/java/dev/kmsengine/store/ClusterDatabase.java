@@ -110,6 +110,24 @@ public interface ClusterDatabase extends AutoCloseable {
    */
   default void reserve(String bucket, int entries) {}
 
+  /**
+   * The key that seals configuration secrets before they are stored here; it is kept outside this database (see
+   * {@link ConfigProtectionKey}), and the database destroys it on {@link #close()}.
+   *
+   * @return this database's configuration-protection key
+   */
+  ConfigProtectionKey configProtectionKey();
+
+  /**
+   * Rewrites the database's files so that no earlier version of any value remains in them, e.g. after secrets
+   * stored in plain text by an older engine were sealed. The default does nothing: a store that keeps no earlier
+   * versions (one in memory) has nothing to purge.
+   *
+   * @throws StoreException if the rewrite fails; the database is then as it was, or closed if it could not be
+   *     reopened
+   */
+  default void purgeHistory() {}
+
   /** Releases the database. */
   @Override
   void close();

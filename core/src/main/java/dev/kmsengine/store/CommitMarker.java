@@ -79,6 +79,17 @@ final class CommitMarker implements AutoCloseable {
     channel.force(false);
   }
 
+  /**
+   * Records {@code version} in both slots, even below what they hold, and returns once it is on disk: for a
+   * database file replaced by a rewritten copy with a lower version. A crash part-way leaves the higher version
+   * in one slot, which the old file (not yet replaced) still satisfies.
+   */
+  void reset(long version) throws IOException {
+    writeSlot(0, version);
+    writeSlot(1, version);
+    channel.force(false);
+  }
+
   private void writeSlot(int slot, long version) throws IOException {
     buffer.clear();
     buffer.putLong(version).putLong(version ^ CHECK).flip();

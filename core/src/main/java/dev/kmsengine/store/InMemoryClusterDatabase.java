@@ -16,11 +16,12 @@ import java.util.function.Function;
  * read holds the read lock. Each bucket packs its entries into a few large arrays (see {@code PackedBucket}):
  * an SVM with a million encrypted volumes costs a few hundred bytes of heap per volume and almost nothing to the
  * garbage collector. Values are copied in and out, so callers may even modify what they pass or receive; only
- * {@link #forEachEntry} shows them in place, read-only.
+ * {@link #forEachEntry} shows them in place, read-only. Its {@link ConfigProtectionKey} is held in memory too.
  */
 public final class InMemoryClusterDatabase implements ClusterDatabase {
   private final Map<String, PackedBucket> buckets = new HashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final ConfigProtectionKey configKey = ConfigProtectionKey.inMemory();
 
   @Override
   public byte[] get(String bucket, UUID key) {
@@ -114,7 +115,13 @@ public final class InMemoryClusterDatabase implements ClusterDatabase {
   }
 
   @Override
+  public ConfigProtectionKey configProtectionKey() {
+    return configKey;
+  }
+
+  @Override
   public void close() {
-    // Nothing to release: the data goes with the object.
+    // The data goes with the object; the key is zeroised now rather than left to the garbage collector.
+    configKey.destroy();
   }
 }

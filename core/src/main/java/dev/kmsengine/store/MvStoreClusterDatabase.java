@@ -74,6 +74,13 @@ import org.h2.mvstore.type.ByteArrayDataType;
  * has lost commits and is refused too. Opening reads and checks every record once, so damage surfaces at start
  * rather than in the middle of a rekey.
  *
+ * <h2>Files and permissions</h2>
+ * Beside the database file live its commit marker and its {@link ConfigProtectionKey} ({@code file} +
+ * {@value ConfigProtectionKey#FILE_SUFFIX}). All are mode 0600 whatever the umask (narrowed on open if an older
+ * engine left them wider), and a directory created here is 0700; an existing directory keeps its mode.
+ * {@link #purgeHistory} rewrites the file with the current version of every entry only: MVStore's copy-on-write
+ * chunks otherwise keep earlier values in the file until their space happens to be reused.
+ *
  * <p>Thread-safe. Values are neither copied in nor out, as {@link ClusterDatabase} allows.
  */
 public final class MvStoreClusterDatabase implements ClusterDatabase {
@@ -86,6 +93,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
 
   private final Path file;
   private final CommitMarker marker;
+  private final ConfigProtectionKey configKey;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   /** The open store; replaced after a failed commit. Null only while it cannot be reopened. Guarded by lock. */
   private MVStore store;
@@ -97,11 +105,13 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   private long committed;
   private boolean closed;
 
-  private MvStoreClusterDatabase(Path file, MVStore store, CommitMarker marker, long committed) {
+  private MvStoreClusterDatabase(Path file, MVStore store, CommitMarker marker, long committed,
+      ConfigProtectionKey configKey) {
     this.file = file;
     this.store = store;
     this.marker = marker;
     this.committed = committed;
+    this.configKey = configKey;
   }
 
   /**
@@ -141,6 +151,8 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
             + " is missing: cannot tell whether the database is complete. Restore it from a backup.");
       }
       committed = CommitMarker.read(marker);
+      OwnerOnlyFiles.restrict(path, OwnerOnlyFiles.FILE);
+      OwnerOnlyFiles.restrict(marker, OwnerOnlyFiles.FILE);
     } catch (IOException e) {
       throw new StoreException("Cluster database " + path + " cannot be read: " + e.getMessage(), e);
     } catch (IllegalStateException e) {
@@ -163,6 +175,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     } finally {
       check.closeImmediately();
     }
+    ConfigProtectionKey key = ConfigProtectionKey.openOrCreate(keyFileOf(path));
     MVStore store = openStore(path, false);
     try {
       requireComplete(path, store.getCurrentVersion(), committed);
@@ -170,7 +183,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       if (version < CHECKSUMMED) {
         committed = migrate(path, store, m, version);
       }
-      return new MvStoreClusterDatabase(path, store, m, committed);
+      return new MvStoreClusterDatabase(path, store, m, committed, key);
     } catch (IOException e) {
       store.closeImmediately();
       throw new StoreException("Commit marker " + marker + " cannot be opened: " + e.getMessage(), e);
@@ -214,6 +227,10 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
           + " format " + FORMAT_VERSION + " (" + cause(e) + "). The file is unchanged; free space or fix the cause"
           + " and start again.", e);
     }
+  }
+
+  private static Path keyFileOf(Path path) {
+    return path.resolveSibling(path.getFileName() + ConfigProtectionKey.FILE_SUFFIX);
   }
 
   private static void requireComplete(Path path, long found, long committed) {
@@ -346,7 +363,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   private static void create(Path path, Path marker) throws IOException {
     Path dir = path.getParent();
     if (dir != null) {
-      Files.createDirectories(dir);
+      OwnerOnlyFiles.createDirectories(dir);
     }
     Path dbTemp = temp(path);
     Path markerTemp = temp(marker);
@@ -355,6 +372,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     long version;
     MVStore store = builder(dbTemp).open();
     try {
+      OwnerOnlyFiles.restrict(dbTemp, OwnerOnlyFiles.FILE);
       store.setStoreVersion(FORMAT_VERSION);
       store.commit();
       store.sync();
@@ -363,6 +381,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       store.closeImmediately();
     }
     CommitMarker.create(markerTemp, version);
+    OwnerOnlyFiles.restrict(markerTemp, OwnerOnlyFiles.FILE);
     Files.move(dbTemp, path, StandardCopyOption.ATOMIC_MOVE);
     Files.move(markerTemp, marker, StandardCopyOption.ATOMIC_MOVE);
     if (dir != null) {
@@ -371,7 +390,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   }
 
   /** Makes the rename itself durable. Some platforms cannot open a directory; there the rename is best effort. */
-  private static void syncDirectory(Path dir) {
+  static void syncDirectory(Path dir) {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     } catch (IOException e) {
@@ -650,6 +669,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   public void close() {
     lock.writeLock().lock();
     try {
+      configKey.destroy();
       if (closed) {
         return;
       }
@@ -659,6 +679,80 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       closeQuietly(marker);
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public ConfigProtectionKey configProtectionKey() {
+    return configKey;
+  }
+
+  /**
+   * Copies the current version of every bucket into a new file ({@code file} + {@code ".rewrite"}, 0600), lowers
+   * the commit marker to the copy's version and renames the copy over the database, so no earlier version of any
+   * value is left in the file. Each step is synced before the next: a crash leaves either the old file (whose
+   * version is above the lowered marker) or the copy (whose version equals it), both accepted by {@link #open}.
+   * Holds the write lock throughout; it costs about as much as reading and writing every entry once. A failure
+   * before the rename leaves the database as it was; one after it leaves the store unusable until reopened.
+   */
+  @Override
+  public void purgeHistory() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        throw new StoreException("Cluster database " + file + " is closed.");
+      }
+      writable();
+      Path copyPath = file.resolveSibling(file.getFileName() + ".rewrite");
+      long version;
+      try {
+        Files.deleteIfExists(copyPath);
+        MVStore copy = builder(copyPath).open();
+        try {
+          OwnerOnlyFiles.restrict(copyPath, OwnerOnlyFiles.FILE);
+          copy.setStoreVersion(store.getStoreVersion());
+          for (String name : store.getMapNames()) {
+            if (name.startsWith(BUCKET_MAP)) {
+              MVMap<UUID, byte[]> to = openBucket(copy, name);
+              for (Map.Entry<UUID, byte[]> e : openBucket(store, name).entrySet()) {
+                to.put(e.getKey(), e.getValue());
+              }
+            }
+          }
+          copy.commit();
+          copy.sync();
+          version = copy.getCurrentVersion();
+        } finally {
+          copy.closeImmediately();
+        }
+        marker.reset(version);
+      } catch (IOException | RuntimeException e) {
+        deleteQuietly(copyPath);
+        throw new StoreException("Rewriting cluster database " + file + " failed (" + cause(e) + "); it is"
+            + " unchanged.", e);
+      }
+      closeStore();
+      committed = version;
+      try {
+        Files.move(copyPath, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.getParent());
+        store = openChecked(false);
+        readOnly = false;
+      } catch (IOException | RuntimeException e) {
+        unusable = new StoreException("Rewriting cluster database " + file + " failed after the old file was"
+            + " closed (" + cause(e) + "). Reopen it.", e);
+        throw unusable;
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // A leftover copy is deleted by the next rewrite; it holds nothing the database does not.
     }
   }
 

@@ -39,6 +39,16 @@ public abstract class ForwardingClusterDatabase implements ClusterDatabase {
   }
 
   @Override
+  public ConfigProtectionKey configProtectionKey() {
+    return delegate.configProtectionKey();
+  }
+
+  @Override
+  public void purgeHistory() {
+    delegate.purgeHistory();
+  }
+
+  @Override
   public void commit(WriteBatch batch) {
     delegate.commit(batch);
   }

@@ -48,6 +48,42 @@ class MvStoreClusterDatabaseTest {
   }
 
   @Test
+  void purgeHistory_overwrittenValueGoneFromTheFile_everyCurrentEntryKept_reopenAndCommitAgain() throws Exception {
+    byte[] old = "overwritten-value-canary-7a1d".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    UUID k = UUID.randomUUID();
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(populated())) {
+      db.commit(new WriteBatch().put("configs", k, old));
+      db.commit(new WriteBatch().put("configs", k, value(1)).drop("veks/s/4"));
+      assertTrue(contains(Files.readAllBytes(file()), old), "precondition: MVStore keeps the old chunk");
+      db.purgeHistory();
+      assertFalse(contains(Files.readAllBytes(file()), old), "the old value is still in the file");
+      assertArrayEquals(value(1), db.get("configs", k));
+      assertEquals(2000, db.count("veks/s/3"));
+      assertEquals(0, db.count("veks/s/4"), "a dropped bucket stays dropped");
+      db.commit(new WriteBatch().put("configs", k, value(2)));
+    }
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(file())));
+    try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {
+      assertArrayEquals(value(2), db.get("configs", k), "the marker follows the rewritten file");
+      assertEquals(2000, db.count("veks/s/0"));
+    }
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  @Test
   void commit_closeAndReopen_everyValueSurvives() {
     UUID k = UUID.randomUUID();
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {

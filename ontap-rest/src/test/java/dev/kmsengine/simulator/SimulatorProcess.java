@@ -86,9 +86,13 @@ final class SimulatorProcess implements AutoCloseable {
 
   /** Stops the process (SIGTERM) and waits for it, so its ports and files are released. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     process.destroy();
-    process.waitFor(60, TimeUnit.SECONDS);
+    try {
+      process.waitFor(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The process's output so far. */
