@@ -24,12 +24,16 @@ fi
 
 # Ten 2 s warm-up iterations: with 8 x 1 s the peers' JIT had not always settled on a busy box.
 rewrap=(RewrapBenchmark -wi 10 -w 2s -i 10 -r 1s -prof gc)
+# The interleaved rounds give the ratios on a loaded host; RewrapBenchmark gives each variant's B/op.
+interleaved=(RewrapInterleavedBenchmark -wi 10 -w 2s -i 20 -r 1s)
 java -jar "$jar" "${rewrap[@]}" -rf json -rff "$out/rewrap-java17.json" | tee "$out/rewrap-java17.log"
+java -jar "$jar" "${interleaved[@]}" -rf json -rff "$out/interleaved-java17.json" | tee "$out/interleaved-java17.log"
 if [[ -x "$java25" ]]; then
   # ACCP loads a native library: Java 22+ warns unless native access is granted.
-  java -jar "$jar" "${rewrap[@]}" -jvm "$java25" \
-    -jvmArgsAppend "-Xmx3g -XX:+UseG1GC --enable-native-access=ALL-UNNAMED" \
-    -rf json -rff "$out/rewrap-java25.json" | tee "$out/rewrap-java25.log"
+  on25=(-jvm "$java25" -jvmArgsAppend "-Xmx3g -XX:+UseG1GC --enable-native-access=ALL-UNNAMED")
+  java -jar "$jar" "${rewrap[@]}" "${on25[@]}" -rf json -rff "$out/rewrap-java25.json" | tee "$out/rewrap-java25.log"
+  java -jar "$jar" "${interleaved[@]}" "${on25[@]}" -rf json -rff "$out/interleaved-java25.json" \
+    | tee "$out/interleaved-java25.log"
 fi
 java -jar "$jar" RekeyBenchmark -prof gc -rf json -rff "$out/rekey.json" | tee "$out/rekey.log"
 java -jar "$jar" RekeyScalingBenchmark -rf json -rff "$out/scaling.json" | tee "$out/scaling.log"

@@ -60,17 +60,43 @@ def rewrap_rows(results, jdk):
         print(f"| {method} | {jdk} | {' | '.join(cells)} | {fastest} | {ratio} | {allocs} |")
 
 
+def interleaved(results):
+    """Per iteration of RewrapInterleavedBenchmark: {variant: [ns per rewrap]} for its first (verify=true) result."""
+    for r in results:
+        m = r["secondaryMetrics"]
+        counts = [x for fork in m["rewraps"]["rawData"] for x in fork]
+        return {v: [ns / n for ns, n in zip((x for fork in m[f"{v}Ns"]["rawData"] for x in fork), counts)]
+                for v in VARIANTS if f"{v}Ns" in m}
+    return {}
+
+
+def interleaved_rows(per_iteration, jdk):
+    if not per_iteration:
+        return
+    engine = per_iteration["engine"]
+    peers = {v: per_iteration[v] for v in PEERS if v in per_iteration}
+    fastest = min(peers, key=lambda v: statistics.median(peers[v]))
+    ratios = [e / min(p[i] for p in peers.values()) for i, e in enumerate(engine)]
+    cells = " | ".join(f"{statistics.median(per_iteration[v]):,.0f}" for v in VARIANTS)
+    print(f"| {jdk} | {len(engine)} | {cells} | {fastest} | {statistics.median(ratios):.2f}× "
+          f"({min(ratios):.2f}-{max(ratios):.2f}×) |")
+
+
 def rewrap_chart(charts, jdks):
     groups = []
     for method in ("rewrapVerified", "rewrap"):
         for v in VARIANTS:
-            values = {f"JDK {jdk}": by[(method, v)]["primaryMetric"]["score"]
-                      for jdk, by in jdks.items() if (method, v) in by}
+            values = {}
+            for jdk, (by, per_iteration) in jdks.items():
+                if method == "rewrapVerified" and v in per_iteration:
+                    values[f"JDK {jdk}"] = statistics.median(per_iteration[v])
+                elif (method, v) in by:
+                    values[f"JDK {jdk}"] = by[(method, v)]["primaryMetric"]["score"]
             if values:
                 groups.append((f"{v}, verified" if method == "rewrapVerified" else v, values))
     if groups:
         svgchart.bars(os.path.join(charts, "rewrap.svg"),
-                      "One VEK rewrap, single thread (ns/op, lower is better)", "ns/op", groups,
+                      "One VEK rewrap, one thread, ns/op (verified: interleaved run; lower is better)", "ns/op", groups,
                       [f"JDK {jdk}" for jdk in jdks])
 
 
@@ -116,9 +142,17 @@ def main(out, charts):
     jdks = {}
     for jdk in ("17", "25"):
         results = load(os.path.join(out, f"rewrap-java{jdk}.json"))
-        if results:
-            jdks[jdk] = by_variant(results)
+        per_iteration = interleaved(load(os.path.join(out, f"interleaved-java{jdk}.json")))
+        if results or per_iteration:
+            jdks[jdk] = (by_variant(results), per_iteration)
         rewrap_rows(results, jdk)
+
+    print()
+    print("| JDK | iterations | " + " | ".join(f"{v} ns/rewrap (median)" for v in VARIANTS)
+          + " | fastest peer | engine / fastest peer per iteration: median (range) |")
+    print("|---|---|" + "---|" * (len(VARIANTS) + 2))
+    for jdk in ("17", "25"):
+        interleaved_rows(interleaved(load(os.path.join(out, f"interleaved-java{jdk}.json"))), jdk)
 
     print()
     print("| store | volumes | 1 thread ms | 2 threads ms | speed-up (medians) | B/op (2 threads) "

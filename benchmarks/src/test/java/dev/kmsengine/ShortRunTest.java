@@ -38,7 +38,7 @@ class ShortRunTest {
         "RewrapBenchmark.rewrap/accp", "RewrapBenchmark.rewrap/bouncyCastle",
         "RewrapBenchmark.rewrapVerified/engine", "RewrapBenchmark.rewrapVerified/jceReused",
         "RewrapBenchmark.rewrapVerified/jceNaive", "RewrapBenchmark.rewrapVerified/accp",
-        "RewrapBenchmark.rewrapVerified/bouncyCastle",
+        "RewrapBenchmark.rewrapVerified/bouncyCastle", "RewrapInterleavedBenchmark.rewrapAll",
         "RekeyBenchmark.rekey/threads=1/store=memory", "RekeyBenchmark.rekey/threads=2/store=memory",
         "RekeyBenchmark.rekey/threads=1/store=durable", "RekeyBenchmark.rekey/threads=2/store=durable",
         "RekeyScalingBenchmark.rekeyBoth",
