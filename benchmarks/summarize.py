@@ -125,13 +125,15 @@ def startup_rows(out):
     print("|---|---|---|---|---|---|")
     logs = read(os.path.join(out, "startup.log")) + read(os.path.join(out, "startup-scale.log"))
     written = dict(re.findall(r"data directory: (\d+) volumes written in (\d+) ms", logs))
-    first = dict(re.findall(r"volumes = (\d+)\)\n[\s\S]*?# Warmup Iteration\s+1: ([\d.,]+) ms/op", logs))
+    # The trial's setup prints between "Warmup Iteration 1:" and that shot's time.
+    first = dict(re.findall(r"volumes = (\d+)\)\n[\s\S]*?# Warmup Iteration\s+1:[\s\S]*?([\d.,]+) ms/op", logs))
     for name in ("startup.json", "startup-scale.json"):
         for r in load(os.path.join(out, name)):
             v = r["params"]["volumes"]
             shots = " / ".join(f"{x:,.0f}" for x in sorted(x for fork in r["primaryMetric"]["rawData"] for x in fork))
             built = f"{int(written[v]) / 1000:,.0f} s" if v in written else "n/a"
-            print(f"| {int(v):,} | {r['params'].get('nodes', 4)} | {first.get(v, 'n/a')} | {shots} | {median(r):,.0f} "
+            cold = f"{float(first[v].replace(',', '')):,.0f}" if v in first else "n/a"
+            print(f"| {int(v):,} | {r['params'].get('nodes', 4)} | {cold} | {shots} | {median(r):,.0f} "
                   f"| {built} |")
 
 
