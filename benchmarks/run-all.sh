@@ -2,7 +2,7 @@
 # Builds the benchmarks and runs every one of them (about 20 minutes on 2 cores), writing JSON results and logs
 # to benchmarks/target/results/, then prints the ratios the README's table reports and redraws its charts
 # (benchmarks/charts/*.svg, plain SVG written by summarize.py: no plotting library).
-#   benchmarks/run-all.sh           normal run (Java 17, plus RewrapBenchmark on Java 25 when installed)
+#   benchmarks/run-all.sh           normal run (Java 17, plus the rewrap benchmarks on Java 25 when installed)
 #   benchmarks/run-all.sh --full    the normal run, then 10M volumes: rekey (memory and durable), the interleaved
 #                                   rekeys and start-up, each beside its 1M in the same JMH run, on a 14 GB heap
 #                                   (well over an hour: building a durable 10M-volume store alone takes minutes)
@@ -44,7 +44,7 @@ java -jar "$jar" StartupBenchmark -rf json -rff "$out/startup.json" | tee "$out/
 
 if [[ "${1:-}" == "--full" ]]; then
   # Fewer shots at 10M: each is ten times longer, so the JIT is warm after the first, and the whole stays in hours.
-  java -jar "$jar" RekeyBenchmark -p volumes=1000000,10000000 -wi 2 -i 3 "${big_heap[@]}" \
+  java -jar "$jar" RekeyBenchmark -p volumes=1000000,10000000 -wi 2 -i 3 -prof gc "${big_heap[@]}" \
     -rf json -rff "$out/rekey-scale.json" | tee "$out/rekey-scale.log"
   java -jar "$jar" RekeyScalingBenchmark -p volumes=1000000,10000000 -wi 2 -i 5 "${big_heap[@]}" \
     -rf json -rff "$out/scaling-scale.json" | tee "$out/scaling-scale.log"
