@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Prints the README's results rows from the JSON files of benchmarks/run-all.sh (argument: results directory)."""
+"""Prints the README's results rows from the JSON files of benchmarks/run-all.sh, and with --charts draws them."""
+import argparse
 import json
 import os
 import re
 import statistics
-import sys
+
+import svgchart
 
 
 def load(path):
@@ -32,45 +34,141 @@ def median(r):
     return raw[mid] if len(raw) % 2 else (raw[mid - 1] + raw[mid]) / 2
 
 
+PEERS = ("jceReused", "accp", "bouncyCastle", "jceNaive")
+VARIANTS = ("engine",) + PEERS
+
+
+def by_variant(results):
+    return {(r["benchmark"].rsplit(".", 1)[1], r["params"]["variant"]): r for r in results}
+
+
 def rewrap_rows(results, jdk):
-    by = {}
-    for r in results:
-        by[(r["benchmark"].rsplit(".", 1)[1], r["params"]["variant"])] = r
+    by = by_variant(results)
     for method in ("rewrap", "rewrapVerified"):
         engine = by.get((method, "engine"))
-        reused = by.get((method, "jceReused"))
-        naive = by.get((method, "jceNaive"))
-        if not (engine and reused and naive):
+        peers = {v: by[(method, v)] for v in PEERS if (method, v) in by}
+        if not (engine and peers):
             continue
-        e, u, n = (x["primaryMetric"]["score"] for x in (engine, reused, naive))
-        me, mu, mn = (median(x) for x in (engine, reused, naive))
-        print(f"| {method} | {jdk} | {e:,.0f} ± {engine['primaryMetric']['scoreError']:,.0f} "
-              f"| {u:,.0f} ± {reused['primaryMetric']['scoreError']:,.0f} "
-              f"| {n:,.0f} ± {naive['primaryMetric']['scoreError']:,.0f} "
-              f"| {e / u:.2f}× ({me / mu:.2f}×) | {n / e:.1f}× ({mn / me:.1f}×) "
-              f"| {alloc(engine):,.0f} | {alloc(reused):,.0f} | {alloc(naive):,.0f} |")
+        cells = []
+        for v in VARIANTS:
+            r = by.get((method, v))
+            cells.append(f"{r['primaryMetric']['score']:,.0f} ± {r['primaryMetric']['scoreError']:,.0f}" if r else "n/a")
+        fastest = min(peers, key=lambda v: peers[v]["primaryMetric"]["score"])
+        f = peers[fastest]
+        ratio = f"{engine['primaryMetric']['score'] / f['primaryMetric']['score']:.2f}× ({median(engine) / median(f):.2f}×)"
+        allocs = " | ".join(f"{alloc(by[(method, v)]):,.0f}" if (method, v) in by else "n/a" for v in VARIANTS)
+        print(f"| {method} | {jdk} | {' | '.join(cells)} | {fastest} | {ratio} | {allocs} |")
 
 
-def main(out):
-    print("| benchmark | JDK | engine ns/op | jceReused ns/op | jceNaive ns/op "
-          "| engine / jceReused (medians) | jceNaive / engine (medians) | engine B/op | jceReused B/op "
-          "| jceNaive B/op |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    rewrap_rows(load(os.path.join(out, "rewrap-java17.json")), "17")
-    rewrap_rows(load(os.path.join(out, "rewrap-java25.json")), "25")
+def interleaved(results):
+    """Per iteration of RewrapInterleavedBenchmark: {variant: [ns per rewrap]} for its first (verify=true) result."""
+    for r in results:
+        m = r["secondaryMetrics"]
+        counts = [x for fork in m["rewraps"]["rawData"] for x in fork]
+        return {v: [ns / n for ns, n in zip((x for fork in m[f"{v}Ns"]["rawData"] for x in fork), counts)]
+                for v in VARIANTS if f"{v}Ns" in m}
+    return {}
+
+
+def interleaved_rows(per_iteration, jdk):
+    if not per_iteration:
+        return
+    engine = per_iteration["engine"]
+    peers = {v: per_iteration[v] for v in PEERS if v in per_iteration}
+    fastest = min(peers, key=lambda v: statistics.median(peers[v]))
+    ratios = [e / min(p[i] for p in peers.values()) for i, e in enumerate(engine)]
+    cells = " | ".join(f"{statistics.median(per_iteration[v]):,.0f}" for v in VARIANTS)
+    print(f"| {jdk} | {len(engine)} | {cells} | {fastest} | {statistics.median(ratios):.2f}× "
+          f"({min(ratios):.2f}-{max(ratios):.2f}×) |")
+
+
+def rewrap_chart(charts, jdks):
+    """The interleaved medians when the run has them (robust to load), else RewrapBenchmark's means."""
+    interleaved_run = any(per_iteration for _, per_iteration in jdks.values())
+    groups = []
+    for method in ("rewrapVerified",) if interleaved_run else ("rewrapVerified", "rewrap"):
+        for v in VARIANTS:
+            values = {}
+            for jdk, (by, per_iteration) in jdks.items():
+                if interleaved_run and v in per_iteration:
+                    values[f"JDK {jdk}"] = statistics.median(per_iteration[v])
+                elif not interleaved_run and (method, v) in by:
+                    values[f"JDK {jdk}"] = by[(method, v)]["primaryMetric"]["score"]
+            if values:
+                groups.append((f"{v}, verified" if method == "rewrapVerified" else v, values))
+    if groups:
+        source = "interleaved rounds, median" if interleaved_run else "RewrapBenchmark, mean"
+        svgchart.bars(os.path.join(charts, "rewrap.svg"),
+                      f"One VEK rewrap, one thread ({source}; lower is better)", "ns/op", groups,
+                      [f"JDK {jdk}" for jdk in jdks])
+
+
+def rekey_results(out):
+    """RekeyBenchmark results by (store, volumes, threads); the full mode's scale run adds 10M (and its own 1M)."""
+    rekey = {}
+    for name in ("rekey.json", "rekey-scale.json"):
+        for r in load(os.path.join(out, name)):
+            p = r["params"]
+            rekey[(p.get("store", "memory"), int(p["volumes"]), int(p["threads"]))] = r
+    return rekey
+
+
+def rekey_chart(charts, rekey):
+    series = {}
+    for (store, volumes, threads), r in sorted(rekey.items(), key=lambda kv: (kv[0][0] != "memory", kv[0][2], kv[0][1])):
+        name = f"{store}, {threads} thread{'s' if threads > 1 else ''}"
+        series.setdefault(name, []).append((volumes, median(r)))
+    if series:
+        svgchart.loglog(os.path.join(charts, "rekey.svg"), "One rekey-internal job (median shot; log-log)",
+                        "encrypted volumes in the SVM", "ms per rekey", series)
+
+
+def startup_rows(out):
+    print("| volumes | nodes | first shot ms (JIT cold) | measured shots ms | median ms | directory written in |")
+    print("|---|---|---|---|---|---|")
+    logs = read(os.path.join(out, "startup.log")) + read(os.path.join(out, "startup-scale.log"))
+    written = dict(re.findall(r"data directory: (\d+) volumes written in (\d+) ms", logs))
+    # The trial's setup prints between "Warmup Iteration 1:" and that shot's time.
+    first = dict(re.findall(r"volumes = (\d+)\)\n[\s\S]*?# Warmup Iteration\s+1:[\s\S]*?([\d.,]+) ms/op", logs))
+    for name in ("startup.json", "startup-scale.json"):
+        for r in load(os.path.join(out, name)):
+            v = r["params"]["volumes"]
+            shots = " / ".join(f"{x:,.0f}" for x in sorted(x for fork in r["primaryMetric"]["rawData"] for x in fork))
+            built = f"{int(written[v]) / 1000:,.0f} s" if v in written else "n/a"
+            cold = f"{float(first[v].replace(',', '')):,.0f}" if v in first else "n/a"
+            print(f"| {int(v):,} | {r['params'].get('nodes', 4)} | {cold} | {shots} | {median(r):,.0f} "
+                  f"| {built} |")
+
+
+def main(out, charts):
+    print("| benchmark | JDK | " + " | ".join(f"{v} ns/op" for v in VARIANTS)
+          + " | fastest peer | engine / fastest peer (medians) | " + " | ".join(f"{v} B/op" for v in VARIANTS) + " |")
+    print("|---|---|" + "---|" * (2 * len(VARIANTS) + 2))
+    jdks = {}
+    for jdk in ("17", "25"):
+        results = load(os.path.join(out, f"rewrap-java{jdk}.json"))
+        per_iteration = interleaved(load(os.path.join(out, f"interleaved-java{jdk}.json")))
+        if results or per_iteration:
+            jdks[jdk] = (by_variant(results), per_iteration)
+        rewrap_rows(results, jdk)
+
+    print()
+    print("| JDK | iterations | " + " | ".join(f"{v} ns/rewrap (median)" for v in VARIANTS)
+          + " | fastest peer | engine / fastest peer per iteration: median (range) |")
+    print("|---|---|" + "---|" * (len(VARIANTS) + 2))
+    for jdk in ("17", "25"):
+        interleaved_rows(interleaved(load(os.path.join(out, f"interleaved-java{jdk}.json"))), jdk)
 
     print()
     print("| store | volumes | 1 thread ms | 2 threads ms | speed-up (medians) | B/op (2 threads) "
           "| retained heap B/volume |")
     print("|---|---|---|---|---|---|---|")
     heap = {}
-    text = read(os.path.join(out, "rekey.log"))
-    for m in re.finditer(r"retained heap: (\d+) bytes per volume \((\d+) volumes, (\w+) store", text):
-        heap[(m.group(3), int(m.group(2)))] = int(m.group(1))
-    rekey = {}
-    for r in load(os.path.join(out, "rekey.json")):
-        p = r["params"]
-        rekey[(p.get("store", "memory"), int(p["volumes"]), int(p["threads"]))] = r
+    for name in ("rekey.log", "rekey-scale.log"):
+        for m in re.finditer(r"retained heap: (\d+) bytes per volume \((\d+) volumes, (\w+) store",
+                             read(os.path.join(out, name))):
+            heap[(m.group(3), int(m.group(2)))] = int(m.group(1))
+    rekey = rekey_results(out)
     for store, v in sorted({k[:2] for k in rekey}, key=lambda k: (k[0] != "memory", k[1])):
         one, two = rekey.get((store, v, 1)), rekey.get((store, v, 2))
         if not (one and two):
@@ -83,7 +181,7 @@ def main(out):
     print()
     print("| volumes | shots | 1 thread ms (median) | 2 threads ms (median) | speed-up per shot (median) |")
     print("|---|---|---|---|---|")
-    for r in load(os.path.join(out, "scaling.json")):
+    for r in load(os.path.join(out, "scaling.json")) + load(os.path.join(out, "scaling-scale.json")):
         one = [x for fork in r["secondaryMetrics"]["oneThreadMs"]["rawData"] for x in fork]
         two = [x for fork in r["secondaryMetrics"]["twoThreadsMs"]["rawData"] for x in fork]
         ratios = [a / b for a, b in zip(one, two)]
@@ -116,5 +214,18 @@ def main(out):
         print(f"| {p['cache']} | {p['callers']} | {r['primaryMetric']['score']:,.0f} "
               f"± {r['primaryMetric']['scoreError']:,.0f} ({median(r):,.0f}) | {tallies.get(p['cache'], 'n/a')} |")
 
+    print()
+    startup_rows(out)
+
+    if charts:
+        os.makedirs(charts, exist_ok=True)
+        rewrap_chart(charts, jdks)
+        rekey_chart(charts, rekey)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/results")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("results", nargs="?", default="benchmarks/target/results", help="run-all.sh's results directory")
+    parser.add_argument("--charts", help="write rewrap.svg and rekey.svg into this directory")
+    args = parser.parse_args()
+    main(args.results, args.charts)

@@ -36,6 +36,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>The setup prints the heap the engine retains per volume after a full GC ({@code retained heap: ...}), with
  * the keys installed on the cluster's single node.
+ *
+ * <p>Ten million volumes are a {@code -p} value, not a default, so the normal run stays short:
+ * {@code -p volumes=1000000,10000000 -jvmArgsAppend "-Xmx14g -XX:+UseG1GC"} (the module's 3 GB heap holds about
+ * 5M volumes), as {@code benchmarks/run-all.sh --full} runs it.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

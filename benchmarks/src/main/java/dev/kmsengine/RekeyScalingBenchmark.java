@@ -29,6 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * two settings in separate forks a minute apart, which on a shared 2-core box can differ by a third from the host
  * alone.) One SVM, not one per engine: a second copy would double the live heap, and the garbage collector's
  * concurrent work would then weigh on the 2-thread rekey, which has no idle core to absorb it.
+ *
+ * <p>{@code -p volumes=1000000,10000000 -jvmArgsAppend "-Xmx14g -XX:+UseG1GC"} adds ten million volumes
+ * ({@code benchmarks/run-all.sh --full}).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

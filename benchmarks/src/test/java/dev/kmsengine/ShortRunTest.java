@@ -35,12 +35,15 @@ class ShortRunTest {
     }
     assertEquals(new TreeSet<>(Set.of(
         "RewrapBenchmark.rewrap/engine", "RewrapBenchmark.rewrap/jceReused", "RewrapBenchmark.rewrap/jceNaive",
+        "RewrapBenchmark.rewrap/accp", "RewrapBenchmark.rewrap/bouncyCastle",
         "RewrapBenchmark.rewrapVerified/engine", "RewrapBenchmark.rewrapVerified/jceReused",
-        "RewrapBenchmark.rewrapVerified/jceNaive",
+        "RewrapBenchmark.rewrapVerified/jceNaive", "RewrapBenchmark.rewrapVerified/accp",
+        "RewrapBenchmark.rewrapVerified/bouncyCastle", "RewrapInterleavedBenchmark.rewrapAll",
         "RekeyBenchmark.rekey/threads=1/store=memory", "RekeyBenchmark.rekey/threads=2/store=memory",
         "RekeyBenchmark.rekey/threads=1/store=durable", "RekeyBenchmark.rekey/threads=2/store=durable",
         "RekeyScalingBenchmark.rekeyBoth",
         "FetchContentionBenchmark.fetch/cache=cold", "FetchContentionBenchmark.fetch/cache=warm",
-        "RestoreBenchmark.restore/nodes=1", "RestoreBenchmark.restore/nodes=16")), ran);
+        "RestoreBenchmark.restore/nodes=1", "RestoreBenchmark.restore/nodes=16",
+        "StartupBenchmark.start/threads=2")), ran);
   }
 }

@@ -8,7 +8,7 @@ final class EngineRewrap implements Rewrap {
 
   EngineRewrap(VekBlobs in) {
     rewrapper = new VekRewrapper(WrappingKey.of(in.oldKek), WrappingKey.of(in.newKek), in.svm,
-        VekBlobs.OLD_GENERATION, VekBlobs.NEW_GENERATION);
+        in.oldGeneration, in.newGeneration);
   }
 
   @Override

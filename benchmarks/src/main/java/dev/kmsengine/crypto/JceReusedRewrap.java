@@ -2,6 +2,7 @@ package dev.kmsengine.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.Provider;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -9,7 +10,9 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Baseline: the best plain-JCE path from {@code docs/perf-anchors.md} ("jdkReuse"). One {@link Cipher} per key and
  * direction, kept for the thread's life and re-initialised with a new {@link GCMParameterSpec} per operation, the
- * {@link SecretKeySpec}s reused, output into a preallocated buffer, associated data precomputed.
+ * {@link SecretKeySpec}s reused, output into a preallocated buffer, associated data precomputed. The same code
+ * measures any JCE provider: the JDK's own ({@code jceReused}) or ACCP's native AES-GCM ({@code accp}), so the
+ * two differ only in the provider behind the {@link Cipher}.
  */
 final class JceReusedRewrap implements Rewrap {
   private static final int TAG_BITS = WrappedKeyFormat.TAG_LENGTH * 8;
@@ -17,16 +20,31 @@ final class JceReusedRewrap implements Rewrap {
 
   private final SecretKeySpec oldKey;
   private final SecretKeySpec newKey;
-  private final Cipher openOld = Cipher.getInstance("AES/GCM/NoPadding");
-  private final Cipher sealNew = Cipher.getInstance("AES/GCM/NoPadding");
-  private final Cipher openNew = Cipher.getInstance("AES/GCM/NoPadding");
+  private final Cipher openOld;
+  private final Cipher sealNew;
+  private final Cipher openNew;
   private final CounterNonce nonces = new CounterNonce();
   private final byte[] vek = new byte[KeyMaterial.LENGTH];
   private final byte[] check = new byte[KeyMaterial.LENGTH];
 
+  /** Over the JDK's default provider. */
   JceReusedRewrap(VekBlobs in) throws GeneralSecurityException {
+    this(in, null);
+  }
+
+  /** Over {@code provider}'s AES-GCM, or the JDK's default provider if null. */
+  JceReusedRewrap(VekBlobs in, Provider provider) throws GeneralSecurityException {
+    openOld = cipher(provider);
+    sealNew = cipher(provider);
+    openNew = cipher(provider);
     oldKey = new SecretKeySpec(in.oldKek.copyBytes(), "AES");
     newKey = new SecretKeySpec(in.newKek.copyBytes(), "AES");
+  }
+
+  private static Cipher cipher(Provider provider) throws GeneralSecurityException {
+    return provider == null
+        ? Cipher.getInstance("AES/GCM/NoPadding")
+        : Cipher.getInstance("AES/GCM/NoPadding", provider);
   }
 
   @Override

@@ -15,6 +15,8 @@ interface Rewrap {
       case "engine" -> new EngineRewrap(in);
       case "jceReused" -> new JceReusedRewrap(in);
       case "jceNaive" -> new JceNaiveRewrap(in);
+      case "accp" -> new JceReusedRewrap(in, Accp.provider());
+      case "bouncyCastle" -> new BouncyCastleRewrap(in);
       default -> throw new IllegalArgumentException("unknown variant: " + variant);
     };
   }

@@ -16,8 +16,14 @@ import org.openjdk.jmh.annotations.State;
  * the new one with a fresh nonce ({@link #rewrap}), and optionally open the new blob again and compare
  * ({@link #rewrapVerified}, what a rekey does). {@code variant} picks the implementation: {@code engine} is
  * {@link VekRewrapper}, the code a rekey runs; {@code jceReused} and {@code jceNaive} are plain-JCE baselines
- * written here ({@link JceReusedRewrap}, {@link JceNaiveRewrap}). All three read the same blobs and produce the
- * same format; {@code RewrapVariantsTest} proves each output unwraps with the engine.
+ * written here ({@link JceReusedRewrap}, {@link JceNaiveRewrap}); {@code accp} is {@link JceReusedRewrap} over
+ * Amazon Corretto Crypto Provider's native AES-GCM ({@link Accp}); {@code bouncyCastle} is BouncyCastle's
+ * lightweight GCM with its key schedule kept ({@link BouncyCastleRewrap}). All of them read the same blobs and
+ * produce the same format; {@code RewrapVariantsTest} proves each output unwraps with the engine and that every
+ * variant opens every other's blobs.
+ *
+ * <p>On JDK 22 and later, add {@code -jvmArgsAppend --enable-native-access=ALL-UNNAMED} to silence the JVM's
+ * warning about ACCP's native library ({@code benchmarks/run-all.sh} does).
  */
 public class RewrapBenchmark extends BenchmarkDefaults {
   /** The blobs every thread rewraps, built once per trial. */
@@ -39,8 +45,11 @@ public class RewrapBenchmark extends BenchmarkDefaults {
   /** One thread's rewrapper of the chosen variant, its output buffer and its position in the inputs. */
   @State(Scope.Thread)
   public static class Rewrapper {
-    /** The implementation measured: {@code engine}, {@code jceReused} or {@code jceNaive}. */
-    @Param({"engine", "jceReused", "jceNaive"})
+    /**
+     * The implementation measured: {@code engine}, {@code jceReused}, {@code jceNaive}, {@code accp} or
+     * {@code bouncyCastle}.
+     */
+    @Param({"engine", "jceReused", "jceNaive", "accp", "bouncyCastle"})
     public String variant;
 
     Rewrap rewrap;

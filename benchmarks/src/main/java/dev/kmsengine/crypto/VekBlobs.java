@@ -13,16 +13,16 @@ final class VekBlobs {
   /** A power of two, so that {@code i & MASK} indexes the inputs. */
   static final int COUNT = 4096;
   static final int MASK = COUNT - 1;
-  static final long OLD_GENERATION = 7;
-  static final long NEW_GENERATION = 8;
 
   final UUID svm;
   final KeyMaterial oldKek;
   final KeyMaterial newKek;
-  final long[] volumeMsb = new long[COUNT];
-  final long[] volumeLsb = new long[COUNT];
-  final byte[][] oldBlobs = new byte[COUNT][];
-  final byte[][] oldAad = new byte[COUNT][];
+  final long oldGeneration;
+  final long newGeneration;
+  final long[] volumeMsb;
+  final long[] volumeLsb;
+  final byte[][] oldBlobs;
+  final byte[][] oldAad;
   final byte[][] newAad = new byte[COUNT][];
 
   VekBlobs(long seed) throws GeneralSecurityException {
@@ -30,28 +30,59 @@ final class VekBlobs {
     svm = new UUID(random.nextLong(), random.nextLong());
     oldKek = KeyMaterial.generate(Randomness.secureRandom());
     newKek = KeyMaterial.generate(Randomness.secureRandom());
+    oldGeneration = 7;
+    newGeneration = 8;
+    volumeMsb = new long[COUNT];
+    volumeLsb = new long[COUNT];
+    oldBlobs = new byte[COUNT][];
+    oldAad = new byte[COUNT][];
     try (WrappingKey old = WrappingKey.of(oldKek)) {
       for (int i = 0; i < COUNT; i++) {
         UUID volume = new UUID(random.nextLong(), random.nextLong());
         volumeMsb[i] = volume.getMostSignificantBits();
         volumeLsb[i] = volume.getLeastSignificantBits();
-        KeyBinding oldBinding = KeyBinding.vek(svm, volume, OLD_GENERATION);
+        KeyBinding oldBinding = KeyBinding.vek(svm, volume, oldGeneration);
         try (KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
           oldBlobs[i] = old.wrap(vek, oldBinding);
         }
         oldAad[i] = oldBinding.encode();
-        newAad[i] = KeyBinding.vek(svm, volume, NEW_GENERATION).encode();
+        newAad[i] = KeyBinding.vek(svm, volume, newGeneration).encode();
       }
     }
   }
 
+  /** The next rekey's inputs: {@code rewrapped} (blobs under this new SVM-KEK) to rewrap under a fresh one. */
+  private VekBlobs(VekBlobs previous, byte[][] rewrapped) {
+    svm = previous.svm;
+    oldKek = previous.newKek;
+    newKek = KeyMaterial.generate(Randomness.secureRandom());
+    oldGeneration = previous.newGeneration;
+    newGeneration = oldGeneration + 1;
+    volumeMsb = previous.volumeMsb;
+    volumeLsb = previous.volumeLsb;
+    oldBlobs = rewrapped;
+    oldAad = previous.newAad;
+    for (int i = 0; i < COUNT; i++) {
+      newAad[i] = newBinding(i).encode();
+    }
+  }
+
+  /**
+   * The inputs of the rekey after this one.
+   *
+   * @param rewrapped {@value #COUNT} blobs, input {@code i} rewrapped under {@link #newKek}
+   */
+  VekBlobs next(byte[][] rewrapped) {
+    return new VekBlobs(this, rewrapped);
+  }
+
   /** The binding of input {@code i} under the new SVM-KEK. */
   KeyBinding newBinding(int i) {
-    return KeyBinding.vek(svm, new UUID(volumeMsb[i], volumeLsb[i]), NEW_GENERATION);
+    return KeyBinding.vek(svm, new UUID(volumeMsb[i], volumeLsb[i]), newGeneration);
   }
 
   /** The binding of input {@code i} under the old SVM-KEK. */
   KeyBinding oldBinding(int i) {
-    return KeyBinding.vek(svm, new UUID(volumeMsb[i], volumeLsb[i]), OLD_GENERATION);
+    return KeyBinding.vek(svm, new UUID(volumeMsb[i], volumeLsb[i]), oldGeneration);
   }
 }
