@@ -135,7 +135,9 @@ public final class Simulator implements AutoCloseable {
     OntapRestServer server;
     try {
       server = OntapRestServer.builder(engine).tls(tls).credentials(ADMIN_USER, password).bind(bind)
-          .port(o.port()).simulatorControls(keys).build();
+          .port(o.port()).simulatorControls(keys).handshakeTimeout(Duration.ofSeconds(o.handshakeTimeout()))
+          .headerTimeout(Duration.ofSeconds(o.headerTimeout())).idleTimeout(Duration.ofSeconds(o.idleTimeout()))
+          .maxConnections(o.maxConnections()).build();
     } catch (IOException e) {
       engine.close();
       keys.close();
