@@ -1,6 +1,7 @@
 package dev.kmsengine.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.rest.query.QueryParameters;
 import java.io.IOException;
@@ -140,7 +141,7 @@ final class ApiExchange {
       return copy;
     }
     if (node.isArray()) {
-      com.fasterxml.jackson.databind.node.ArrayNode a = Json.MAPPER.createArrayNode();
+      ArrayNode a = Json.MAPPER.createArrayNode();
       node.forEach(n -> a.add(withoutLinks(n, false)));
       return a;
     }
@@ -163,7 +164,10 @@ final class ApiExchange {
     if (e.target != null && !e.target.isEmpty()) {
       error.put("target", e.target);
     }
-    error.putArray("arguments");
+    ArrayNode arguments = error.putArray("arguments");
+    for (ApiException.Argument a : e.arguments) {
+      arguments.addObject().put("code", a.code()).put("message", a.message());
+    }
     return body;
   }
 }
