@@ -54,6 +54,7 @@ public final class OntapRestServer implements AutoCloseable {
 
   private final Server server;
   private final ServerConnector connector;
+  private final ConnectionGuard guard;
   private final String host;
 
   private OntapRestServer(Builder b) throws IOException {
@@ -96,7 +97,7 @@ public final class OntapRestServer implements AutoCloseable {
     connector.setIdleTimeout(b.idleTimeout.toMillis());
     connector.setAcceptQueueSize(128);
     // One bean on the connector is both the Connection.Listener and the SslHandshakeListener of every connection.
-    ConnectionGuard guard = new ConnectionGuard(connector.getScheduler(), b.handshakeTimeout, b.headerTimeout,
+    this.guard = new ConnectionGuard(connector.getScheduler(), b.handshakeTimeout, b.headerTimeout,
         b.idleTimeout, b.maxConnections);
     connector.addBean(guard);
     server.addConnector(connector);
@@ -367,6 +368,11 @@ public final class OntapRestServer implements AutoCloseable {
       java.util.logging.Logger.getLogger(OntapRestServer.class.getName())
           .warning("stopping the REST server: " + e.getClass().getName());
     }
+  }
+
+  /** The connections open now, for tests. */
+  int openConnections() {
+    return guard.openConnections();
   }
 
   @Override
