@@ -10,8 +10,7 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Answers, with ONTAP's error JSON, what Jetty refuses before {@link ApiHandler} runs: a request line, URI,
- * header or framing it cannot parse (400), headers too large (431), a URI too long (414), an unsupported
- * version (505). Jetty's own reason text is not returned: it may quote the request. Stateless.
+ * header, framing or protocol version it cannot parse (400), headers too large (431), a URI too long (414). Jetty's own reason text is not returned: it may quote the request. Stateless.
  */
 final class ProtocolErrorHandler extends ErrorHandler {
   @Override
@@ -20,7 +19,8 @@ final class ProtocolErrorHandler extends ErrorHandler {
     if (request.getAttribute(ERROR_EXCEPTION) instanceof HttpException http) {
       status = http.getCode();
     }
-    if (status < 400 || status > 599) {
+    // A version that is not HTTP/1.x is a request line this server cannot parse, not a server failure.
+    if (status < 400 || status > 599 || status == 505) {
       status = 400;
     }
     if (HttpStatus.hasNoBody(status)) {
@@ -38,12 +38,12 @@ final class ProtocolErrorHandler extends ErrorHandler {
 
   private static String message(int status) {
     return switch (status) {
-      case 400 -> "Bad request: the request line, a header or the framing of the body is not valid HTTP/1.1.";
+      case 400 -> "Bad request: the request line, a header or the framing of the body is not valid HTTP/1.1"
+          + " (or 1.0).";
       case 413 -> "The request body is too large.";
       case 414 -> "The request URI is too long.";
       case 431 -> "The request headers are too large: at most " + OntapRestServer.MAX_HEADER_FIELD_BYTES
           + " bytes a field and " + OntapRestServer.MAX_HEADER_BYTES + " bytes in all.";
-      case 505 -> "The HTTP version is not supported: use HTTP/1.1 (or 1.0).";
       default -> HttpStatus.getMessage(status) + ".";
     };
   }
