@@ -58,7 +58,7 @@ final class TestServer implements AutoCloseable {
   record Reply(int status, String contentType, JsonNode body, String raw) {}
 
   Reply send(String method, String path, String body) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUri() + path))
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUri() + path.replace("|", "%7C")))
         .header("Authorization", AUTH).timeout(Duration.ofSeconds(150))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .build(), HttpResponse.BodyHandlers.ofString());
