@@ -18,6 +18,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * request line and headers' from the end of the handshake (or of the previous response, plus the idle timeout),
  * none while a request is being handled. Past the bound on open connections, a new one closes the oldest that is
  * waiting for a handshake or headers. Thread-safe: Jetty calls it from selector and request threads.
+ *
+ * <p>A deadline closes a connection only if it is then waiting for its client (Jetty is interested in reading
+ * from it). If the client's bytes are in and it is the server that has not got round to them, as when hundreds of
+ * clients connect at once to a cold JVM on a busy machine, closing would only make every client connect and
+ * handshake again; the deadline is looked at again a little later instead, up to four times its length.
  */
 final class ConnectionGuard implements Connection.Listener, SslHandshakeListener {
   private final Scheduler scheduler;
@@ -26,6 +31,10 @@ final class ConnectionGuard implements Connection.Listener, SslHandshakeListener
   private final Duration betweenRequests;
   private final int maxConnections;
   private final Map<SSLEngine, Watched> open = new ConcurrentHashMap<>();
+  /** How soon a deadline that found the server behind looks again. */
+  private static final Duration RECHECK = Duration.ofMillis(250);
+  /** How many times its length a deadline may be stretched while the server is behind. */
+  private static final int MAX_STRETCH = 4;
 
   ConnectionGuard(Scheduler scheduler, Duration handshake, Duration header, Duration idle, int maxConnections) {
     this.scheduler = scheduler;
@@ -43,16 +52,22 @@ final class ConnectionGuard implements Connection.Listener, SslHandshakeListener
     private final long opened = System.nanoTime();
     private Phase phase = Phase.WAITING;
     private Scheduler.Task deadline;
+    private long hardDeadline;
 
     Watched(SslConnection connection) {
       this.connection = connection;
     }
 
     synchronized void await(Duration within) {
-      cancel();
       phase = Phase.WAITING;
+      hardDeadline = System.nanoTime() + within.toNanos() * MAX_STRETCH;
+      schedule(within);
+    }
+
+    private void schedule(Duration after) {
+      cancel();
       Scheduler.Task[] self = new Scheduler.Task[1];
-      self[0] = scheduler.schedule(() -> expire(self[0]), within);
+      self[0] = scheduler.schedule(() -> expire(self[0]), after);
       deadline = self[0];
     }
 
@@ -71,6 +86,10 @@ final class ConnectionGuard implements Connection.Listener, SslHandshakeListener
           return;
         }
         deadline = null;
+        if (!connection.getEndPoint().isFillInterested() && System.nanoTime() - hardDeadline < 0) {
+          schedule(RECHECK);
+          return;
+        }
       }
       close();
     }
