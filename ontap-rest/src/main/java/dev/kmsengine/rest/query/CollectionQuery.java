@@ -96,14 +96,7 @@ public final class CollectionQuery {
         Values.put(cursor, field, Values.parse(e.getValue(), schema.type(field), name));
         continue;
       }
-      FieldType type = schema.type(name);
-      if (type == null) {
-        throw QueryParameters.unexpected(name);
-      }
-      filters.add(Map.entry(name, ValueMatcher.parse(e.getValue(), type, name)));
-      if (schema.isAdvanced(name)) {
-        advanced.add(ResourceSchema.topLevel(name));
-      }
+      addFilter(schema, e, filters, advanced);
     }
     if (cursor != null && Values.at(cursor, ResourceSchema.ID) == null) {
       throw new KmsException(ErrorCode.INVALID_ARGUMENT_VALUE, "start.uuid",
@@ -189,16 +182,8 @@ public final class CollectionQuery {
     Set<String> advanced = new LinkedHashSet<>();
     for (Map.Entry<String, String> e : params.entries()) {
       String name = e.getKey();
-      if (controls.contains(name)) {
-        continue;
-      }
-      FieldType type = schema.type(name);
-      if (type == null) {
-        throw QueryParameters.unexpected(name);
-      }
-      filters.add(Map.entry(name, ValueMatcher.parse(e.getValue(), type, name)));
-      if (schema.isAdvanced(name)) {
-        advanced.add(ResourceSchema.topLevel(name));
+      if (!controls.contains(name)) {
+        addFilter(schema, e, filters, advanced);
       }
     }
     if (filters.isEmpty()) {
@@ -214,6 +199,20 @@ public final class CollectionQuery {
     }
     hits.sort((a, b) -> ordering.compare(a.getKey(), b.getKey()));
     return hits.stream().map(Map.Entry::getValue).toList();
+  }
+
+  /** Adds the filter {@code e} names; an advanced field it uses joins {@code advanced}. */
+  private static void addFilter(ResourceSchema schema, Map.Entry<String, String> e,
+      List<Map.Entry<String, ValueMatcher>> filters, Set<String> advanced) {
+    String name = e.getKey();
+    FieldType type = schema.type(name);
+    if (type == null) {
+      throw QueryParameters.unexpected(name);
+    }
+    filters.add(Map.entry(name, ValueMatcher.parse(e.getValue(), type, name)));
+    if (schema.isAdvanced(name)) {
+      advanced.add(ResourceSchema.topLevel(name));
+    }
   }
 
   private boolean matches(ObjectNode record) {
