@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -37,6 +38,7 @@ final class ApiExchange {
   private final boolean hal;
   private QueryParameters params;
   private boolean sent;
+  private boolean bodyRead;
 
   ApiExchange(Request request, Response response, Callback callback, String path, List<String> segments,
       int maxBodyBytes) {
@@ -79,6 +81,7 @@ final class ApiExchange {
   }
 
   private byte[] readBody() {
+    bodyRead = true;
     if (request.getLength() > maxBodyBytes) {
       throw tooLarge();
     }
@@ -94,6 +97,8 @@ final class ApiExchange {
   }
 
   private ApiException tooLarge() {
+    // The rest of the body is not read, so the connection cannot carry another request.
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
     return new ApiException(413, "2", "The request body is larger than " + maxBodyBytes + " bytes.", "");
   }
 
@@ -113,8 +118,39 @@ final class ApiExchange {
 
   void send(int status, JsonNode body) {
     JsonNode out = hal ? body : withoutLinks(body, true);
+    consumeUnreadBody();
     sent = true;
     write(response, callback, status, out, hal);
+  }
+
+  /**
+   * Drops a body the operation did not read (an error found before it, such as 401 or a bad query), as far as it
+   * has arrived. Jetty would otherwise close the connection after the response, which a keep-alive client could
+   * already have sent its next request on. Waiting for the rest would let a client without credentials hold a
+   * request thread, so a body not all here yet gets {@code Connection: close} on the response instead.
+   */
+  private void consumeUnreadBody() {
+    if (bodyRead) {
+      return;
+    }
+    bodyRead = true;
+    long dropped = 0;
+    while (true) {
+      Content.Chunk chunk = request.read();
+      if (chunk == null || Content.Chunk.isFailure(chunk) || dropped > maxBodyBytes) {
+        if (chunk != null) {
+          chunk.release();
+        }
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        return;
+      }
+      dropped += chunk.remaining();
+      boolean last = chunk.isLast();
+      chunk.release();
+      if (last) {
+        return;
+      }
+    }
   }
 
   /** Writes a whole JSON response and completes {@code callback} when it is on the wire (or failed). */

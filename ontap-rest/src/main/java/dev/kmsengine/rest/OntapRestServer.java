@@ -11,6 +11,7 @@ import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -85,6 +86,11 @@ public final class OntapRestServer implements AutoCloseable {
     // ONTAP's query language and curl put |, <, >, !, *, " and spaces-as-+ in the query as typed; the query is
     // decoded by QueryParameters, so Jetty only has to let it through.
     http.setUriCompliance(UriCompliance.LEGACY);
+    // Jetty would otherwise add a customizer that refuses (400) a Host the certificate does not name; clients
+    // reach the simulator by whatever address they like, with -k or a given --tls-cert, as they did before.
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    secure.setSniHostCheck(false);
+    http.addCustomizer(secure);
     SslContextFactory.Server tls = new SslContextFactory.Server();
     tls.setSslContext(b.tls);
     tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
