@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs every one of them (about 20 minutes on 2 cores), writing JSON results and logs
+# Builds the benchmarks and runs every one of them (about 20 minutes on 2 cores, then the REST load test), writing JSON results and logs
 # to benchmarks/target/results/, then prints the ratios the README's table reports and redraws its charts
 # (benchmarks/charts/*.svg, plain SVG written by summarize.py: no plotting library).
 #   benchmarks/run-all.sh           normal run (Java 17, plus the rewrap benchmarks on Java 25 when installed)
@@ -9,7 +9,7 @@
 #   benchmarks/run-all.sh --short   every benchmark once on tiny inputs: proof that they run (under 2 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -pl core,barbican-connector,benchmarks -am package -DskipTests
+mvn -B -q -pl core,barbican-connector,ontap-rest,benchmarks -am package -DskipTests
 out=benchmarks/target/results
 jar=benchmarks/target/benchmarks.jar
 java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
@@ -19,6 +19,7 @@ mkdir -p "$out"
 
 if [[ "${1:-}" == "--short" ]]; then
   java -cp "$jar" dev.kmsengine.ShortRun "$out/short.json" | tee "$out/short.log"
+  benchmarks/rest-load.sh --short
   exit 0
 fi
 
@@ -52,3 +53,5 @@ if [[ "${1:-}" == "--full" ]]; then
     -rf json -rff "$out/startup-scale.json" | tee "$out/startup-scale.log"
 fi
 python3 benchmarks/summarize.py "$out" --charts benchmarks/charts
+# The REST server under wrk, against nginx serving the same bytes (installs Debian's wrk and nginx if absent).
+benchmarks/rest-load.sh

@@ -1,6 +1,7 @@
 package dev.kmsengine.rest;
 
 import dev.kmsengine.error.KmsException;
+import java.util.List;
 
 /**
  * An error decided by the HTTP layer rather than by the engine (authentication, unknown path or method, body
@@ -12,12 +13,22 @@ final class ApiException extends RuntimeException {
   final int status;
   final String code;
   final String target;
+  /** ONTAP's {@code error.arguments}: one {code, message} each, e.g. per failed record of a query PATCH. */
+  final List<Argument> arguments;
+
+  /** One entry of {@code error.arguments}. */
+  record Argument(String code, String message) {}
 
   ApiException(int status, String code, String message, String target) {
+    this(status, code, message, target, List.of());
+  }
+
+  ApiException(int status, String code, String message, String target, List<Argument> arguments) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;
     this.target = target;
+    this.arguments = List.copyOf(arguments);
   }
 
   static ApiException of(KmsException e) {

@@ -1,15 +1,20 @@
 package dev.kmsengine.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 import dev.kmsengine.rest.query.QueryParameters;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * One request and its response: the method, the decoded path and query, the body (bounded, parsed as JSON), and
@@ -18,35 +23,45 @@ import java.util.Map;
  * <p>HAL: {@code Accept: application/hal+json} (or any other type, or none) gets every {@code _links};
  * {@code application/json} alone gets none of them "except a link needed to retrieve the next batch of records",
  * as ONTAP documents.
+ *
+ * <p>Exactly one {@link #send} completes the exchange: it writes the whole response and then completes Jetty's
+ * callback. Confined to the thread handling the request.
  */
 final class ApiExchange {
-  private final HttpExchange http;
+  private final Request request;
+  private final Response response;
+  private final Callback callback;
   private final int maxBodyBytes;
   final String method;
   final String path;
   final List<String> segments;
   private final boolean hal;
   private QueryParameters params;
+  private boolean sent;
+  private boolean bodyRead;
 
-  ApiExchange(HttpExchange http, String path, List<String> segments, int maxBodyBytes) {
-    this.http = http;
+  ApiExchange(Request request, Response response, Callback callback, String path, List<String> segments,
+      int maxBodyBytes) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
     this.maxBodyBytes = maxBodyBytes;
-    this.method = http.getRequestMethod().toUpperCase(Locale.ROOT);
+    this.method = request.getMethod().toUpperCase(Locale.ROOT);
     this.path = path;
     this.segments = segments;
-    this.hal = wantsHal(http.getRequestHeaders().get("Accept"));
+    this.hal = wantsHal(request.getHeaders().getValuesList(HttpHeader.ACCEPT));
   }
 
   /** The query parameters; decoded on first use so that a malformed query is answered as an API error. */
   QueryParameters params() {
     if (params == null) {
-      params = QueryParameters.parse(http.getRequestURI().getRawQuery());
+      params = QueryParameters.parse(request.getHttpURI().getQuery());
     }
     return params;
   }
 
   static boolean wantsHal(List<String> accept) {
-    if (accept == null) {
+    if (accept == null || accept.isEmpty()) {
       return true;
     }
     String all = String.join(",", accept).toLowerCase(Locale.ROOT);
@@ -66,10 +81,14 @@ final class ApiExchange {
   }
 
   private byte[] readBody() {
-    try (InputStream in = http.getRequestBody()) {
+    bodyRead = true;
+    if (request.getLength() > maxBodyBytes) {
+      throw tooLarge();
+    }
+    try (InputStream in = Request.asInputStream(request)) {
       byte[] b = in.readNBytes(maxBodyBytes + 1);
       if (b.length > maxBodyBytes) {
-        throw new ApiException(413, "2", "The request body is larger than " + maxBodyBytes + " bytes.", "");
+        throw tooLarge();
       }
       return b;
     } catch (IOException e) {
@@ -77,18 +96,70 @@ final class ApiExchange {
     }
   }
 
-  void header(String name, String value) {
-    http.getResponseHeaders().set(name, value);
+  private ApiException tooLarge() {
+    // The rest of the body is not read, so the connection cannot carry another request.
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    return new ApiException(413, "2", "The request body is larger than " + maxBodyBytes + " bytes.", "");
   }
 
-  void send(int status, JsonNode body) throws IOException {
+  /** The raw value of a request header, or null; a repeated header gives all its values. */
+  List<String> requestHeader(String name) {
+    return request.getHeaders().getValuesList(name);
+  }
+
+  void header(String name, String value) {
+    response.getHeaders().put(name, value);
+  }
+
+  /** Whether the response was sent (or its sending started). */
+  boolean sent() {
+    return sent;
+  }
+
+  void send(int status, JsonNode body) {
     JsonNode out = hal ? body : withoutLinks(body, true);
-    byte[] bytes = Json.write(out);
-    http.getResponseHeaders().set("Content-Type", hal ? "application/hal+json" : "application/json");
-    http.sendResponseHeaders(status, bytes.length);
-    try (OutputStream os = http.getResponseBody()) {
-      os.write(bytes);
+    consumeUnreadBody();
+    sent = true;
+    write(response, callback, status, out, hal);
+  }
+
+  /**
+   * Drops a body the operation did not read (an error found before it, such as 401 or a bad query), as far as it
+   * has arrived. Jetty would otherwise close the connection after the response, which a keep-alive client could
+   * already have sent its next request on. Waiting for the rest would let a client without credentials hold a
+   * request thread, so a body not all here yet gets {@code Connection: close} on the response instead.
+   */
+  private void consumeUnreadBody() {
+    if (bodyRead) {
+      return;
     }
+    bodyRead = true;
+    long dropped = 0;
+    while (true) {
+      Content.Chunk chunk = request.read();
+      if (chunk == null || Content.Chunk.isFailure(chunk) || dropped > maxBodyBytes) {
+        if (chunk != null) {
+          chunk.release();
+        }
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        return;
+      }
+      dropped += chunk.remaining();
+      boolean last = chunk.isLast();
+      chunk.release();
+      if (last) {
+        return;
+      }
+    }
+  }
+
+  /** Writes a whole JSON response and completes {@code callback} when it is on the wire (or failed). */
+  static void write(Response response, Callback callback, int status, JsonNode body, boolean hal) {
+    byte[] bytes = Json.write(body);
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, hal ? "application/hal+json" : "application/json");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
   private static JsonNode withoutLinks(JsonNode node, boolean top) {
@@ -106,14 +177,22 @@ final class ApiExchange {
       return copy;
     }
     if (node.isArray()) {
-      com.fasterxml.jackson.databind.node.ArrayNode a = Json.MAPPER.createArrayNode();
+      ArrayNode a = Json.MAPPER.createArrayNode();
       node.forEach(n -> a.add(withoutLinks(n, false)));
       return a;
     }
     return node;
   }
 
-  void sendError(ApiException e) throws IOException {
+  void sendError(ApiException e) {
+    if (e.status == 401) {
+      header("WWW-Authenticate", "Basic realm=\"kms-engine\"");
+    }
+    send(e.status, errorBody(e));
+  }
+
+  /** ONTAP's error body: {@code {"error": {"message", "code", "target"?, "arguments"}}}. */
+  static ObjectNode errorBody(ApiException e) {
     ObjectNode body = Json.object();
     ObjectNode error = body.putObject("error");
     error.put("message", e.getMessage());
@@ -121,10 +200,10 @@ final class ApiExchange {
     if (e.target != null && !e.target.isEmpty()) {
       error.put("target", e.target);
     }
-    error.putArray("arguments");
-    if (e.status == 401) {
-      header("WWW-Authenticate", "Basic realm=\"kms-engine\"");
+    ArrayNode arguments = error.putArray("arguments");
+    for (ApiException.Argument a : e.arguments) {
+      arguments.addObject().put("code", a.code()).put("message", a.message());
     }
-    send(e.status, body);
+    return body;
   }
 }

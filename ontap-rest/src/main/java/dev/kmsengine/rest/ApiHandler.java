@@ -1,57 +1,71 @@
 package dev.kmsengine.rest;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.kmsengine.error.CauseChain;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.store.StoreException;
-import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The one entry point of every request: authentication, routing, and turning every failure into ONTAP's error
  * body. Nothing escapes as a stack trace: a server fault is logged as one line with its cause chain (types and
  * messages, which the engine keeps free of secrets), a failed cluster database is answered with its cause, and an
- * unexpected exception with a generic 500.
+ * unexpected exception with a generic 500. Requests the HTTP parser refuses never get here; {@link
+ * ProtocolErrorHandler} answers those.
  */
-final class ApiHandler implements HttpHandler {
+final class ApiHandler extends Handler.Abstract {
   private static final Logger LOG = Logger.getLogger(ApiHandler.class.getName());
 
   private final Router router;
   private final BasicAuth auth;
   private final int maxBodyBytes;
+  private final ConnectionGuard guard;
 
-  ApiHandler(Router router, BasicAuth auth, int maxBodyBytes) {
+  ApiHandler(Router router, BasicAuth auth, int maxBodyBytes, ConnectionGuard guard) {
+    super(InvocationType.BLOCKING);
     this.router = router;
     this.auth = auth;
     this.maxBodyBytes = maxBodyBytes;
+    this.guard = guard;
   }
 
   @Override
-  public void handle(HttpExchange http) throws IOException {
+  public boolean handle(Request request, Response response, Callback callback) {
+    guard.requestStarted(request);
+    // A request waiting for a job is silent by design; its wait is bounded by return_timeout, not the idle timeout.
+    request.addIdleTimeoutListener(timeout -> false);
+    Callback done = Callback.from(() -> {
+      guard.requestEnded(request);
+      callback.succeeded();
+    }, callback::failed);
+    String path = decodePath(request.getHttpURI().getPath());
+    List<String> segments = Router.split(path);
+    ApiExchange ex = new ApiExchange(request, response, done, path, segments, maxBodyBytes);
     try {
-      String path = decodePath(http.getRequestURI().getRawPath());
-      List<String> segments = Router.split(path);
-      ApiExchange ex = new ApiExchange(http, path, segments, maxBodyBytes);
-      try {
-        serve(ex, http, segments);
-      } catch (ApiException e) {
-        ex.sendError(e);
-      } catch (KmsException e) {
-        ex.sendError(logged(ApiException.of(e), e, ex.method, path));
-      } catch (StoreException e) {
-        ex.sendError(logged(ApiException.of(e.toKmsException()), e, ex.method, path));
-      } catch (RuntimeException e) {
-        LOG.log(Level.SEVERE, "unexpected failure on " + ex.method + " " + path + ": " + CauseChain.of(e));
-        ex.sendError(new ApiException(500, "1", "Internal error.", ""));
-      }
-    } finally {
-      http.close();
+      serve(ex, request, segments);
+    } catch (ApiException e) {
+      answer(ex, e);
+    } catch (KmsException e) {
+      answer(ex, logged(ApiException.of(e), e, ex.method, path));
+    } catch (StoreException e) {
+      answer(ex, logged(ApiException.of(e.toKmsException()), e, ex.method, path));
+    } catch (Exception e) {
+      LOG.log(Level.SEVERE, "unexpected failure on " + ex.method + " " + path + ": " + CauseChain.of(e));
+      answer(ex, new ApiException(500, "1", "Internal error.", ""));
     }
+    if (!ex.sent()) {
+      LOG.log(Level.SEVERE, "no response for " + ex.method + " " + path);
+      ex.sendError(new ApiException(500, "1", "Internal error.", ""));
+    }
+    return true;
   }
 
   /** Logs a server fault (5xx) as one line with its cause chain; client-fixable answers are not faults. */
@@ -62,18 +76,36 @@ final class ApiHandler implements HttpHandler {
     return answer;
   }
 
-  private void serve(ApiExchange ex, HttpExchange http, List<String> segments) throws IOException {
+  private static void answer(ApiExchange ex, ApiException e) {
+    if (ex.sent()) {
+      LOG.log(Level.WARNING, "error " + e.code + " after the response to " + ex.method + " " + ex.path + " started");
+      return;
+    }
+    ex.sendError(e);
+  }
+
+  private void serve(ApiExchange ex, Request request, List<String> segments) throws Exception {
+    for (HttpField f : request.getHeaders()) {
+      if (f.getName().length() + f.getValue().length() > OntapRestServer.MAX_HEADER_FIELD_BYTES) {
+        throw new ApiException(431, "2", "The header field " + abbreviate(f.getName()) + " is larger than "
+            + OntapRestServer.MAX_HEADER_FIELD_BYTES + " bytes.", "");
+      }
+    }
     if (segments.isEmpty() || !segments.get(0).equals("api")) {
       throw new ApiException(404, "4", "Not found: the API is under /api.", "");
     }
-    if (!auth.accepts(http.getRequestHeaders().get("Authorization"))) {
+    if (!auth.accepts(ex.requestHeader("Authorization"))) {
       throw new ApiException(401, "6", "Authentication failed: HTTP Basic credentials are required.", "");
     }
     router.dispatch(ex);
   }
 
+  private static String abbreviate(String name) {
+    return name.length() <= 64 ? name : name.substring(0, 61) + "...";
+  }
+
   private static String decodePath(String raw) {
-    if (raw == null) {
+    if (raw == null || raw.isEmpty()) {
       return "/";
     }
     try {

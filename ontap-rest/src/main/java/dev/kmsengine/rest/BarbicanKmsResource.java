@@ -62,6 +62,7 @@ final class BarbicanKmsResource {
     r.add("POST", PATH, (ex, v) -> create(ex));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA,
         engine.barbicanConfig(Router.uuid(v.get(0))), this::render));
+    r.add("PATCH", PATH, (ex, v) -> updateMatching(ex));
     r.add("PATCH", PATH + "/{}", (ex, v) -> update(ex, Router.uuid(v.get(0))));
     r.add("POST", PATH + "/{}/rekey-internal", (ex, v) -> rekey(ex, Router.uuid(v.get(0))));
     r.add("POST", PATH + "/{}/restore", (ex, v) -> restore(ex, Router.uuid(v.get(0))));
@@ -144,14 +145,23 @@ final class BarbicanKmsResource {
     ex.params().allowOnly(WRITE_PARAMS);
     int timeout = ex.params().returnTimeout(0);
     boolean records = ex.params().returnRecords(false);
-    JsonBody b = ex.body();
+    Job job = engine.updateBarbicanConfig(id, updateOf(ex.body()));
+    replies.reply(ex, job, JobReplies.Kind.UPDATE, timeout, null, records ? () -> record(id) : null);
+  }
+
+  private void updateMatching(ApiExchange ex) {
+    BarbicanConfigUpdate u = updateOf(ex.body());
+    new CollectionWrite<>(engine, SCHEMA, engine::barbicanConfigs, this::render, BarbicanConfig::uuid)
+        .run(ex, Set.of(), c -> engine.updateBarbicanConfig(c.uuid(), u), this::record);
+  }
+
+  private static BarbicanConfigUpdate updateOf(JsonBody b) {
     BarbicanConfigUpdate u = new BarbicanConfigUpdate(b.string("application_cred_id"),
         b.secret("application_cred_secret"), b.string("proxy_type"), b.string("proxy_host"),
         b.integer("proxy_port"), b.string("proxy_username"), b.secret("proxy_password"), b.bool("verify"),
         b.bool("verify_host"), b.integer("timeout"));
     b.requireNoOthers();
-    Job job = engine.updateBarbicanConfig(id, u);
-    replies.reply(ex, job, JobReplies.Kind.UPDATE, timeout, null, records ? () -> record(id) : null);
+    return u;
   }
 
   private void rekey(ApiExchange ex, UUID id) throws IOException {

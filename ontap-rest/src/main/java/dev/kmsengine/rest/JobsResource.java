@@ -27,7 +27,6 @@ final class JobsResource {
       .field("end_time", FieldType.STRING)
       .field("error.message", FieldType.STRING)
       .field("error.code", FieldType.STRING)
-      .field("error.target", FieldType.STRING)
       .field("svm.uuid", FieldType.STRING)
       .field("svm.name", FieldType.STRING)
       .defaultOrder("start_time")
@@ -72,7 +71,6 @@ final class JobsResource {
       ObjectNode err = o.putObject("error");
       err.put("message", e.message());
       err.put("code", Integer.toString(e.errorCode().code()));
-      err.put("target", e.target());
     });
     if (j.svmUuid() != null) {
       Refs.svm(o, j.svmUuid(), svms.getOrDefault(j.svmUuid(), ""));

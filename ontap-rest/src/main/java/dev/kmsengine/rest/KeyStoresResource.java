@@ -44,6 +44,18 @@ final class KeyStoresResource {
         CollectionQuery.parse(SCHEMA, ex.params()).run(engine.keystores(), this::render, PATH)));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA,
         engine.keystore(Router.uuid(v.get(0))), this::render));
+    r.add("PATCH", PATH, (ex, v) -> {
+      boolean enabled = enabledOf(ex.body());
+      matching().run(ex, Set.of(), k -> enabled ? engine.enableKeystore(k.uuid()) : engine.disableKeystore(k.uuid()),
+          this::record);
+    });
+    r.add("DELETE", PATH, (ex, v) -> {
+      ex.body().requireNoOthers();
+      matching().run(ex, Set.of(), k -> {
+        engine.deleteKeystore(k.uuid());
+        return null;
+      }, null);
+    });
     r.add("PATCH", PATH + "/{}", (ex, v) -> patch(ex, Router.uuid(v.get(0))));
     r.add("DELETE", PATH + "/{}", (ex, v) -> delete(ex, Router.uuid(v.get(0))));
   }
@@ -61,20 +73,32 @@ final class KeyStoresResource {
     if (k.enabled() || k.state() != KeystoreState.INACTIVE) {
       o.put("state", k.state().wireName());
     }
-    o.set("_links", Json.selfLink(PATH + "/" + k.uuid()));
+    // ONTAP's security_keystore schema has no top-level _links (strict clients reject one).
     return o;
   }
 
-  private void patch(ApiExchange ex, UUID id) throws IOException {
-    ex.params().allowOnly(Set.of("return_timeout"));
-    int timeout = ex.params().returnTimeout(0);
-    JsonBody b = ex.body();
+  private CollectionWrite<Keystore> matching() {
+    return new CollectionWrite<>(engine, SCHEMA, engine::keystores, this::render, Keystore::uuid);
+  }
+
+  private ObjectNode record(UUID id) {
+    return engine.keystore(id).map(k -> InstanceGet.defaultView(SCHEMA, k, this::render)).orElse(null);
+  }
+
+  private static boolean enabledOf(JsonBody b) {
     Boolean enabled = b.bool("enabled");
     b.requireNoOthers();
     if (enabled == null) {
       throw new ApiException(400, "2", "\"enabled\" is required: true enables (or switches to) the configuration,"
           + " false disables it.", "enabled");
     }
+    return enabled;
+  }
+
+  private void patch(ApiExchange ex, UUID id) throws IOException {
+    ex.params().allowOnly(Set.of("return_timeout"));
+    int timeout = ex.params().returnTimeout(0);
+    boolean enabled = enabledOf(ex.body());
     if (engine.keystore(id).isEmpty()) {
       throw InstanceGet.notFound();
     }

@@ -36,6 +36,15 @@ final class NodesResource {
         CollectionQuery.parse(SCHEMA, ex.params()).run(engine.nodes(), (n, a) -> render(n), PATH)));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
         (n, a) -> render(n)));
+    r.add("PATCH", PATH, (ex, v) -> {
+      requireReboot(ex.params().single("action"));
+      ex.body().requireNoOthers();
+      new CollectionWrite<>(engine, SCHEMA, engine::nodes, (n, a) -> render(n), NodeInfo::uuid)
+          .run(ex, Set.of("action"), n -> {
+            engine.rebootNode(n.name());
+            return null;
+          }, null);
+    });
     r.add("PATCH", PATH + "/{}", (ex, v) -> patch(ex, Router.uuid(v.get(0))));
   }
 
@@ -59,12 +68,16 @@ final class NodesResource {
     String action = ex.params().single("action");
     ex.body().requireNoOthers();
     NodeInfo node = find(uuid).orElseThrow(InstanceGet::notFound);
+    requireReboot(action);
+    engine.rebootNode(node.name());
+    ex.send(200, Json.object());
+  }
+
+  private static void requireReboot(String action) {
     if (!"reboot".equals(action)) {
       throw new ApiException(400, "262197", action == null
           ? "\"action=reboot\" is required: it is the only change a node accepts."
           : "The value \"" + action + "\" is invalid for field \"action\" (reboot).", "action");
     }
-    engine.rebootNode(node.name());
-    ex.send(200, Json.object());
   }
 }

@@ -1,22 +1,26 @@
 package dev.kmsengine.rest;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.keystore.Secret;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * ONTAP's REST API for the Barbican KMS feature, served over HTTPS by the JDK's {@link HttpsServer}:
+ * ONTAP's REST API for the Barbican KMS feature, served over HTTPS by Jetty:
  * {@code /api/security/barbican-kms}, {@code /api/security/key-stores}, {@code /api/cluster/jobs},
  * {@code /api/cluster/nodes}, {@code /api/svm/svms} and {@code /api/storage/volumes}, with ONTAP's query
  * conventions, jobs, error bodies and HAL links. Every {@code /api} path requires HTTP Basic authentication.
@@ -28,12 +32,30 @@ import javax.net.ssl.SSLContext;
  * URI base = server.baseUri();   // https://127.0.0.1:port
  * }</pre>
  *
- * <p>Requests run on a fixed pool of threads; a request that waits for a job ({@code return_timeout}) holds one
- * for at most 120 s. Close to stop listening.
+ * <p>A connection must finish its TLS handshake within {@link Builder#handshakeTimeout}, then send each request's
+ * line and headers within {@link Builder#headerTimeout}; one that stays silent longer than
+ * {@link Builder#idleTimeout} is closed. Past {@link Builder#maxConnections} open connections, the oldest one
+ * still in its handshake or headers is closed for each new one. A header field over 8 KiB is answered 431, a body
+ * over {@link Builder#maxBodyBytes} 413, and everything the HTTP parser refuses gets ONTAP's error JSON too.
+ * Requests run on a bounded pool of threads; a request that waits for a job ({@code return_timeout}) holds one for
+ * at most 120 s. Close to stop: it stops accepting and lets requests in flight finish for up to
+ * {@link Builder#stopTimeout}. Thread-safe.
  */
 public final class OntapRestServer implements AutoCloseable {
-  private final HttpsServer server;
-  private final ExecutorService executor;
+  /** The largest header field (name and value) accepted, as the web servers ONTAP users know have it. */
+  static final int MAX_HEADER_FIELD_BYTES = 8 * 1024;
+  /** The largest request line plus headers accepted; past it Jetty answers 431 (or 414 for the URI alone). */
+  static final int MAX_HEADER_BYTES = 32 * 1024;
+  /** TLS 1.3 and 1.2 suites, AEAD only; ECDSA first, RSA for a given RSA certificate. */
+  private static final String[] CIPHER_SUITES = {
+    "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"};
+
+  private final Server server;
+  private final ServerConnector connector;
+  private final ConnectionGuard guard;
   private final String host;
 
   private OntapRestServer(Builder b) throws IOException {
@@ -49,17 +71,49 @@ public final class OntapRestServer implements AutoCloseable {
       new SimulatorResource(b.engine, b.simulator).register(router);
     }
     this.host = b.bind.getHostAddress();
-    this.server = HttpsServer.create(new InetSocketAddress(b.bind, b.port), 64);
-    server.setHttpsConfigurator(new HttpsConfigurator(b.tls));
-    server.createContext("/", new ApiHandler(router, new BasicAuth(b.username, b.password), b.maxBodyBytes));
-    AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(b.threads, r -> {
-      Thread t = new Thread(r, "ontap-rest-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
+    QueuedThreadPool pool = new QueuedThreadPool(b.threads + ACCEPTORS + SELECTORS + 2, 4);
+    pool.setName("ontap-rest");
+    pool.setDaemon(true);
+    this.server = new Server(pool);
+    server.setStopTimeout(b.stopTimeout.toMillis());
+    server.setErrorHandler(new ProtocolErrorHandler());
+
+    HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(MAX_HEADER_BYTES);
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    http.setIdleTimeout(b.idleTimeout.toMillis());
+    // ONTAP's query language and curl put |, <, >, !, *, " and spaces-as-+ in the query as typed; the query is
+    // decoded by QueryParameters, so Jetty only has to let it through.
+    http.setUriCompliance(UriCompliance.LEGACY);
+    // Jetty would otherwise add a customizer that refuses (400) a Host the certificate does not name; clients
+    // reach the simulator by whatever address they like, with -k or a given --tls-cert, as they did before.
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    secure.setSniHostCheck(false);
+    http.addCustomizer(secure);
+    SslContextFactory.Server tls = new SslContextFactory.Server();
+    tls.setSslContext(b.tls);
+    tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+    tls.setIncludeCipherSuites(CIPHER_SUITES);
+    tls.setExcludeCipherSuites();
+    SslConnectionFactory ssl = new SslConnectionFactory(tls, "http/1.1");
+    this.connector = new ServerConnector(server, ACCEPTORS, SELECTORS, ssl, new HttpConnectionFactory(http));
+    connector.setHost(host);
+    connector.setPort(b.port);
+    connector.setIdleTimeout(b.idleTimeout.toMillis());
+    connector.setAcceptQueueSize(128);
+    // One bean on the connector is both the Connection.Listener and the SslHandshakeListener of every connection.
+    this.guard = new ConnectionGuard(connector.getScheduler(), b.handshakeTimeout, b.headerTimeout,
+        b.idleTimeout, b.maxConnections);
+    connector.addBean(guard);
+    server.addConnector(connector);
+    server.setHandler(new GracefulHandler(new ApiHandler(router, new BasicAuth(b.username, b.password),
+        b.maxBodyBytes, guard)));
+    connector.open();
   }
+
+  private static final int ACCEPTORS = 1;
+  private static final int SELECTORS = 2;
 
   /**
    * A builder for a server over {@code engine}.
@@ -79,8 +133,13 @@ public final class OntapRestServer implements AutoCloseable {
     private Secret password;
     private InetAddress bind = InetAddress.getLoopbackAddress();
     private int port;
-    private int threads = 16;
+    private int threads = 64;
     private int maxBodyBytes = 64 * 1024;
+    private Duration handshakeTimeout = Duration.ofSeconds(5);
+    private Duration headerTimeout = Duration.ofSeconds(5);
+    private Duration idleTimeout = Duration.ofSeconds(30);
+    private Duration stopTimeout = Duration.ofSeconds(10);
+    private int maxConnections = 1000;
     private SimulatorControls simulator;
 
     private Builder(KmsEngine engine) {
@@ -142,7 +201,8 @@ public final class OntapRestServer implements AutoCloseable {
     }
 
     /**
-     * Request threads (default 16).
+     * The most requests handled at once (default 64); more wait in a queue. A request waiting for a job holds
+     * one for up to its {@code return_timeout}.
      *
      * @param count the number of request threads, at least 1
      * @return this builder
@@ -172,6 +232,81 @@ public final class OntapRestServer implements AutoCloseable {
     }
 
     /**
+     * How long a new connection may take to finish its TLS handshake before it is closed (default 5 s).
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      handshakeTimeout = positive(timeout, "handshakeTimeout");
+      return this;
+    }
+
+    /**
+     * How long a connection may take to send a request's line and headers (default 5 s), counted from the end of
+     * the handshake for the first request and from the end of the previous response, plus the idle timeout,
+     * for each later one. Past it the connection is closed without an answer.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public Builder headerTimeout(Duration timeout) {
+      headerTimeout = positive(timeout, "headerTimeout");
+      return this;
+    }
+
+    /**
+     * How long a connection may stay silent, between requests or within one, before it is closed (default 30 s).
+     * A request waiting for a job is not silent: the wait ends within its {@code return_timeout}.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public Builder idleTimeout(Duration timeout) {
+      idleTimeout = positive(timeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * How long {@link #close} lets requests in flight finish (default 10 s).
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is not positive
+     */
+    public Builder stopTimeout(Duration timeout) {
+      stopTimeout = positive(timeout, "stopTimeout");
+      return this;
+    }
+
+    /**
+     * The most connections open at once (default 1000). A connection accepted past it closes the oldest one that
+     * is still in its TLS handshake or sending its headers, or itself if there is none.
+     *
+     * @param count at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code count} is below 1
+     */
+    public Builder maxConnections(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("maxConnections < 1: " + count);
+      }
+      maxConnections = count;
+      return this;
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+      return d;
+    }
+
+    /**
      * Serves the simulator-only endpoints under {@code /api/simulator} (block data path, node network, emulator
      * faults) over {@code controls}. If unset, those paths do not exist (404), as on a real cluster.
      *
@@ -197,9 +332,17 @@ public final class OntapRestServer implements AutoCloseable {
     }
   }
 
-  /** Starts serving. */
+  /**
+   * Starts serving.
+   *
+   * @throws IllegalStateException if the server cannot start
+   */
   public void start() {
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("the REST server did not start: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -208,7 +351,7 @@ public final class OntapRestServer implements AutoCloseable {
    * @return the bound TCP port, never 0
    */
   public int port() {
-    return server.getAddress().getPort();
+    return connector.getLocalPort();
   }
 
   /**
@@ -221,16 +364,21 @@ public final class OntapRestServer implements AutoCloseable {
     return URI.create("https://" + h + ":" + port());
   }
 
-  /** Stops listening, giving exchanges in flight a second to finish. */
+  /** Stops accepting, lets requests in flight finish (up to the stop timeout), then closes every connection. */
   @Override
   public void close() {
-    server.stop(1);
-    executor.shutdownNow();
     try {
-      executor.awaitTermination(2, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      server.stop();
+    } catch (Exception e) {
+      // Stopping is best effort: whatever did not stop in time is closed with the process.
+      java.util.logging.Logger.getLogger(OntapRestServer.class.getName())
+          .warning("stopping the REST server: " + e.getClass().getName());
     }
+  }
+
+  /** The connections open now, for tests. */
+  int openConnections() {
+    return guard.openConnections();
   }
 
   @Override

@@ -42,6 +42,11 @@ final class VolumesResource {
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, engine.volume(Router.uuid(v.get(0))),
         (vol, a) -> render(vol)));
     r.add("POST", PATH, (ex, v) -> create(ex));
+    r.add("DELETE", PATH, (ex, v) -> {
+      ex.body().requireNoOthers();
+      new CollectionWrite<>(engine, SCHEMA, engine::volumes, (vol, a) -> render(vol), VolumeInfo::uuid)
+          .run(ex, Set.of(), vol -> engine.deleteVolume(vol.uuid()), null);
+    });
     r.add("DELETE", PATH + "/{}", (ex, v) -> delete(ex, Router.uuid(v.get(0))));
   }
 

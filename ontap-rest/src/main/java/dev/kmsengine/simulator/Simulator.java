@@ -93,6 +93,8 @@ public final class Simulator implements AutoCloseable {
    * library never touches logging configuration.
    */
   private static void oneLineLogs() {
+    // Jetty's start-up lines (version, connector) would only interleave with the banner; its warnings stay.
+    JETTY_LOG.setLevel(java.util.logging.Level.WARNING);
     java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
     for (java.util.logging.Handler h : root.getHandlers()) {
       h.setFormatter(new java.util.logging.SimpleFormatter() {
@@ -105,6 +107,9 @@ public final class Simulator implements AutoCloseable {
       });
     }
   }
+
+  /** Held so that the level set on it outlives a garbage collection of unreferenced loggers. */
+  private static final java.util.logging.Logger JETTY_LOG = java.util.logging.Logger.getLogger("org.eclipse.jetty");
 
   /** How long start waits for the restore of each SVM before it prints the banner anyway. */
   private static final Duration RESTORE_ON_START_WAIT = Duration.ofSeconds(60);
@@ -136,7 +141,9 @@ public final class Simulator implements AutoCloseable {
     OntapRestServer server;
     try {
       server = OntapRestServer.builder(engine).tls(tls).credentials(ADMIN_USER, password).bind(bind)
-          .port(o.port()).simulatorControls(keys).build();
+          .port(o.port()).simulatorControls(keys).handshakeTimeout(Duration.ofSeconds(o.handshakeTimeout()))
+          .headerTimeout(Duration.ofSeconds(o.headerTimeout())).idleTimeout(Duration.ofSeconds(o.idleTimeout()))
+          .maxConnections(o.maxConnections()).build();
     } catch (IOException e) {
       engine.close();
       keys.close();

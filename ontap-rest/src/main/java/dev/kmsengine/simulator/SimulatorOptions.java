@@ -18,9 +18,14 @@ import java.util.List;
  * @param readyFile where to write the ready file, or null
  * @param tlsCert a PEM certificate chain for the REST server, or null to issue one
  * @param tlsKey the PEM private key of {@code tlsCert}
+ * @param handshakeTimeout seconds a REST connection may take for its TLS handshake
+ * @param headerTimeout seconds a REST connection may take to send a request's line and headers
+ * @param idleTimeout seconds a REST connection may stay silent
+ * @param maxConnections the most REST connections open at once
  */
 record SimulatorOptions(int port, String bind, int nodes, List<String> svms, String adminPassword, Path dataDir,
-    List<Path> trustCas, boolean emulator, Path readyFile, Path tlsCert, Path tlsKey) {
+    List<Path> trustCas, boolean emulator, Path readyFile, Path tlsCert, Path tlsKey, int handshakeTimeout,
+    int headerTimeout, int idleTimeout, int maxConnections) {
 
   static final String USAGE = String.join("\n",
       "Usage: java -jar kms-engine-simulator.jar [options]",
@@ -35,6 +40,11 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
       "  --ready-file FILE     once listening, write url, CA, credentials as JSON (mode 0600)",
       "  --tls-cert FILE       PEM certificate chain for the REST server (with --tls-key)",
       "  --tls-key FILE        PEM private key for --tls-cert",
+      "  --handshake-timeout S seconds a connection may take for its TLS handshake (default 5)",
+      "  --header-timeout S    seconds a connection may take to send a request's headers (default 5)",
+      "  --idle-timeout S      seconds a connection may stay silent before it is closed (default 30)",
+      "  --max-connections N   connections open at once; past it the oldest stalled one is closed"
+          + " (default 1000)",
       "  --help                this text");
 
   /** Parses {@code args}; {@code --help} is a {@link UsageException} carrying the usage text. */
@@ -50,6 +60,10 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
     Path readyFile = null;
     Path tlsCert = null;
     Path tlsKey = null;
+    int handshakeTimeout = 5;
+    int headerTimeout = 5;
+    int idleTimeout = 30;
+    int maxConnections = 1000;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -65,6 +79,10 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
         case "--ready-file" -> readyFile = Path.of(value(args, ++i, a));
         case "--tls-cert" -> tlsCert = Path.of(value(args, ++i, a));
         case "--tls-key" -> tlsKey = Path.of(value(args, ++i, a));
+        case "--handshake-timeout" -> handshakeTimeout = integer(a, value(args, ++i, a), 1, 3600);
+        case "--header-timeout" -> headerTimeout = integer(a, value(args, ++i, a), 1, 3600);
+        case "--idle-timeout" -> idleTimeout = integer(a, value(args, ++i, a), 1, 3600);
+        case "--max-connections" -> maxConnections = integer(a, value(args, ++i, a), 1, 100_000);
         default -> throw new UsageException("Unknown option \"" + a + "\".\n" + USAGE);
       }
     }
@@ -78,7 +96,8 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
       svms = List.of("svm1", "barbican_svm");
     }
     return new SimulatorOptions(port, bind, nodes, List.copyOf(svms), adminPassword, dataDir,
-        List.copyOf(trustCas), emulator, readyFile, tlsCert, tlsKey);
+        List.copyOf(trustCas), emulator, readyFile, tlsCert, tlsKey, handshakeTimeout, headerTimeout, idleTimeout,
+        maxConnections);
   }
 
   private static String value(String[] args, int i, String option) throws UsageException {

@@ -14,6 +14,8 @@ import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.tls.CertificateAuthority;
+import java.net.ConnectException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -29,7 +32,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code return_timeout} against a job that cannot finish in time: the server embedded directly, over a key
+ * {@code return_timeout} (and a graceful stop) against a job that cannot finish in time: the server embedded directly, over a key
  * provider whose key fetches wait for the test to let them through.
  */
 class JobWaitTest {
@@ -127,5 +130,44 @@ class JobWaitTest {
     JsonNode error = JSON.readTree(enable.body()).get("error");
     assertEquals(409, enable.statusCode(), enable::body);
     assertEquals("65539834", error.get("code").asText(), enable::body);
+  }
+
+  @Test
+  void close_refusesNewConnections_butLetsTheRequestInFlightFinish() throws Exception {
+    HttpResponse<String> created = send("POST", "/api/security/barbican-kms?return_timeout=10&return_records=true",
+        "{\"svm\": {\"name\": \"svm1\"}, \"configuration\": {\"name\": \"c\"}, \"key_id\": \"" + KEY
+            + "\", \"keystone_url\": \"https://keystone.test:5000/v3\", \"application_cred_id\": \"id\","
+            + " \"application_cred_secret\": \"secret\"}");
+    String uuid = JSON.readTree(created.body()).at("/records/0/uuid").asText();
+    int port = server.port();
+    CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
+      try {
+        return send("PATCH", "/api/security/key-stores/" + uuid + "?return_timeout=60", "{\"enabled\": true}");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (engine.jobs().stream().noneMatch(j -> !j.state().isTerminal()) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+
+    Thread closer = new Thread(server::close, "closer");
+    closer.start();
+    boolean refused = false;
+    while (!refused && System.nanoTime() < deadline) {
+      try {
+        new Socket("127.0.0.1", port).close();
+        Thread.sleep(10);
+      } catch (ConnectException e) {
+        refused = true;
+      }
+    }
+    gate.countDown();
+    closer.join(TimeUnit.SECONDS.toMillis(30));
+
+    assertTrue(refused, "new connections are refused while stopping");
+    HttpResponse<String> done = inFlight.get(30, TimeUnit.SECONDS);
+    assertEquals(200, done.statusCode(), done::body);
   }
 }

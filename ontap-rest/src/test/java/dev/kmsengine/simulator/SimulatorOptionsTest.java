@@ -43,6 +43,19 @@ class SimulatorOptionsTest {
   }
 
   @Test
+  void connectionLimits_defaultToTheDocumentedValues_andAreParsedAndBounded() throws Exception {
+    SimulatorOptions d = SimulatorOptions.parse(new String[0]);
+    assertEquals(List.of(5, 5, 30, 1000), List.of(d.handshakeTimeout(), d.headerTimeout(), d.idleTimeout(),
+        d.maxConnections()));
+    SimulatorOptions o = SimulatorOptions.parse(new String[] {"--handshake-timeout", "2", "--header-timeout", "3",
+        "--idle-timeout", "9", "--max-connections", "50"});
+    assertEquals(List.of(2, 3, 9, 50), List.of(o.handshakeTimeout(), o.headerTimeout(), o.idleTimeout(),
+        o.maxConnections()));
+    assertTrue(assertThrows(UsageException.class, () -> SimulatorOptions.parse(new String[] {"--idle-timeout", "0"}))
+        .getMessage().contains("--idle-timeout"));
+  }
+
+  @Test
   void badArguments_areUsageErrorsNamingTheOption() {
     assertTrue(assertThrows(UsageException.class, () -> SimulatorOptions.parse(new String[] {"--port", "x"}))
         .getMessage().contains("--port"));

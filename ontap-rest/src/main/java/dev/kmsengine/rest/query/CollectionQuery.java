@@ -96,14 +96,7 @@ public final class CollectionQuery {
         Values.put(cursor, field, Values.parse(e.getValue(), schema.type(field), name));
         continue;
       }
-      FieldType type = schema.type(name);
-      if (type == null) {
-        throw QueryParameters.unexpected(name);
-      }
-      filters.add(Map.entry(name, ValueMatcher.parse(e.getValue(), type, name)));
-      if (schema.isAdvanced(name)) {
-        advanced.add(ResourceSchema.topLevel(name));
-      }
+      addFilter(schema, e, filters, advanced);
     }
     if (cursor != null && Values.at(cursor, ResourceSchema.ID) == null) {
       throw new KmsException(ErrorCode.INVALID_ARGUMENT_VALUE, "start.uuid",
@@ -168,6 +161,58 @@ public final class CollectionQuery {
     }
     body.set("_links", links);
     return body;
+  }
+
+  /**
+   * The items a query-based PATCH or DELETE applies to: those matching every field filter of {@code params}, in
+   * the collection's default order. Parameters in {@code controls} are the operation's own, not filters.
+   *
+   * @param schema the collection's fields
+   * @param params the request's query parameters
+   * @param controls the names that are not field filters, e.g. {@code return_timeout}
+   * @param items the whole collection
+   * @param renderer renders an item as its record, to match the filters against
+   * @param <T> the collection's item type
+   * @return the matching items; empty if the filters match nothing, or if there are no filters
+   * @throws KmsException 262179 for a parameter that is neither a control nor a field, 262197 for a bad value
+   */
+  public static <T> List<T> matching(ResourceSchema schema, QueryParameters params, Set<String> controls,
+      List<T> items, RecordRenderer<T> renderer) {
+    List<Map.Entry<String, ValueMatcher>> filters = new ArrayList<>();
+    Set<String> advanced = new LinkedHashSet<>();
+    for (Map.Entry<String, String> e : params.entries()) {
+      String name = e.getKey();
+      if (!controls.contains(name)) {
+        addFilter(schema, e, filters, advanced);
+      }
+    }
+    if (filters.isEmpty()) {
+      return List.of();
+    }
+    Ordering ordering = Ordering.parse(schema, null);
+    List<Map.Entry<ObjectNode, T>> hits = new ArrayList<>();
+    for (T item : items) {
+      ObjectNode record = renderer.render(item, advanced);
+      if (filters.stream().allMatch(f -> f.getValue().test(Values.at(record, f.getKey())))) {
+        hits.add(Map.entry(record, item));
+      }
+    }
+    hits.sort((a, b) -> ordering.compare(a.getKey(), b.getKey()));
+    return hits.stream().map(Map.Entry::getValue).toList();
+  }
+
+  /** Adds the filter {@code e} names; an advanced field it uses joins {@code advanced}. */
+  private static void addFilter(ResourceSchema schema, Map.Entry<String, String> e,
+      List<Map.Entry<String, ValueMatcher>> filters, Set<String> advanced) {
+    String name = e.getKey();
+    FieldType type = schema.type(name);
+    if (type == null) {
+      throw QueryParameters.unexpected(name);
+    }
+    filters.add(Map.entry(name, ValueMatcher.parse(e.getValue(), type, name)));
+    if (schema.isAdvanced(name)) {
+      advanced.add(ResourceSchema.topLevel(name));
+    }
   }
 
   private boolean matches(ObjectNode record) {

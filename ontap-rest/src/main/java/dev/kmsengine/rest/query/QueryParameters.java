@@ -144,6 +144,19 @@ public final class QueryParameters {
     return v == null ? defaultValue : Values.parse(v, FieldType.BOOLEAN, "return_records").asBoolean();
   }
 
+  /**
+   * A boolean parameter such as {@code serial_records}, or {@code defaultValue} when absent.
+   *
+   * @param name the parameter's name
+   * @param defaultValue the value when the parameter is absent
+   * @return its value
+   * @throws KmsException 262197 unless {@code true} or {@code false}
+   */
+  public boolean flag(String name, boolean defaultValue) {
+    String v = single(name);
+    return v == null ? defaultValue : Values.parse(v, FieldType.BOOLEAN, name).asBoolean();
+  }
+
   /** Re-encodes parameters as a query string (without {@code ?}). */
   static String encode(List<Map.Entry<String, String>> params) {
     StringJoiner j = new StringJoiner("&");
