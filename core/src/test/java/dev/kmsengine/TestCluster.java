@@ -10,6 +10,7 @@ import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
 import dev.kmsengine.keystore.NodeStatus;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.store.ClusterDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -36,9 +37,19 @@ public final class TestCluster implements AutoCloseable {
 
   public final InMemoryKeyProvider provider;
   public final KmsEngine engine;
+  /** The database this cluster opened itself ({@link TestDatabases}) and closes, or null. */
+  private final ClusterDatabase ownDatabase;
 
+  /** On the database {@link TestDatabases} chooses: in memory unless a module runs this suite on its own store. */
   public TestCluster() {
-    this(KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(4).dataSvms("svm1", "svm2").build()));
+    this(TestDatabases.newDatabase());
+  }
+
+  private TestCluster(ClusterDatabase db) {
+    this.provider = newProvider();
+    this.ownDatabase = db;
+    engine = KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(4).dataSvms("svm1", "svm2").build())
+        .database(db).keyProvider(provider).build();
   }
 
   public TestCluster(KmsEngine.Builder builder) {
@@ -48,6 +59,7 @@ public final class TestCluster implements AutoCloseable {
   /** A cluster using an existing provider: a restarted engine must find the same top-level keys. */
   public TestCluster(KmsEngine.Builder builder, InMemoryKeyProvider provider) {
     this.provider = provider;
+    this.ownDatabase = null;
     engine = builder.keyProvider(provider).build();
   }
 
@@ -110,5 +122,8 @@ public final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     engine.close();
+    if (ownDatabase != null) {
+      ownDatabase.close();
+    }
   }
 }
