@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -244,15 +245,38 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     return new Pointer(gen, r.getHeader().getRevision());
   }
 
+  /** A bucket's pointer as last seen: {@code gen} null if absent, {@code modRevision} 0 then. */
+  private record SeenPointer(String gen, long modRevision) {}
+
+  /**
+   * One round trip per {@link #get} instead of two: the value is read in a transaction that first checks that the
+   * pointer is still the one last seen here, so the read is of one revision all the same.
+   */
+  private final Map<String, SeenPointer> seenPointers = new ConcurrentHashMap<>();
+
   @Override
   public byte[] get(String bucket, UUID key) {
-    Pointer p = pointer(bucket);
-    if (p.gen() == null) {
-      return null;
+    ByteSequence pointerKey = key("b/" + bucket);
+    for (int attempt = 0; ; attempt++) {
+      SeenPointer seen = seenPointers.get(bucket);
+      if (seen == null || attempt > 0) {
+        GetResponse r = await("read", client.getKVClient().get(pointerKey));
+        seen = r.getKvs().isEmpty() ? new SeenPointer(null, 0) : new SeenPointer(
+            r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8), r.getKvs().get(0).getModRevision());
+        seenPointers.put(bucket, seen);
+      }
+      Cmp same = new Cmp(pointerKey, Cmp.Op.EQUAL, CmpTarget.modRevision(seen.modRevision()));
+      TxnResponse r = await("read", client.getKVClient().txn().If(same)
+          .Then(seen.gen() == null ? new Op[0] : new Op[] {Op.get(dataKey(seen.gen(), key), GetOption.DEFAULT)})
+          .commit());
+      if (r.isSucceeded()) {
+        if (seen.gen() == null) {
+          return null;
+        }
+        List<KeyValue> kvs = r.getGetResponses().get(0).getKvs();
+        return kvs.isEmpty() ? null : kvs.get(0).getValue().getBytes();
+      }
     }
-    GetResponse r = await("read", client.getKVClient().get(dataKey(p.gen(), key),
-        GetOption.builder().withRevision(p.revision()).build()));
-    return r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().getBytes();
   }
 
   @Override
