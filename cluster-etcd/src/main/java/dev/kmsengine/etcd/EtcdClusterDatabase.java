@@ -240,7 +240,11 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private record Pointer(String gen, long revision) {}
 
   private Pointer pointer(String bucket) {
-    GetResponse r = await("read", client.getKVClient().get(key("b/" + bucket)));
+    return pointer(bucket, "read");
+  }
+
+  private Pointer pointer(String bucket, String what) {
+    GetResponse r = await(what, client.getKVClient().get(key("b/" + bucket)));
     String gen = r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
     return new Pointer(gen, r.getHeader().getRevision());
   }
@@ -367,7 +371,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     synchronized (commitLock) {
       Map<String, String> current = new LinkedHashMap<>();
       for (String bucket : changes.keySet()) {
-        current.put(bucket, pointer(bucket).gen());
+        current.put(bucket, pointer(bucket, "commit").gen());
       }
       int ops = 0;
       for (BucketChange c : changes.values()) {
@@ -453,7 +457,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         String gen = staged.get(e.getKey());
         BucketChange c = e.getValue();
         if (old != null && !c.dropped) {
-          long revision = pointer(e.getKey()).revision();
+          long revision = pointer(e.getKey(), "commit").revision();
           scan(old, revision, (msb, lsb, value, offset, length) -> {
             if (!c.entries.containsKey(new UUID(msb, lsb))) {
               stager.put(dataKey(gen, new UUID(msb, lsb)), value);
