@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -86,6 +87,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   /** Buckets one large batch may touch: the flip transaction holds four operations per bucket. */
   static final int MAX_STAGED_BUCKETS = MAX_OPS / 4;
   private static final int PAGE = 4096;
+  private static final int STAGING_IN_FLIGHT = 8;
   private static final long STAGING_LEASE_SECONDS = 60;
   private static final int KEY_BYTES = 16;
 
@@ -508,10 +510,14 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     }
   }
 
-  /** Writes staged entries in transactions within etcd's limits, keeping the staging lease alive. */
+  /**
+   * Writes staged entries in transactions within etcd's limits, up to {@value #STAGING_IN_FLIGHT} at a time (they
+   * are independent puts no reader sees, so their order does not matter), keeping the staging lease alive.
+   */
   private final class Stager {
     private final long lease;
     private final List<Op> ops = new ArrayList<>();
+    private final ArrayDeque<CompletableFuture<TxnResponse>> inFlight = new ArrayDeque<>();
     private long bytes;
     private long lastKeepAlive = System.nanoTime();
 
@@ -521,21 +527,32 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
 
     void put(ByteSequence key, byte[] value) {
       if (ops.size() == MAX_OPS || bytes + key.size() + value.length + 16 > MAX_BYTES) {
-        flush();
+        send();
       }
       ops.add(Op.put(key, ByteSequence.from(value), PutOption.DEFAULT));
       bytes += key.size() + value.length + 16;
     }
 
-    void flush() {
+    private void send() {
       if (!ops.isEmpty()) {
-        await("commit", client.getKVClient().txn().Then(ops.toArray(Op[]::new)).commit());
+        inFlight.add(client.getKVClient().txn().Then(ops.toArray(Op[]::new)).commit());
         ops.clear();
         bytes = 0;
+      }
+      while (inFlight.size() >= STAGING_IN_FLIGHT) {
+        await("commit", inFlight.poll());
       }
       if (System.nanoTime() - lastKeepAlive > TimeUnit.SECONDS.toNanos(STAGING_LEASE_SECONDS / 4)) {
         await("commit", client.getLeaseClient().keepAliveOnce(lease));
         lastKeepAlive = System.nanoTime();
+      }
+    }
+
+    /** Sends what is left and waits for every staging transaction. */
+    void flush() {
+      send();
+      while (!inFlight.isEmpty()) {
+        await("commit", inFlight.poll());
       }
     }
   }
