@@ -55,8 +55,8 @@ import java.util.function.BiConsumer;
  * </ul>
  *
  * <h2>Commits</h2>
- * A batch that fits in one transaction ({@value #MAX_OPS} operations and {@value #MAX_BYTES} bytes, within etcd's
- * defaults of 128 and 1.5 MiB) is applied as one: puts and deletes on the buckets' current generations, a drop as
+ * A batch that fits in one transaction (100 operations and 1 MiB, within etcd's defaults of 128 and
+ * 1.5 MiB) is applied as one: puts and deletes on the buckets' current generations, a drop as
  * a delete of the generation's range and of its pointer. A larger batch (a rekey stages a million VEK blobs) stages
  * each bucket it touches as a new generation in bounded transactions that no reader sees, then makes them current
  * in one small transaction that compares every touched pointer with what was read and flips it, deleting the old
@@ -87,6 +87,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   /** Buckets one large batch may touch: the flip transaction holds four operations per bucket. */
   static final int MAX_STAGED_BUCKETS = MAX_OPS / 4;
   private static final int PAGE = 4096;
+  /** A defragmentation rewrites a member's whole file and blocks it meanwhile: far longer than a request. */
+  private static final Duration DEFRAGMENT_TIMEOUT = Duration.ofMinutes(5);
   private static final int STAGING_IN_FLIGHT = 8;
   private static final long STAGING_LEASE_SECONDS = 60;
   private static final int KEY_BYTES = 16;
@@ -141,7 +143,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     /**
      * The key prefix this store keeps everything under, so several stores can share one etcd cluster.
      *
-     * @param prefix the prefix (default {@value #DEFAULT_NAMESPACE})
+     * @param prefix the prefix (default {@value EtcdClusterDatabase#DEFAULT_NAMESPACE})
      * @return this builder
      */
     public Builder namespace(String prefix) {
@@ -511,7 +513,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   }
 
   /**
-   * Writes staged entries in transactions within etcd's limits, up to {@value #STAGING_IN_FLIGHT} at a time (they
+   * Writes staged entries in transactions within etcd's limits, up to eight at a time (they
    * are independent puts no reader sees, so their order does not matter), keeping the staging lease alive.
    */
   private final class Stager {
@@ -582,7 +584,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     await("purge", client.getKVClient().compact(revision, CompactOption.builder().withCompactPhysical(true)
         .build()));
     for (String endpoint : endpoints.split(",")) {
-      await("purge", client.getMaintenanceClient().defragmentMember(endpoint));
+      await("purge", client.getMaintenanceClient().defragmentMember(endpoint), DEFRAGMENT_TIMEOUT);
     }
   }
 
@@ -605,13 +607,17 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   // ---- keys and requests ----
 
   private <T> T await(String what, CompletableFuture<T> f) {
+    return await(what, f, timeout);
+  }
+
+  private <T> T await(String what, CompletableFuture<T> f, Duration limit) {
     try {
-      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw failed(what, e.getCause());
     } catch (TimeoutException e) {
       f.cancel(true);
-      throw failed(what, new TimeoutException("no answer within " + timeout.toMillis() + " ms (is a quorum of"
+      throw failed(what, new TimeoutException("no answer within " + limit.toMillis() + " ms (is a quorum of"
           + " members up?)"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
