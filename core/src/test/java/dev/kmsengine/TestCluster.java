@@ -18,6 +18,7 @@ import java.util.UUID;
 /**
  * A four-node cluster with data SVMs {@code svm1} and {@code svm2}, an in-memory key provider with one credential
  * and two keys, and helpers that run jobs to completion. Shared with the other modules' tests via the test-jar.
+ * {@link #TestCluster()} takes its database from {@link TestDatabases}, so cluster-etcd runs these tests on etcd.
  */
 public final class TestCluster implements AutoCloseable {
   public static final String KEY_1 = "https://barbican.test:9311/v1/secrets/11111111-1111-1111-1111-111111111111";
