@@ -42,8 +42,10 @@ class EtcdClusterDatabaseTest {
 
   @AfterEach
   void close() {
-    db.deleteNamespace();
-    db.close();
+    if (db != null) {
+      db.deleteNamespace();
+      db.close();
+    }
   }
 
   private static byte[] value(int i) {
