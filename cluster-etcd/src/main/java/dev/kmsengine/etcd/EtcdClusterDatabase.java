@@ -87,6 +87,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   /** Buckets one large batch may touch: the flip transaction holds four operations per bucket. */
   static final int MAX_STAGED_BUCKETS = MAX_OPS / 4;
   private static final int PAGE = 4096;
+  /** The label of the transaction that applies a commit: a failure there leaves its outcome to etcd. */
+  private static final String FINAL_TRANSACTION = "commit transaction";
   /** A defragmentation rewrites a member's whole file and blocks it meanwhile: far longer than a request. */
   private static final Duration DEFRAGMENT_TIMEOUT = Duration.ofMinutes(5);
   private static final int STAGING_IN_FLIGHT = 8;
@@ -427,7 +429,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     if (ops.isEmpty()) {
       return;
     }
-    TxnResponse r = await("commit", client.getKVClient().txn().If(unchanged(current).toArray(Cmp[]::new))
+    TxnResponse r = await(FINAL_TRANSACTION, client.getKVClient().txn().If(unchanged(current).toArray(Cmp[]::new))
         .Then(ops.toArray(Op[]::new)).commit());
     if (!r.isSucceeded()) {
       throw concurrentWriter();
@@ -484,7 +486,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         flip.add(Op.put(key("b/" + bucket), bytes(gen), PutOption.DEFAULT));
         flip.add(Op.delete(key("s/" + gen), DeleteOption.DEFAULT));
       });
-      TxnResponse r = await("commit", client.getKVClient().txn().If(unchanged(current).toArray(Cmp[]::new))
+      TxnResponse r = await(FINAL_TRANSACTION, client.getKVClient().txn().If(unchanged(current).toArray(Cmp[]::new))
           .Then(flip.toArray(Op[]::new)).commit());
       if (!r.isSucceeded()) {
         throw concurrentWriter();
@@ -626,7 +628,12 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   }
 
   private StoreException failed(String what, Throwable cause) {
-    String tail = what.equals("commit") ? "; nothing was applied." : ".";
+    String tail = switch (what) {
+      case "commit" -> "; nothing was applied.";
+      case FINAL_TRANSACTION -> "; if the request reached etcd's leader before the failure, etcd may still apply it"
+          + " (all of it, never part), otherwise nothing was applied.";
+      default -> ".";
+    };
     return new StoreException("etcd cluster database " + ns + " at " + endpoints + ": " + what + " failed: "
         + cause + tail, cause);
   }

@@ -1,7 +1,7 @@
 package dev.kmsengine.etcd;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,13 +69,24 @@ class EtcdMemberLossTest {
   @Test
   void commitsGoOnWhenOneMemberOfThreeIsKilled() throws Exception {
     try (EtcdClusterDatabase db = EtcdTestCluster.builder(dir, namespace).timeout(Duration.ofSeconds(30)).open()) {
-      for (int n = 1; n <= 60; n++) {
-        if (n == 20) {
-          kill("m2");
+      CountDownLatch twenty = new CountDownLatch(20);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Thread committer = new Thread(() -> {
+        try {
+          for (int n = 1; n <= 100; n++) {
+            db.commit(batch(n));
+            twenty.countDown();
+          }
+        } catch (Throwable t) {
+          failure.set(t);
         }
-        db.commit(batch(n));
-      }
-      assertEquals(60, committedBatch(db));
+      });
+      committer.start();
+      assertTrue(twenty.await(120, TimeUnit.SECONDS), "20 commits");
+      kill("m2");
+      committer.join(TimeUnit.MINUTES.toMillis(5));
+      assertNull(failure.get(), () -> "a commit failed: " + failure.get());
+      assertEquals(100, committedBatch(db));
       db.deleteNamespace();
     }
   }
