@@ -91,7 +91,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private static final String FINAL_TRANSACTION = "commit transaction";
   /** A defragmentation rewrites a member's whole file and blocks it meanwhile: far longer than a request. */
   private static final Duration DEFRAGMENT_TIMEOUT = Duration.ofMinutes(5);
-  private static final int STAGING_IN_FLIGHT = 8;
+  private static final int STAGING_IN_FLIGHT = 32;
   private static final long STAGING_LEASE_SECONDS = 60;
   private static final int KEY_BYTES = 16;
 
@@ -515,7 +515,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   }
 
   /**
-   * Writes staged entries in transactions within etcd's limits, up to eight at a time (they
+   * Writes staged entries in transactions within etcd's limits, up to 32 at a time (they
    * are independent puts no reader sees, so their order does not matter), keeping the staging lease alive.
    */
   private final class Stager {
