@@ -13,7 +13,9 @@ import io.etcd.jetcd.Client;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -215,9 +217,9 @@ class EtcdClusterDatabaseTest {
   void theConfigProtectionKeyLivesInTheLocalFileNotInEtcd() throws Exception {
     Path file = dir.resolve("etcd.config-protection-key");
     byte[] sealed = db.configProtectionKey().seal(value(7), value(8));
-    assertTrue(java.nio.file.Files.isRegularFile(file));
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-        java.nio.file.Files.getPosixFilePermissions(file)));
+    assertTrue(Files.isRegularFile(file));
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(file)));
     try (EtcdClusterDatabase again = EtcdTestCluster.builder(dir, namespace).open()) {
       assertArrayEquals(value(7), again.configProtectionKey().open(sealed, value(8)));
     }

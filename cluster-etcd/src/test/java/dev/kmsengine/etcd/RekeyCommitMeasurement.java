@@ -5,16 +5,19 @@ import dev.kmsengine.store.MvStoreClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import java.util.UUID;
 
 /**
  * The store's share of a rekey of {@code N} VEKs (default 100,000), on etcd and on MVStore in the same run: stage
  * {@code N} 62-byte blobs under a new generation's bucket and drop the old one in one commit, then read the new
  * generation back. Prints the times and their ratio; asserts nothing (a measurement, not a test). Run with the
- * etcd of {@code etcd-up.sh} up:
- * {@code mvn -B -o -pl cluster-etcd -am test-compile} and then
- * {@code java -cp "$(cat cluster-etcd/target/test-classpath.txt)" dev.kmsengine.etcd.RekeyCommitMeasurement 100000}
- * (the class path from {@code mvn -pl cluster-etcd dependency:build-classpath} plus the two target folders).
+ * etcd of {@code etcd-up.sh} up, from the repository's root:
+ * <pre>
+ * mvn -B -q -o -pl core,cluster-etcd test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * java -cp "$(cat cluster-etcd/target/cp.txt):cluster-etcd/target/classes:cluster-etcd/target/test-classes" \
+ *     dev.kmsengine.etcd.RekeyCommitMeasurement 100000
+ * </pre>
  */
 public final class RekeyCommitMeasurement {
   private RekeyCommitMeasurement() {}
@@ -47,7 +50,7 @@ public final class RekeyCommitMeasurement {
       keys[2 * i + 1] = u.getLeastSignificantBits();
     }
     byte[] blobs = new byte[62 * n];
-    new java.util.Random(1).nextBytes(blobs);
+    new Random(1).nextBytes(blobs);
     db.commit(new WriteBatch().putAll("veks/1", keys, 0, blobs, 0, 62, n));
     long t0 = System.nanoTime();
     db.commit(new WriteBatch().putAll("veks/2", keys, 0, blobs, 0, 62, n).drop("veks/1"));
