@@ -7,6 +7,8 @@ import dev.kmsengine.store.WriteBatch;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -16,6 +18,8 @@ import io.etcd.jetcd.options.CompactOption;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +56,8 @@ import java.util.function.BiConsumer;
  *       (left by a writer that died while staging) can be found and deleted.
  *   <li>{@code s/<generation>}: present while a writer stages the generation, attached to a lease that dies with
  *       the writer.
+ *   <li>{@code w/<writer>}: how many commits one open instance has applied, so a commit whose outcome a broken
+ *       connection hid can be checked and sent again without applying it twice.
  * </ul>
  *
  * <h2>Commits</h2>
@@ -85,11 +91,14 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   /** Bytes per transaction, below etcd's default {@code --max-request-bytes} of 1.5 MiB with room for framing. */
   static final int MAX_BYTES = 1 << 20;
   /** Buckets one large batch may touch: the flip transaction holds four operations per bucket. */
-  static final int MAX_STAGED_BUCKETS = MAX_OPS / 4;
+  static final int MAX_STAGED_BUCKETS = (MAX_OPS - 1) / 4;
   private static final int PAGE = 4096;
   /** The label of the transaction that applies a commit: a failure there leaves its outcome to etcd. */
   private static final String FINAL_TRANSACTION = "commit transaction";
-  /** A defragmentation rewrites a member's whole file and blocks it meanwhile: far longer than a request. */
+  /**
+   * A physical compaction and a defragmentation rewrite a member's whole history or file, and a defragmentation
+   * blocks the member meanwhile: far longer than a request.
+   */
   private static final Duration DEFRAGMENT_TIMEOUT = Duration.ofMinutes(5);
   private static final int STAGING_IN_FLIGHT = 32;
   private static final long STAGING_LEASE_SECONDS = 60;
@@ -102,6 +111,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private final ConfigProtectionKey protectionKey;
   private final SecureRandom random = new SecureRandom();
   private final Object commitLock = new Object();
+  /** This instance's name for its sequence key {@code w/<writer>}. */
+  private final String writer = UUID.randomUUID().toString();
+  /** How many commits this instance applied: the value of its sequence key. Guarded by {@link #commitLock}. */
+  private long sequence;
 
   private EtcdClusterDatabase(Builder b) {
     this.endpoints = String.join(",", b.endpoints.stream().map(URI::toString).toList());
@@ -429,11 +442,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     if (ops.isEmpty()) {
       return;
     }
-    TxnResponse r = await(FINAL_TRANSACTION, client.getKVClient().txn().If(unchanged(current).toArray(Cmp[]::new))
-        .Then(ops.toArray(Op[]::new)).commit());
-    if (!r.isSucceeded()) {
-      throw concurrentWriter();
-    }
+    applyOnce(unchanged(current), ops);
   }
 
   private void dropOps(String gen, List<Op> ops) {
@@ -486,11 +495,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         flip.add(Op.put(key("b/" + bucket), bytes(gen), PutOption.DEFAULT));
         flip.add(Op.delete(key("s/" + gen), DeleteOption.DEFAULT));
       });
-      TxnResponse r = await(FINAL_TRANSACTION, client.getKVClient().txn().If(unchanged(current).toArray(Cmp[]::new))
-          .Then(flip.toArray(Op[]::new)).commit());
-      if (!r.isSucceeded()) {
-        throw concurrentWriter();
-      }
+      applyOnce(unchanged(current), flip);
       staged.clear();
     } finally {
       for (String gen : staged.values()) {
@@ -561,6 +566,85 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     }
   }
 
+  /**
+   * Runs the transaction that applies a commit, at most once: it also moves this instance's sequence key
+   * {@code w/<writer>} from {@link #sequence} to the next number, and only if it is still at {@link #sequence}.
+   * When the connection to a member breaks under it (the member died), whether etcd applied it is unknown; the
+   * sequence key tells, and if it was not applied the same transaction is sent again, through another member,
+   * until the request timeout. Called under {@link #commitLock}.
+   */
+  private void applyOnce(List<Cmp> compares, List<Op> ops) {
+    ByteSequence fence = key("w/" + writer);
+    List<Cmp> cmps = new ArrayList<>(compares);
+    cmps.add(sequence == 0 ? new Cmp(fence, Cmp.Op.EQUAL, CmpTarget.version(0))
+        : new Cmp(fence, Cmp.Op.EQUAL, CmpTarget.value(bytes(Long.toString(sequence)))));
+    List<Op> then = new ArrayList<>(ops);
+    ByteSequence next = bytes(Long.toString(sequence + 1));
+    then.add(Op.put(fence, next, PutOption.DEFAULT));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        TxnResponse r = await(FINAL_TRANSACTION, client.getKVClient().txn().If(cmps.toArray(Cmp[]::new))
+            .Then(then.toArray(Op[]::new)).commit());
+        if (!r.isSucceeded() && !applied(fence, next)) {
+          throw concurrentWriter();
+        }
+        sequence++;
+        return;
+      } catch (StoreException e) {
+        if (!connectionLost(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        if (appliedAfterAll(fence, next, deadline, e)) {
+          sequence++;
+          return;
+        }
+      }
+    }
+  }
+
+  private boolean applied(ByteSequence fence, ByteSequence next) {
+    List<KeyValue> kvs = await("commit", client.getKVClient().get(fence)).getKvs();
+    return !kvs.isEmpty() && kvs.get(0).getValue().equals(next);
+  }
+
+  /** Whether the transaction that failed with {@code failure} was applied, asking until {@code deadline}. */
+  private boolean appliedAfterAll(ByteSequence fence, ByteSequence next, long deadline, StoreException failure) {
+    while (true) {
+      try {
+        return applied(fence, next);
+      } catch (StoreException e) {
+        if (System.nanoTime() > deadline) {
+          throw failure;
+        }
+        backOff();
+      }
+    }
+  }
+
+  /** A pause between two tries, so that a member that fails at once is not asked in a tight loop. */
+  private static void backOff() {
+    try {
+      TimeUnit.MILLISECONDS.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("interrupted while waiting for etcd", e);
+    }
+  }
+
+  /** A broken connection to one member (UNAVAILABLE), which another member may not have. */
+  private static boolean connectionLost(StoreException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        return true;
+      }
+      if (t instanceof EtcdException x && x.getErrorCode() == ErrorCode.UNAVAILABLE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private StoreException concurrentWriter() {
     return new StoreException("etcd cluster database " + ns + " at " + endpoints + ": another writer changed a"
         + " bucket this commit touches; nothing was applied.");
@@ -584,7 +668,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   public void purgeHistory() {
     long revision = await("purge", client.getKVClient().get(key("format"))).getHeader().getRevision();
     await("purge", client.getKVClient().compact(revision, CompactOption.builder().withCompactPhysical(true)
-        .build()));
+        .build()), DEFRAGMENT_TIMEOUT);
     for (String endpoint : endpoints.split(",")) {
       await("purge", client.getMaintenanceClient().defragmentMember(endpoint), DEFRAGMENT_TIMEOUT);
     }
@@ -597,6 +681,13 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
 
   @Override
   public void close() {
+    try {
+      client.getKVClient().delete(key("w/" + writer)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // The key is a few bytes; what cannot be deleted now stays until the namespace is.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     protectionKey.destroy();
     client.close();
   }
