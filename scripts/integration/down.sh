@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # down.sh - stop what up.sh started: our tinyproxy and stunnel (by their PID files) and Keystone + Barbican
-# (scripts/openstack/stop.sh), and remove the env file so the tests skip (or fail under KMS_CI=1).
+# (scripts/openstack/stop.sh) and the etcd members (etcd-down.sh), and remove the env file so the tests skip (or fail under KMS_CI=1).
 # KMS_IT_PURGE=1 also deletes the state (OpenStack DBs, CA, credentials, proxy password).
 set -Eeuo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,6 +26,7 @@ if [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- 
 fi
 rm -f "$PID_FILE" "$STUNNEL_PID_FILE" "$ENV_FILE"
 OPENSTACK_PURGE="${KMS_IT_PURGE:-0}" bash "$ROOT/scripts/openstack/stop.sh" >&2
+bash "$HERE/etcd-down.sh" || true
 if [ "${KMS_IT_PURGE:-0}" = 1 ]; then
   rm -rf "$STATE"
 fi

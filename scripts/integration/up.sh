@@ -5,7 +5,8 @@
 #   * OpenStack's own clients from Debian (openstack CLI, barbicanclient, castellan) for the side-by-side proof;
 #   * a REAL forward proxy (tinyproxy from Debian) that requires Basic authentication, for the proxy tests,
 #     and a REAL TLS front for it (stunnel from Debian), so proxy_type=https is tested too (TLS inside TLS);
-#   * an application credential with the `reader` role only (reader-credential.sh), which Barbican refuses (403).
+#   * an application credential with the `reader` role only (reader-credential.sh), which Barbican refuses (403);
+#   * a 3-member etcd (Debian's etcd-server) for cluster-etcd's tests (etcd-up.sh, its own env file).
 # Then it writes every variable the tests read to an env file (default /tmp/kms-it-env.sh).
 #
 # Run as root (it apt-get installs on first use, about 2 minutes; about 20 s afterwards):
@@ -199,5 +200,7 @@ READER_ENV=$(OPENSTACK_STATE_DIR="${OPENSTACK_STATE_DIR:-/tmp/openstack-loopback
   printf 'export KMS_IT_STATE_DIR=%q\n' "$STATE"
   printf '%s\n' "$READER_ENV"
 } > "$ENV_FILE.tmp" && mv "$ENV_FILE.tmp" "$ENV_FILE" )
+# 6. A 3-member etcd on loopback for cluster-etcd's tests (its own env file, /tmp/kms-it-etcd-env.sh).
+bash "$HERE/etcd-up.sh" >/dev/null || die "scripts/integration/etcd-up.sh"
 log "done; environment written to $ENV_FILE"
 echo "$ENV_FILE"

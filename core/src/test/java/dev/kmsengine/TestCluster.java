@@ -10,6 +10,7 @@ import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
 import dev.kmsengine.keystore.NodeStatus;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.store.ClusterDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -17,6 +18,7 @@ import java.util.UUID;
 /**
  * A four-node cluster with data SVMs {@code svm1} and {@code svm2}, an in-memory key provider with one credential
  * and two keys, and helpers that run jobs to completion. Shared with the other modules' tests via the test-jar.
+ * {@link #TestCluster()} takes its database from {@link TestDatabases}, so cluster-etcd runs these tests on etcd.
  */
 public final class TestCluster implements AutoCloseable {
   public static final String KEY_1 = "https://barbican.test:9311/v1/secrets/11111111-1111-1111-1111-111111111111";
@@ -36,9 +38,19 @@ public final class TestCluster implements AutoCloseable {
 
   public final InMemoryKeyProvider provider;
   public final KmsEngine engine;
+  /** The database this cluster opened itself ({@link TestDatabases}) and closes, or null. */
+  private final ClusterDatabase ownDatabase;
 
+  /** On the database {@link TestDatabases} chooses: in memory unless a module runs this suite on its own store. */
   public TestCluster() {
-    this(KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(4).dataSvms("svm1", "svm2").build()));
+    this(TestDatabases.newDatabase());
+  }
+
+  private TestCluster(ClusterDatabase db) {
+    this.provider = newProvider();
+    this.ownDatabase = db;
+    engine = KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(4).dataSvms("svm1", "svm2").build())
+        .database(db).keyProvider(provider).build();
   }
 
   public TestCluster(KmsEngine.Builder builder) {
@@ -48,6 +60,7 @@ public final class TestCluster implements AutoCloseable {
   /** A cluster using an existing provider: a restarted engine must find the same top-level keys. */
   public TestCluster(KmsEngine.Builder builder, InMemoryKeyProvider provider) {
     this.provider = provider;
+    this.ownDatabase = null;
     engine = builder.keyProvider(provider).build();
   }
 
@@ -110,5 +123,8 @@ public final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     engine.close();
+    if (ownDatabase != null) {
+      ownDatabase.close();
+    }
   }
 }
