@@ -25,8 +25,8 @@ final class JceReusedRewrap implements Rewrap {
   private final byte[] check = new byte[KeyMaterial.LENGTH];
 
   JceReusedRewrap(VekBlobs in) throws GeneralSecurityException {
-    oldKey = new SecretKeySpec(in.oldKek.copyBytes(), "AES");
-    newKey = new SecretKeySpec(in.newKek.copyBytes(), "AES");
+    oldKey = new SecretKeySpec(in.oldKek.copyBytes(KeyAccess.insecure()), "AES");
+    newKey = new SecretKeySpec(in.newKek.copyBytes(KeyAccess.insecure()), "AES");
   }
 
   @Override
