@@ -45,11 +45,12 @@ final class Restore {
     LOG.info(() -> "restore of SVM " + ks.svm() + ": fetching the top-level KEK on " + state.nodes.size() + " nodes");
     Map<String, KeyMaterial> svmKeks = new HashMap<>();
     Map<String, Long> epochs = new ConcurrentHashMap<>();
+    Map<String, ErrorCode> failureCodes = new ConcurrentHashMap<>();
     List<NodeStatus> statuses = fanOut.perNode(n -> {
       // Captured before the fetch: keys fetched for the node as it was must not land in it after a reboot.
       epochs.put(n.name, n.epoch());
       if (!n.isUp()) {
-        return NodeStatus.failure(n.name, ErrorCode.RESTORE_FAILED, "Node is down.");
+        return failure(failureCodes, n.name, ErrorCode.RESTORE_FAILED, "Node is down.");
       }
       try (KeyMaterial kek = state.provider.fetchKey(n.name, cfg.connection())) {
         if (ks.generation() > 0) {
@@ -60,14 +61,14 @@ final class Restore {
         }
         return NodeStatus.success(n.name);
       } catch (KekException e) {
-        return NodeStatus.failure(n.name, KekFetcher.codeFor(e.failure()), e.getMessage());
+        return failure(failureCodes, n.name, KekFetcher.codeFor(e.failure()), e.getMessage());
       } catch (KmsException e) {
-        return NodeStatus.failure(n.name, e.errorCode(), e.getMessage());
+        return failure(failureCodes, n.name, e.errorCode(), e.getMessage());
       }
     });
     try {
       if (!svmKeks.isEmpty()) {
-        statuses = installVeks(ks, svmKeks, epochs, statuses, ctx);
+        statuses = installVeks(ks, svmKeks, epochs, statuses, failureCodes, ctx);
       }
     } finally {
       svmKeks.values().forEach(KeyMaterial::destroy);
@@ -78,7 +79,7 @@ final class Restore {
         + state.nodes.size() + " nodes hold the SVM-KEK" + (failures.isEmpty() ? "" : "; failed: "
         + failures.stream().map(NodeStatus::node).toList()));
     // Blocked only when every node failed because of the key itself; a down node fails with a non-blocking code.
-    boolean keyUnusable = statuses.stream().allMatch(s -> !s.ok() && KekFetcher.blocks(codeOf(s)));
+    boolean keyUnusable = statuses.stream().allMatch(s -> !s.ok() && KekFetcher.blocks(failureCodes.get(s.node())));
     if (keyUnusable) {
       state.saveState(ks.withState(KeystoreState.BLOCKED));
     } else if (failures.size() < statuses.size() && ks.state() == KeystoreState.BLOCKED) {
@@ -94,13 +95,10 @@ final class Restore {
     ctx.progress("Restored the SVM-KEK on " + statuses.size() + " of " + statuses.size() + " nodes");
   }
 
-  private static ErrorCode codeOf(NodeStatus s) {
-    for (ErrorCode c : ErrorCode.values()) {
-      if (Integer.toString(c.code()).equals(s.code())) {
-        return c;
-      }
-    }
-    return ErrorCode.UNREACHABLE;
+  /** A failed node's status, its code kept typed in {@code failures} for the blocked-keystore decision. */
+  private static NodeStatus failure(Map<String, ErrorCode> failures, String node, ErrorCode code, String message) {
+    failures.put(node, code);
+    return NodeStatus.failure(node, code, message);
   }
 
   /**
@@ -108,7 +106,7 @@ final class Restore {
    * fails to unwrap is reported on every such node (it is the same blob for all of them).
    */
   private List<NodeStatus> installVeks(SvmKeyState ks, Map<String, KeyMaterial> svmKeks, Map<String, Long> epochs,
-      List<NodeStatus> statuses, JobContext ctx) {
+      List<NodeStatus> statuses, Map<String, ErrorCode> failures, JobContext ctx) {
     KeyMaterial svmKek = svmKeks.values().iterator().next();
     List<Node> targets = state.nodes.stream().filter(n -> svmKeks.containsKey(n.name)).toList();
     for (Node n : targets) {
@@ -136,10 +134,10 @@ final class Restore {
       Node n = state.node(s.node());
       if (s.ok() && n.epoch() != epochs.get(s.node())) {
         // Wiped while the restore ran: whatever it installed before the wipe is gone, nothing after it landed.
-        out.add(NodeStatus.failure(s.node(), ErrorCode.RESTORE_FAILED,
+        out.add(failure(failures, s.node(), ErrorCode.RESTORE_FAILED,
             "Node rebooted or went down during the restore; run restore again."));
       } else if (s.ok() && !bad.isEmpty()) {
-        out.add(NodeStatus.failure(s.node(), ErrorCode.VEK_INVALID,
+        out.add(failure(failures, s.node(), ErrorCode.VEK_INVALID,
             bad.size() + " volume encryption keys failed to unwrap (first: volume " + bad.get(0) + ")."));
       } else {
         out.add(s);

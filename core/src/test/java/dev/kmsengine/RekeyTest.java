@@ -83,7 +83,8 @@ class RekeyTest {
 
     assertEquals(2, generation());
     assertEquals("success", job.message());
-    assertEquals(List.of(Buckets.veks(svm, 2)), t.engine.state.db.buckets(Buckets.vekPrefix(svm)), "old generation dropped");
+    assertEquals(List.of(Buckets.veks(svm, 2)), t.engine.state.db.buckets(Buckets.vekPrefix(svm)),
+        "old generation dropped");
     Node.HeldKek fresh = node1.svmKek(svm);
     assertEquals(2, fresh.generation);
     assertFalse(fresh.key.sameAs(oldSvmKek), "a fresh SVM-KEK");
@@ -95,7 +96,8 @@ class RekeyTest {
       }
     }
     // The new SVM-KEK is protected by the enabled configuration's top-level KEK.
-    try (WrappingKey top = WrappingKey.of(t.provider.fetchKey("node1", t.engine.state.configRecord(config).connection()));
+    try (WrappingKey top =
+        WrappingKey.of(t.provider.fetchKey("node1", t.engine.state.configRecord(config).connection()));
         KeyMaterial unwrapped = top.unwrap(t.engine.state.keyState(svm).wrappedKeks().get(config),
             KeyBinding.svmKek(svm, config, 2))) {
       assertTrue(unwrapped.sameAs(fresh.key));
@@ -173,7 +175,8 @@ class RekeyTest {
   }
 
   private void forceState(KeystoreState state) {
-    t.engine.state.db.commit(new WriteBatch().put(Buckets.SVM_KEYS, svm, t.engine.state.keyState(svm).withState(state).encode()));
+    t.engine.state.db.commit(
+        new WriteBatch().put(Buckets.SVM_KEYS, svm, t.engine.state.keyState(svm).withState(state).encode()));
   }
 
   @Test

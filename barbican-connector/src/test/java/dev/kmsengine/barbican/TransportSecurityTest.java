@@ -183,7 +183,8 @@ class TransportSecurityTest {
       BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(proxyCa.certificatePem()).build();
       BarbicanConnection c = viaHttpsProxy(proxy, false, true);
       try (KeyMaterial k = p.fetchKey("node1", c)) {
-        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(KeyAccess.insecure()), "the emulator's CA is not trusted");
+        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(KeyAccess.insecure()),
+            "the emulator's CA is not trusted");
       }
       assertEquals(3, proxy.tunnels.get());
     }

@@ -287,7 +287,8 @@ class RealOpenStackIntegrationTest {
     assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
     String proxyCa = Files.readString(Path.of(env.get("KMS_IT_HTTPS_PROXY_CA")));
     try (KeyMaterial k = BarbicanKeyProvider.builder().trustedCaPem(proxyCa).build().fetchKey("node1", c)) {
-      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()), "the trusted proxy, then Barbican's untrusted CA with verify=false");
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()),
+          "the trusted proxy, then Barbican's untrusted CA with verify=false");
     }
   }
 
