@@ -8,6 +8,7 @@ import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.JobQueue;
+import dev.kmsengine.job.Operation;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfig;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
@@ -351,7 +352,7 @@ public final class KmsEngine implements AutoCloseable {
           "SVM \"" + svm.name() + "\" has no enabled key manager.");
     }
     UUID volume = UUID.randomUUID();
-    return jobs.submit("POST /api/storage/volumes", svm.uuid(), volume,
+    return jobs.submit(Operation.CREATE_VOLUME, svm.uuid(), volume,
         ctx -> volumeKeys.create(svm, volume, name, encrypted));
   }
 
@@ -367,7 +368,7 @@ public final class KmsEngine implements AutoCloseable {
     if (v == null) {
       throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
     }
-    return jobs.submit("DELETE /api/storage/volumes/" + uuid, v.svm(), uuid, ctx -> volumeKeys.delete(v));
+    return jobs.submit(Operation.DELETE_VOLUME, v.svm(), uuid, ctx -> volumeKeys.delete(v));
   }
 
   /**
@@ -453,7 +454,7 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job createBarbicanConfig(BarbicanConfigRequest r) {
     ConfigRecord record = ConfigValidator.checkCreate(state, r);
-    return jobs.submit("POST /api/security/barbican-kms", record.svm(), record.uuid(), ctx -> {
+    return jobs.submit(Operation.CREATE_BARBICAN_CONFIG, record.svm(), record.uuid(), ctx -> {
       state.requireUniqueName(record.svm(), record.name());
       state.putConfig(record);
     });
@@ -487,7 +488,7 @@ public final class KmsEngine implements AutoCloseable {
     Objects.requireNonNull(u, "update");
     ConfigRecord current = state.requireConfig(uuid, ErrorCode.CONFIG_NOT_FOUND);
     ConfigValidator.checkUpdate(current, u);
-    return jobs.submit("PATCH /api/security/barbican-kms/" + uuid, current.svm(), uuid,
+    return jobs.submit(Operation.UPDATE_BARBICAN_CONFIG, current.svm(), uuid,
         ctx -> lifecycle.update(uuid, u));
   }
 
@@ -527,7 +528,7 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job rekeyInternal(UUID config) {
     ConfigRecord c = enabledConfig(config);
-    return jobs.submit("POST /api/security/barbican-kms/" + config + "/rekey-internal", c.svm(), config,
+    return jobs.submit(Operation.REKEY_INTERNAL, c.svm(), config,
         ctx -> rekeys.run(c.uuid(), ctx));
   }
 
@@ -542,7 +543,7 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job restore(UUID config) {
     ConfigRecord c = enabledConfig(config);
-    return jobs.submit("POST /api/security/barbican-kms/" + config + "/restore", c.svm(), config,
+    return jobs.submit(Operation.RESTORE, c.svm(), config,
         ctx -> restores.run(c.uuid(), ctx));
   }
 
@@ -590,7 +591,7 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job enableKeystore(UUID uuid) {
     ConfigRecord c = state.requireConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
-    return jobs.submit("PATCH /api/security/key-stores/" + uuid, c.svm(), uuid, ctx -> lifecycle.enable(uuid));
+    return jobs.submit(Operation.ENABLE_KEYSTORE, c.svm(), uuid, ctx -> lifecycle.enable(uuid));
   }
 
   /**
@@ -602,7 +603,7 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job disableKeystore(UUID uuid) {
     ConfigRecord c = state.requireConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
-    return jobs.submit("PATCH /api/security/key-stores/" + uuid, c.svm(), uuid, ctx -> lifecycle.disable(uuid));
+    return jobs.submit(Operation.DISABLE_KEYSTORE, c.svm(), uuid, ctx -> lifecycle.disable(uuid));
   }
 
   /**
