@@ -1,7 +1,7 @@
 package dev.kmsengine;
 
-import dev.kmsengine.Records.VolumeRecord;
 import dev.kmsengine.cluster.ClusterSpec;
+import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyBinding;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.crypto.Randomness;
@@ -27,7 +27,7 @@ import java.util.UUID;
  *
  * <p>The first volume is created through the public API, which creates the SVM-KEK (generation 1) and installs
  * it on every node. Creating a million more that way would take hours, because volume creation checks the name
- * against every existing volume, so the rest are written the way {@code KeyHierarchy.createVolume} writes them:
+ * against every existing volume, so the rest are written the way {@code VolumeKeys.create} writes them:
  * the same volume record, a fresh VEK wrapped under the SVM-KEK the nodes hold with the same binding, committed
  * to the same buckets, and the VEK installed on every node that holds the SVM-KEK. {@code LargeSvmTest} checks
  * that the engine then treats them like any other volume (restore, rekey, lookup).
@@ -88,32 +88,32 @@ final class LargeSvm implements AutoCloseable {
   }
 
   private void populate(int count) {
-    long generation = engine.keyState(svm).generation();
-    Node.HeldKek held = engine.nodes.get(0).svmKek(svm);
+    long generation = engine.state.keyState(svm).generation();
+    Node.HeldKek held = engine.state.nodes.get(0).svmKek(svm);
     SplittableRandom ids = new SplittableRandom(volumes);
     byte[] keyId = new byte[16];
     byte[] vekBytes = new byte[KeyMaterial.LENGTH];
-    String volumeBucket = Records.volumes(svm);
-    String nameBucket = Records.volumeNames(svm);
-    String vekBucket = Records.veks(svm, generation);
+    String volumeBucket = Buckets.volumes(svm);
+    String nameBucket = Buckets.volumeNames(svm);
+    String vekBucket = Buckets.veks(svm, generation);
     WriteBatch batch = new WriteBatch();
     for (int i = 1; i <= count; i++) {
       UUID volume = new UUID(ids.nextLong(), ids.nextLong());
       ids.nextBytes(keyId);
       batch.put(volumeBucket, volume,
           new VolumeRecord(volume, svm, "vol" + i, true, HexFormat.of().formatHex(keyId)).encode());
-      batch.put(nameBucket, Records.volumeNameKey("vol" + i), Records.uuidBytes(volume));
+      batch.put(nameBucket, Buckets.volumeNameKey("vol" + i), Buckets.uuidBytes(volume));
       try (KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
         batch.put(vekBucket, volume, held.wrapping.wrap(vek, KeyBinding.vek(svm, volume, generation)));
-        vek.copyInto(vekBytes, 0);
+        vek.copyInto(KeyAccess.insecure(), vekBytes, 0);
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("wrapping a VEK failed", e);
       }
-      for (Node n : engine.nodes) {
+      for (Node n : engine.state.nodes) {
         n.installVek(volume, vekBytes);
       }
       if (batch.size() >= BATCH || i == count) {
-        engine.db.commit(batch);
+        engine.state.db.commit(batch);
         batch = new WriteBatch();
       }
     }

@@ -109,7 +109,7 @@ public class RekeyScalingBenchmark extends BenchmarkDefaults {
       t.twoThreadsMs = timeRekey(s.twoThreads, s);
       t.oneThreadMs = timeRekey(s.oneThread.engine, s);
     }
-    return s.oneThread.engine.keyState(s.oneThread.svm).generation();
+    return s.oneThread.engine.state.keyState(s.oneThread.svm).generation();
   }
 
   private static double timeRekey(KmsEngine engine, SharedSvm s) throws InterruptedException {

@@ -77,7 +77,7 @@ public class RestoreBenchmark extends BenchmarkDefaults {
     /** Reboots every node before each restore, emptying its key table. */
     @Setup(Level.Invocation)
     public void reboot() {
-      for (Node n : svm.engine.nodes) {
+      for (Node n : svm.engine.state.nodes) {
         n.reboot();
       }
       barbican.invalidate(svm.config);
@@ -96,7 +96,7 @@ public class RestoreBenchmark extends BenchmarkDefaults {
     public void close() {
       System.out.printf("%nemulator requests in the last restore (%d nodes): %s%n", nodes, lastShot);
       svm.close();
-      svm.engine.db.close();
+      svm.engine.state.db.close();
       openstack.close();
     }
   }

@@ -32,17 +32,17 @@ class LargeSvmTest {
       List<VolumeInfo> volumes = s.engine.volumes(s.svm);
       assertEquals(3000, volumes.size());
       assertTrue(volumes.stream().allMatch(VolumeInfo::encrypted));
-      Map<UUID, byte[]> before = veksOn(s, s.engine.nodes.get(0));
+      Map<UUID, byte[]> before = veksOn(s, s.engine.state.nodes.get(0));
       assertEquals(3000, before.size());
-      long generation = s.engine.keyState(s.svm).generation();
+      long generation = s.engine.state.keyState(s.svm).generation();
       InMemoryKeyProvider keys = (InMemoryKeyProvider) s.kms.provider();
       long fetches = keys.fetchCount();
 
       s.rekey();
       assertEquals(fetches + 1, keys.fetchCount(), "one top-level KEK fetch per rekey, whatever the VEK count");
-      assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
-      assertEquals(3000, s.engine.db.count(Records.veks(s.svm, generation + 1)));
-      assertEquals(0, s.engine.db.count(Records.veks(s.svm, generation)));
+      assertEquals(generation + 1, s.engine.state.keyState(s.svm).generation());
+      assertEquals(3000, s.engine.state.db.count(Buckets.veks(s.svm, generation + 1)));
+      assertEquals(0, s.engine.state.db.count(Buckets.veks(s.svm, generation)));
 
       rebootRestoreAndAssertEveryNodeHolds(s, before);
     }
@@ -53,14 +53,14 @@ class LargeSvmTest {
     // 150,000 VEKs are three pages of 65,536: the workers stage them as they go rather than this thread at the end.
     int count = 150_000;
     try (LargeSvm s = new LargeSvm(count, /* nodes= */ 1, /* parallelism= */ 2)) {
-      Map<UUID, byte[]> before = veksOn(s, s.engine.nodes.get(0));
+      Map<UUID, byte[]> before = veksOn(s, s.engine.state.nodes.get(0));
       assertEquals(count, before.size());
-      long generation = s.engine.keyState(s.svm).generation();
+      long generation = s.engine.state.keyState(s.svm).generation();
 
       s.rekey();
-      assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
-      assertEquals(count, s.engine.db.count(Records.veks(s.svm, generation + 1)));
-      assertEquals(List.of(Records.veks(s.svm, generation + 1)), s.engine.db.buckets(Records.vekPrefix(s.svm)));
+      assertEquals(generation + 1, s.engine.state.keyState(s.svm).generation());
+      assertEquals(count, s.engine.state.db.count(Buckets.veks(s.svm, generation + 1)));
+      assertEquals(List.of(Buckets.veks(s.svm, generation + 1)), s.engine.state.db.buckets(Buckets.vekPrefix(s.svm)));
 
       rebootRestoreAndAssertEveryNodeHolds(s, before);
     }
@@ -92,13 +92,13 @@ class LargeSvmTest {
       for (int i = 0; i < 3; i++) {
         s.succeed(s.engine.createVolume(null, s.svm, "plain" + i, false));
       }
-      slowBucket.set(Records.volumes(s.svm));
-      long generation = s.engine.keyState(s.svm).generation();
+      slowBucket.set(Buckets.volumes(s.svm));
+      long generation = s.engine.state.keyState(s.svm).generation();
       s.rekey();
       assertEquals(1, slowed.get(), "the rekey made one slowed pass over the volume records");
-      assertEquals(generation + 1, s.engine.keyState(s.svm).generation());
-      assertEquals(count, s.engine.db.count(Records.veks(s.svm, generation + 1)));
-      Map<UUID, byte[]> before = veksOn(s, s.engine.nodes.get(0));
+      assertEquals(generation + 1, s.engine.state.keyState(s.svm).generation());
+      assertEquals(count, s.engine.state.db.count(Buckets.veks(s.svm, generation + 1)));
+      Map<UUID, byte[]> before = veksOn(s, s.engine.state.nodes.get(0));
       assertEquals(count, before.size());
       slowBucket.set(null);
       rebootRestoreAndAssertEveryNodeHolds(s, before);
@@ -109,27 +109,27 @@ class LargeSvmTest {
   void rekeyFailingInItsLastPage_afterWorkersStagedOthers_leavesOldGenerationWholeAndNothingStaged() {
     int count = 150_000;
     try (LargeSvm s = new LargeSvm(count, /* nodes= */ 1, /* parallelism= */ 2)) {
-      long generation = s.engine.keyState(s.svm).generation();
-      String current = Records.veks(s.svm, generation);
+      long generation = s.engine.state.keyState(s.svm).generation();
+      String current = Buckets.veks(s.svm, generation);
       // The last blob the store yields is the last one rewrapped, in the third page: by then the workers have
       // usually staged the other pages, which the failure must take back.
       UUID[] last = new UUID[1];
       byte[][] blob = new byte[1][];
-      s.engine.db.forEach(current, (id, b) -> {
+      s.engine.state.db.forEach(current, (id, b) -> {
         last[0] = id;
         blob[0] = b;
       });
       byte[] tampered = blob[0].clone();
       tampered[tampered.length - 1] ^= 1;
-      s.engine.db.commit(new WriteBatch().put(current, last[0], tampered));
+      s.engine.state.db.commit(new WriteBatch().put(current, last[0], tampered));
 
       Job failed = s.engine.awaitJob(s.engine.rekeyInternal(s.config), Duration.ofMinutes(5));
       KmsException e = assertThrows(KmsException.class, failed::requireSuccess);
       assertEquals(ErrorCode.VEK_INVALID, e.errorCode());
-      assertEquals(generation, s.engine.keyState(s.svm).generation());
-      assertEquals(List.of(current), s.engine.db.buckets(Records.vekPrefix(s.svm)), "staged pages dropped");
-      assertEquals(count, s.engine.db.count(current));
-      assertArrayEquals(tampered, s.engine.db.get(current, last[0]), "the old blobs are untouched");
+      assertEquals(generation, s.engine.state.keyState(s.svm).generation());
+      assertEquals(List.of(current), s.engine.state.db.buckets(Buckets.vekPrefix(s.svm)), "staged pages dropped");
+      assertEquals(count, s.engine.state.db.count(current));
+      assertArrayEquals(tampered, s.engine.state.db.get(current, last[0]), "the old blobs are untouched");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
@@ -149,11 +149,11 @@ class LargeSvmTest {
 
   /** Reboots every node, restores, and asserts that each node holds exactly {@code veks}. */
   private static void rebootRestoreAndAssertEveryNodeHolds(LargeSvm s, Map<UUID, byte[]> veks) {
-    for (Node n : s.engine.nodes) {
+    for (Node n : s.engine.state.nodes) {
       n.reboot();
     }
     s.restore();
-    for (Node n : s.engine.nodes) {
+    for (Node n : s.engine.state.nodes) {
       assertEquals(veks.size(), n.vekCount(), n.name);
       for (Map.Entry<UUID, byte[]> e : veks.entrySet()) {
         assertArrayEquals(e.getValue(), n.vek(e.getKey()), "VEK of " + e.getKey() + " on " + n.name);

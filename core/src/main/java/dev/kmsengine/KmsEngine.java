@@ -1,11 +1,6 @@
 package dev.kmsengine;
 
-import dev.kmsengine.Records.ConfigRecord;
-import dev.kmsengine.Records.SvmKeyState;
-import dev.kmsengine.Records.SvmRecord;
-import dev.kmsengine.Records.VolumeRecord;
 import dev.kmsengine.cluster.ClusterSpec;
-import dev.kmsengine.cluster.ClusterVersion;
 import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.cluster.SvmInfo;
 import dev.kmsengine.cluster.VolumeInfo;
@@ -13,30 +8,24 @@ import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.JobQueue;
+import dev.kmsengine.job.Operation;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfig;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
 import dev.kmsengine.keystore.BarbicanConfigUpdate;
 import dev.kmsengine.keystore.KekAvailability;
 import dev.kmsengine.keystore.Keystore;
-import dev.kmsengine.keystore.KeystoreState;
-import dev.kmsengine.keystore.ProxyType;
 import dev.kmsengine.keystore.Reachability;
-import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.store.ClusterDatabase;
-import dev.kmsengine.store.ConfigProtectionKey;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The key hierarchy engine of ONTAP's Barbican KMS feature, for one simulated cluster.
@@ -71,42 +60,30 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Build with {@link #builder(ClusterSpec)}; close to stop job threads.
  */
 public final class KmsEngine implements AutoCloseable {
-  final ClusterSpec spec;
-  final Clock clock;
-  final TopLevelKeyProvider provider;
-  final ClusterDatabase db;
+  final EngineState state;
   final JobQueue jobs;
-  final List<Node> nodes;
-  final int parallelism;
-  final KeyHierarchy hierarchy;
+  private final ClusterNodes fanOut;
+  private final KekStatusReport status;
+  private final KeystoreLifecycle lifecycle;
+  final VolumeKeys volumeKeys;
+  final Rekey rekeys;
+  final Restore restores;
   private final VolumeBlocks blocks;
-  private final ConfigProtectionKey configKey;
-  /**
-   * Read-locked by every read and write of configuration records, write-locked by
-   * {@link #rotateConfigProtectionKey}: a rotation reseals every record in one commit, which must not overwrite a
-   * concurrent change or resurrect a deleted record, and then retires the old key generation, which a read that
-   * fetched a record before the commit would still need. Always taken before the database's own lock.
-   */
-  private final ReentrantReadWriteLock configWrites = new ReentrantReadWriteLock();
 
   private KmsEngine(Builder b) {
-    this.spec = b.spec;
-    this.clock = b.clock;
-    this.provider = b.provider;
-    this.db = b.database;
-    this.configKey = db.configProtectionKey();
-    resealConfigSecrets();
-    this.parallelism = b.parallelism;
-    this.jobs = new JobQueue(clock, b.jobRetention);
-    List<Node> n = new ArrayList<>();
-    for (String name : spec.nodes()) {
-      n.add(new Node(stableUuid("node/" + name), name));
-    }
-    this.nodes = List.copyOf(n);
-    this.hierarchy = new KeyHierarchy(this);
-    this.blocks = new VolumeBlocks(this);
-    initialiseSvms();
-    hierarchy.recover();
+    this.state = new EngineState(b.spec, b.provider, b.database, b.parallelism);
+    state.resealConfigSecrets();
+    this.jobs = new JobQueue(b.clock, b.jobRetention);
+    this.fanOut = new ClusterNodes(state.nodes, b.parallelism);
+    KekFetcher keks = new KekFetcher(state);
+    this.status = new KekStatusReport(state, fanOut);
+    this.lifecycle = new KeystoreLifecycle(state, keks);
+    this.volumeKeys = new VolumeKeys(state, keks);
+    this.rekeys = new Rekey(state, keks, new ParallelRewrap(state, fanOut));
+    this.restores = new Restore(state, fanOut);
+    this.blocks = new VolumeBlocks(state);
+    state.initialiseSvms();
+    Recovery.run(state);
   }
 
   /**
@@ -231,28 +208,6 @@ public final class KmsEngine implements AutoCloseable {
     }
   }
 
-  private UUID stableUuid(String what) {
-    return UUID.nameUUIDFromBytes((spec.name() + "/" + what).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private void initialiseSvms() {
-    WriteBatch batch = new WriteBatch();
-    List<SvmRecord> existing = svmRecords();
-    if (existing.stream().noneMatch(SvmRecord::admin)) {
-      SvmRecord admin = new SvmRecord(stableUuid("svm/" + spec.adminSvm()), spec.adminSvm(), true);
-      batch.put(Records.SVMS, admin.uuid(), admin.encode());
-    }
-    for (String name : spec.dataSvms()) {
-      if (existing.stream().noneMatch(s -> s.name().equals(name))) {
-        SvmRecord svm = new SvmRecord(UUID.randomUUID(), name, false);
-        batch.put(Records.SVMS, svm.uuid(), svm.encode());
-      }
-    }
-    if (!batch.isEmpty()) {
-      db.commit(batch);
-    }
-  }
-
   // ---------------------------------------------------------------- cluster
 
   /**
@@ -261,7 +216,7 @@ public final class KmsEngine implements AutoCloseable {
    * @return the cluster specification the engine was built with
    */
   public ClusterSpec cluster() {
-    return spec;
+    return state.spec;
   }
 
   /**
@@ -271,19 +226,10 @@ public final class KmsEngine implements AutoCloseable {
    */
   public List<NodeInfo> nodes() {
     List<NodeInfo> out = new ArrayList<>();
-    for (Node n : nodes) {
+    for (Node n : state.nodes) {
       out.add(new NodeInfo(n.uuid, n.name, n.isUp(), n.svmKekCount(), n.vekCount()));
     }
     return out;
-  }
-
-  Node node(String name) {
-    for (Node n : nodes) {
-      if (n.name.equals(name)) {
-        return n;
-      }
-    }
-    throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "name", "Node \"" + name + "\" does not exist.");
   }
 
   /**
@@ -293,7 +239,7 @@ public final class KmsEngine implements AutoCloseable {
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node
    */
   public void rebootNode(String name) {
-    node(name).reboot();
+    state.node(name).reboot();
   }
 
   /**
@@ -304,17 +250,10 @@ public final class KmsEngine implements AutoCloseable {
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node
    */
   public void setNodeUp(String name, boolean up) {
-    node(name).setUp(up);
+    state.node(name).setUp(up);
   }
 
   // ---------------------------------------------------------------- SVMs
-
-  List<SvmRecord> svmRecords() {
-    List<SvmRecord> out = new ArrayList<>();
-    db.forEach(Records.SVMS, (k, v) -> out.add(SvmRecord.decode(k, v)));
-    out.sort(Comparator.comparing((SvmRecord s) -> !s.admin()).thenComparing(SvmRecord::name));
-    return out;
-  }
 
   /**
    * Every SVM, admin SVM first.
@@ -322,7 +261,7 @@ public final class KmsEngine implements AutoCloseable {
    * @return a snapshot of the SVMs
    */
   public List<SvmInfo> svms() {
-    return svmRecords().stream().map(s -> new SvmInfo(s.uuid(), s.name(), s.admin())).toList();
+    return state.svmRecords().stream().map(s -> new SvmInfo(s.uuid(), s.name(), s.admin())).toList();
   }
 
   /**
@@ -338,32 +277,13 @@ public final class KmsEngine implements AutoCloseable {
       throw new KmsException(ErrorCode.INVALID_FIELD, "name", "An SVM name of 1 to 255 characters is required.");
     }
     return jobs.exclusive(null, () -> {
-      if (svmRecords().stream().anyMatch(s -> s.name().equals(name))) {
+      if (state.svmRecords().stream().anyMatch(s -> s.name().equals(name))) {
         throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name", "SVM \"" + name + "\" already exists.");
       }
       SvmRecord svm = new SvmRecord(UUID.randomUUID(), name, false);
-      db.commit(new WriteBatch().put(Records.SVMS, svm.uuid(), svm.encode()));
+      state.db.commit(new WriteBatch().put(Buckets.SVMS, svm.uuid(), svm.encode()));
       return new SvmInfo(svm.uuid(), svm.name(), false);
     });
-  }
-
-  SvmRecord svm(UUID uuid) {
-    byte[] b = uuid == null ? null : db.get(Records.SVMS, uuid);
-    return b == null ? null : SvmRecord.decode(uuid, b);
-  }
-
-  /** Resolves {@code svm.name} and/or {@code svm.uuid} of a request body; both must agree when both are given. */
-  SvmRecord resolveSvm(String name, UUID uuid) {
-    if (name == null && uuid == null) {
-      throw new KmsException(ErrorCode.INVALID_FIELD, "svm.name", "Either \"svm.name\" or \"svm.uuid\" is required.");
-    }
-    SvmRecord found = uuid != null ? svm(uuid)
-        : svmRecords().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
-    if (found == null || (name != null && !found.name().equals(name))) {
-      throw new KmsException(ErrorCode.SVM_NOT_FOUND, uuid != null ? "svm.uuid" : "svm.name",
-          "SVM \"" + (name != null ? name : uuid) + "\" was not found.");
-    }
-    return found;
   }
 
   // ---------------------------------------------------------------- volumes
@@ -375,8 +295,8 @@ public final class KmsEngine implements AutoCloseable {
    */
   public List<VolumeInfo> volumes() {
     List<VolumeInfo> out = new ArrayList<>();
-    for (SvmRecord s : svmRecords()) {
-      out.addAll(volumes(s.uuid()));
+    for (SvmRecord s : state.svmRecords()) {
+      out.addAll(state.volumes(s.uuid()));
     }
     return out;
   }
@@ -388,17 +308,7 @@ public final class KmsEngine implements AutoCloseable {
    * @return a snapshot of that SVM's volumes; empty for an unknown SVM
    */
   public List<VolumeInfo> volumes(UUID svmUuid) {
-    SvmRecord s = svm(svmUuid);
-    if (s == null) {
-      return List.of();
-    }
-    List<VolumeInfo> out = new ArrayList<>();
-    db.forEach(Records.volumes(svmUuid), (k, v) -> {
-      VolumeRecord r = VolumeRecord.decode(svmUuid, k, v);
-      out.add(new VolumeInfo(r.uuid(), r.name(), svmUuid, s.name(), r.encrypted(), r.keyId()));
-    });
-    out.sort(Comparator.comparing(VolumeInfo::name));
-    return out;
+    return state.volumes(svmUuid);
   }
 
   /**
@@ -408,29 +318,12 @@ public final class KmsEngine implements AutoCloseable {
    * @return the volume, or empty if there is none with this uuid
    */
   public Optional<VolumeInfo> volume(UUID uuid) {
-    VolumeRecord r = volumeRecord(uuid);
+    VolumeRecord r = state.volumeRecord(uuid);
     if (r == null) {
       return Optional.empty();
     }
-    SvmRecord s = svm(r.svm());
+    SvmRecord s = state.svm(r.svm());
     return Optional.of(new VolumeInfo(r.uuid(), r.name(), r.svm(), s.name(), r.encrypted(), r.keyId()));
-  }
-
-  boolean volumeNameTaken(UUID svm, String name) {
-    return db.get(Records.volumeNames(svm), Records.volumeNameKey(name)) != null;
-  }
-
-  VolumeRecord volumeRecord(UUID uuid) {
-    if (uuid == null) {
-      return null;
-    }
-    for (SvmRecord s : svmRecords()) {
-      byte[] b = db.get(Records.volumes(s.uuid()), uuid);
-      if (b != null) {
-        return VolumeRecord.decode(s.uuid(), uuid, b);
-      }
-    }
-    return null;
   }
 
   /**
@@ -446,21 +339,21 @@ public final class KmsEngine implements AutoCloseable {
    *     Barbican configuration ({@link ErrorCode#NO_KMS_CONFIGURED})
    */
   public Job createVolume(String svmName, UUID svmUuid, String name, boolean encrypted) {
-    SvmRecord svm = resolveSvm(svmName, svmUuid);
+    SvmRecord svm = state.resolveSvm(svmName, svmUuid);
     if (name == null || name.isBlank() || name.length() > 203) {
       throw new KmsException(ErrorCode.INVALID_FIELD, "name", "A volume name of 1 to 203 characters is required.");
     }
-    if (volumeNameTaken(svm.uuid(), name)) {
+    if (state.volumeNameTaken(svm.uuid(), name)) {
       throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name",
           "Volume \"" + name + "\" already exists in SVM \"" + svm.name() + "\".");
     }
-    if (encrypted && keyState(svm.uuid()).enabled() == null) {
+    if (encrypted && state.keyState(svm.uuid()).enabled() == null) {
       throw new KmsException(ErrorCode.NO_KMS_CONFIGURED, "encryption.enabled",
           "SVM \"" + svm.name() + "\" has no enabled key manager.");
     }
     UUID volume = UUID.randomUUID();
-    return jobs.submit("POST /api/storage/volumes", svm.uuid(), volume,
-        ctx -> hierarchy.createVolume(svm, volume, name, encrypted));
+    return jobs.submit(Operation.CREATE_VOLUME, svm.uuid(), volume,
+        ctx -> volumeKeys.create(svm, volume, name, encrypted));
   }
 
   /**
@@ -471,11 +364,11 @@ public final class KmsEngine implements AutoCloseable {
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown volume
    */
   public Job deleteVolume(UUID uuid) {
-    VolumeRecord v = volumeRecord(uuid);
+    VolumeRecord v = state.volumeRecord(uuid);
     if (v == null) {
       throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
     }
-    return jobs.submit("DELETE /api/storage/volumes/" + uuid, v.svm(), uuid, ctx -> hierarchy.deleteVolume(v));
+    return jobs.submit(Operation.DELETE_VOLUME, v.svm(), uuid, ctx -> volumeKeys.delete(v));
   }
 
   /**
@@ -517,8 +410,8 @@ public final class KmsEngine implements AutoCloseable {
    */
   public List<Job> restoreAll() {
     List<Job> out = new ArrayList<>();
-    for (SvmRecord s : svmRecords()) {
-      UUID enabled = keyState(s.uuid()).enabled();
+    for (SvmRecord s : state.svmRecords()) {
+      UUID enabled = state.keyState(s.uuid()).enabled();
       if (enabled != null) {
         out.add(restore(enabled));
       }
@@ -528,57 +421,13 @@ public final class KmsEngine implements AutoCloseable {
 
   // ---------------------------------------------------------------- Barbican configurations
 
-  List<ConfigRecord> configRecords() {
-    List<ConfigRecord> out = new ArrayList<>();
-    configWrites.readLock().lock();
-    try {
-      db.forEach(Records.CONFIGS, (k, v) -> out.add(ConfigRecord.decode(k, v, configKey)));
-    } finally {
-      configWrites.readLock().unlock();
-    }
-    out.sort(Comparator.comparing((ConfigRecord c) -> svmName(c.svm())).thenComparing(ConfigRecord::name));
-    return out;
-  }
-
-  ConfigRecord configRecord(UUID uuid) {
-    if (uuid == null) {
-      return null;
-    }
-    configWrites.readLock().lock();
-    try {
-      byte[] b = db.get(Records.CONFIGS, uuid);
-      return b == null ? null : ConfigRecord.decode(uuid, b, configKey);
-    } finally {
-      configWrites.readLock().unlock();
-    }
-  }
-
-  private String svmName(UUID svm) {
-    SvmRecord s = svm(svm);
-    return s == null ? "" : s.name();
-  }
-
-  SvmKeyState keyState(UUID svm) {
-    byte[] b = db.get(Records.SVM_KEYS, svm);
-    return b == null ? SvmKeyState.empty(svm) : SvmKeyState.decode(svm, b);
-  }
-
-  private BarbicanConfig view(ConfigRecord c) {
-    SvmKeyState ks = keyState(c.svm());
-    boolean enabled = c.uuid().equals(ks.enabled());
-    KeystoreState state = enabled || c.uuid().equals(ks.switchTarget()) ? ks.state() : KeystoreState.INACTIVE;
-    return new BarbicanConfig(c.uuid(), c.name(), c.svm(), svmName(c.svm()), c.keyId(), c.keystoneUrl(),
-        c.appCredId(), c.proxyType(), c.proxyHost(), c.proxyPort(), c.proxyUsername(), c.verify(), c.verifyHost(),
-        c.timeout(), enabled, state);
-  }
-
   /**
    * Every Barbican configuration, by SVM name then configuration name.
    *
    * @return a snapshot of the configurations, without secrets
    */
   public List<BarbicanConfig> barbicanConfigs() {
-    return configRecords().stream().map(this::view).toList();
+    return state.configRecords().stream().map(state::view).toList();
   }
 
   /**
@@ -588,8 +437,8 @@ public final class KmsEngine implements AutoCloseable {
    * @return the configuration without its secrets, or empty if there is none with this uuid
    */
   public Optional<BarbicanConfig> barbicanConfig(UUID uuid) {
-    ConfigRecord c = configRecord(uuid);
-    return c == null ? Optional.empty() : Optional.of(view(c));
+    ConfigRecord c = state.configRecord(uuid);
+    return c == null ? Optional.empty() : Optional.of(state.view(c));
   }
 
   /**
@@ -604,64 +453,11 @@ public final class KmsEngine implements AutoCloseable {
    * @return the job; {@link Job#resourceUuid()} is the new configuration's uuid
    */
   public Job createBarbicanConfig(BarbicanConfigRequest r) {
-    Objects.requireNonNull(r, "request");
-    if (!spec.licenses().contains(ClusterSpec.MT_EK_MGMT)) {
-      throw new KmsException(ErrorCode.NOT_LICENSED);
-    }
-    if (ClusterVersion.parse(spec.version()).compareTo(ClusterVersion.BARBICAN_MINIMUM) < 0) {
-      throw new KmsException(ErrorCode.CLUSTER_VERSION_TOO_LOW);
-    }
-    if (spec.metroCluster()) {
-      throw new KmsException(ErrorCode.METROCLUSTER_NOT_SUPPORTED);
-    }
-    SvmRecord svm = resolveSvm(r.svmName(), r.svmUuid());
-    if (svm.admin()) {
-      throw new KmsException(ErrorCode.ADMIN_SVM_NOT_SUPPORTED, "svm.name", "");
-    }
-    String name = r.configurationName();
-    if (name == null || name.isBlank()) {
-      throw new KmsException(ErrorCode.INVALID_FIELD, "configuration.name", "\"configuration.name\" is required.");
-    }
-    ConfigValidator.text(name, "configuration.name");
-    if (!ConfigValidator.isHttpsUrl(r.keyId())) {
-      throw new KmsException(ErrorCode.INVALID_KEY_ID, "key_id", "");
-    }
-    if (!ConfigValidator.isHttpsUrl(r.keystoneUrl())) {
-      throw new KmsException(ErrorCode.INVALID_KEYSTONE_URL, "keystone_url", "");
-    }
-    if (r.applicationCredId() == null || r.applicationCredId().isBlank()) {
-      throw new KmsException(ErrorCode.CREATE_EMPTY_CRED_ID, "application_cred_id", "");
-    }
-    ConfigValidator.text(r.applicationCredId(), "application_cred_id");
-    if (r.applicationCredSecret() == null || r.applicationCredSecret().isBlank()) {
-      throw new KmsException(ErrorCode.CREATE_INVALID_CRED_SECRET, "application_cred_secret", "");
-    }
-    ProxyType proxyType = r.proxyType() == null ? ProxyType.HTTPS : ConfigValidator.proxyType(r.proxyType());
-    String proxyHost = r.proxyHost() == null ? "" : ConfigValidator.text(r.proxyHost().trim(), "proxy_host");
-    int proxyPort = r.proxyPort() == null ? 0 : ConfigValidator.proxyPort(r.proxyPort());
-    ConfigValidator.proxyComplete(proxyHost, proxyPort);
-    String proxyUser = r.proxyUsername() == null ? "" : ConfigValidator.text(r.proxyUsername(), "proxy_username");
-    int timeout = r.timeoutSeconds() == null ? 10 : ConfigValidator.timeout(r.timeoutSeconds());
-    ConfigRecord record = new ConfigRecord(UUID.randomUUID(), name, svm.uuid(), r.keyId().trim(),
-        r.keystoneUrl().trim(), r.applicationCredId(), r.applicationCredSecret(), proxyType, proxyHost, proxyPort,
-        proxyUser, r.proxyPassword() == null ? Secret.empty() : r.proxyPassword(),
-        r.verify() == null || r.verify(), r.verifyHost() == null || r.verifyHost(), timeout);
-    // The duplicate check runs here for a prompt error, and again under the SVM's lock against a racing create.
-    checkUniqueName(svm, name);
-    return jobs.submit("POST /api/security/barbican-kms", svm.uuid(), record.uuid(), ctx -> {
-      checkUniqueName(svm, name);
-      putConfig(record);
+    ConfigRecord record = ConfigValidator.checkCreate(state, r);
+    return jobs.submit(Operation.CREATE_BARBICAN_CONFIG, record.svm(), record.uuid(), ctx -> {
+      state.requireUniqueName(record.svm(), record.name());
+      state.putConfig(record);
     });
-  }
-
-  /** Stores {@code record}, its secrets sealed under the current configuration-protection key. */
-  void putConfig(ConfigRecord record) {
-    configWrites.readLock().lock();
-    try {
-      db.commit(new WriteBatch().put(Records.CONFIGS, record.uuid(), record.encode(configKey)));
-    } finally {
-      configWrites.readLock().unlock();
-    }
   }
 
   /**
@@ -673,46 +469,7 @@ public final class KmsEngine implements AutoCloseable {
    * @throws dev.kmsengine.store.StoreException if the key file or the database cannot be written
    */
   public void rotateConfigProtectionKey() {
-    configWrites.writeLock().lock();
-    try {
-      configKey.rotate();
-      resealConfigSecrets();
-    } finally {
-      configWrites.writeLock().unlock();
-    }
-  }
-
-  /**
-   * Reseals every configuration record that is in plain text (version 1) or sealed under a retired key generation,
-   * in one commit that also marks the files for a purge; purges; then retires the old key generations.
-   *
-   * @throws dev.kmsengine.store.StoreException if a record's secrets do not open under the key (the key file is
-   *     missing or another database's)
-   */
-  private void resealConfigSecrets() {
-    WriteBatch batch = new WriteBatch();
-    db.forEach(Records.CONFIGS, (k, v) -> {
-      // Decoded even when current: a key file that does not belong to this database fails here, at start.
-      ConfigRecord c = ConfigRecord.decode(k, v, configKey);
-      if (ConfigRecord.needsResealing(v, configKey)) {
-        batch.put(Records.CONFIGS, k, c.encode(configKey));
-      }
-    });
-    if (!batch.isEmpty()) {
-      batch.put(Records.MAINTENANCE, Records.PURGE_PENDING, new byte[0]);
-      db.commit(batch);
-    }
-    if (db.get(Records.MAINTENANCE, Records.PURGE_PENDING) != null) {
-      db.purgeHistory();
-      db.commit(new WriteBatch().delete(Records.MAINTENANCE, Records.PURGE_PENDING));
-    }
-    configKey.retireOldGenerations();
-  }
-
-  private void checkUniqueName(SvmRecord svm, String name) {
-    if (configRecords().stream().anyMatch(c -> c.svm().equals(svm.uuid()) && c.name().equals(name))) {
-      throw new KmsException(ErrorCode.DUPLICATE_CONFIG_NAME, "configuration.name", "");
-    }
+    state.rotateConfigProtectionKey();
   }
 
   /**
@@ -729,42 +486,11 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job updateBarbicanConfig(UUID uuid, BarbicanConfigUpdate u) {
     Objects.requireNonNull(u, "update");
-    ConfigRecord current = configRecord(uuid);
-    if (current == null) {
-      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
-    }
-    if ((u.applicationCredId() == null) != (u.applicationCredSecret() == null)) {
-      throw new KmsException(ErrorCode.CREDENTIALS_INCOMPLETE,
-          u.applicationCredId() == null ? "application_cred_id" : "application_cred_secret", "");
-    }
-    if (u.applicationCredId() != null && u.applicationCredId().isBlank()) {
-      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_ID, "application_cred_id", "");
-    }
-    if (u.applicationCredSecret() != null && u.applicationCredSecret().isBlank()) {
-      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_SECRET, "application_cred_secret", "");
-    }
-    apply(current, u); // validates the transport fields against the values they combine with
-    return jobs.submit("PATCH /api/security/barbican-kms/" + uuid, current.svm(), uuid,
-        ctx -> hierarchy.updateConfig(uuid, u));
+    ConfigRecord current = state.requireConfig(uuid, ErrorCode.CONFIG_NOT_FOUND);
+    ConfigValidator.checkUpdate(current, u);
+    return jobs.submit(Operation.UPDATE_BARBICAN_CONFIG, current.svm(), uuid,
+        ctx -> lifecycle.update(uuid, u));
   }
-
-  /** Validates the transport fields of an update against the values they would be combined with. */
-  static ConfigRecord apply(ConfigRecord c, BarbicanConfigUpdate u) {
-    ProxyType type = u.proxyType() == null ? c.proxyType() : ConfigValidator.proxyType(u.proxyType());
-    String host = u.proxyHost() == null ? c.proxyHost() : ConfigValidator.text(u.proxyHost().trim(), "proxy_host");
-    int port = u.proxyPort() == null ? c.proxyPort() : ConfigValidator.proxyPort(u.proxyPort());
-    ConfigValidator.proxyComplete(host, port);
-    String user = u.proxyUsername() == null ? c.proxyUsername()
-        : ConfigValidator.text(u.proxyUsername(), "proxy_username");
-    int timeout = u.timeoutSeconds() == null ? c.timeout() : ConfigValidator.timeout(u.timeoutSeconds());
-    return new ConfigRecord(c.uuid(), c.name(), c.svm(), c.keyId(), c.keystoneUrl(),
-        u.applicationCredId() == null ? c.appCredId() : u.applicationCredId(),
-        u.applicationCredSecret() == null ? c.appCredSecret() : u.applicationCredSecret(), type, host, port, user,
-        u.proxyPassword() == null ? c.proxyPassword() : u.proxyPassword(),
-        u.verify() == null ? c.verify() : u.verify(), u.verifyHost() == null ? c.verifyHost() : u.verifyHost(),
-        timeout);
-  }
-
 
   /**
    * The advanced property {@code barbican_reachability}: asks every node, in parallel, whether it reaches
@@ -775,11 +501,7 @@ public final class KmsEngine implements AutoCloseable {
    * @throws KmsException {@link ErrorCode#CONFIG_NOT_FOUND} for an unknown configuration
    */
   public Reachability reachability(UUID config) {
-    ConfigRecord c = configRecord(config);
-    if (c == null) {
-      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
-    }
-    return hierarchy.reachability(c);
+    return status.reachability(state.requireConfig(config, ErrorCode.CONFIG_NOT_FOUND));
   }
 
   /**
@@ -791,11 +513,7 @@ public final class KmsEngine implements AutoCloseable {
    * @throws KmsException {@link ErrorCode#CONFIG_NOT_FOUND} for an unknown configuration
    */
   public KekAvailability kekAvailability(UUID config) {
-    ConfigRecord c = configRecord(config);
-    if (c == null) {
-      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
-    }
-    return hierarchy.kekAvailability(c);
+    return status.kekAvailability(state.requireConfig(config, ErrorCode.CONFIG_NOT_FOUND));
   }
 
   /**
@@ -810,8 +528,8 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job rekeyInternal(UUID config) {
     ConfigRecord c = enabledConfig(config);
-    return jobs.submit("POST /api/security/barbican-kms/" + config + "/rekey-internal", c.svm(), config,
-        ctx -> hierarchy.rekey(c.uuid(), ctx));
+    return jobs.submit(Operation.REKEY_INTERNAL, c.svm(), config,
+        ctx -> rekeys.run(c.uuid(), ctx));
   }
 
   /**
@@ -825,18 +543,13 @@ public final class KmsEngine implements AutoCloseable {
    */
   public Job restore(UUID config) {
     ConfigRecord c = enabledConfig(config);
-    return jobs.submit("POST /api/security/barbican-kms/" + config + "/restore", c.svm(), config,
-        ctx -> hierarchy.restore(c.uuid(), ctx));
+    return jobs.submit(Operation.RESTORE, c.svm(), config,
+        ctx -> restores.run(c.uuid(), ctx));
   }
 
   private ConfigRecord enabledConfig(UUID config) {
-    ConfigRecord c = configRecord(config);
-    if (c == null) {
-      throw new KmsException(ErrorCode.CONFIG_NOT_FOUND, "uuid", "");
-    }
-    if (!config.equals(keyState(c.svm()).enabled())) {
-      throw new KmsException(ErrorCode.NOT_CONFIGURED, "uuid", "The configuration is not enabled.");
-    }
+    ConfigRecord c = state.requireConfig(config, ErrorCode.CONFIG_NOT_FOUND);
+    state.requireEnabled(c);
     return c;
   }
 
@@ -877,11 +590,8 @@ public final class KmsEngine implements AutoCloseable {
    * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown uuid
    */
   public Job enableKeystore(UUID uuid) {
-    ConfigRecord c = configRecord(uuid);
-    if (c == null) {
-      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
-    }
-    return jobs.submit("PATCH /api/security/key-stores/" + uuid, c.svm(), uuid, ctx -> hierarchy.enable(uuid));
+    ConfigRecord c = state.requireConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
+    return jobs.submit(Operation.ENABLE_KEYSTORE, c.svm(), uuid, ctx -> lifecycle.enable(uuid));
   }
 
   /**
@@ -892,11 +602,8 @@ public final class KmsEngine implements AutoCloseable {
    * @return the disable job
    */
   public Job disableKeystore(UUID uuid) {
-    ConfigRecord c = configRecord(uuid);
-    if (c == null) {
-      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
-    }
-    return jobs.submit("PATCH /api/security/key-stores/" + uuid, c.svm(), uuid, ctx -> hierarchy.disable(uuid));
+    ConfigRecord c = state.requireConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
+    return jobs.submit(Operation.DISABLE_KEYSTORE, c.svm(), uuid, ctx -> lifecycle.disable(uuid));
   }
 
   /**
@@ -907,30 +614,12 @@ public final class KmsEngine implements AutoCloseable {
    *     65539593 while the SVM's keystore is switching
    */
   public void deleteKeystore(UUID uuid) {
-    ConfigRecord c = configRecord(uuid);
-    if (c == null) {
-      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
-    }
+    ConfigRecord c = state.requireConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
     jobs.exclusive(c.svm(), () -> {
-      SvmKeyState ks = keyState(c.svm());
-      if (ks.state() == KeystoreState.SWITCHING) {
-        throw new KmsException(ErrorCode.DELETE_WHILE_SWITCHING, "uuid", "");
-      }
-      if (uuid.equals(ks.enabled())) {
-        throw new KmsException(ErrorCode.KEYSTORE_ENABLED, "uuid", "");
-      }
-      if (configRecord(uuid) == null) {
-        throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
-      }
-      configWrites.readLock().lock();
-      try {
-        db.commit(new WriteBatch().delete(Records.CONFIGS, uuid));
-      } finally {
-        configWrites.readLock().unlock();
-      }
+      lifecycle.delete(uuid, state.keyState(c.svm()));
       return null;
     });
-    provider.invalidate(uuid);
+    state.provider.invalidate(uuid);
   }
 
   // ---------------------------------------------------------------- jobs
@@ -984,11 +673,11 @@ public final class KmsEngine implements AutoCloseable {
   @Override
   public void close() {
     jobs.close();
-    hierarchy.close();
+    fanOut.close();
   }
 
   @Override
   public String toString() {
-    return "KmsEngine[cluster=" + spec.name() + ", nodes=" + nodes.size() + "]";
+    return "KmsEngine[cluster=" + state.spec.name() + ", nodes=" + state.nodes.size() + "]";
   }
 }

@@ -30,10 +30,10 @@ final class VolumeBlocks {
   private static final int NONCE = 12;
   private static final int TAG_BITS = 128;
 
-  private final KmsEngine engine;
+  private final EngineState state;
 
-  VolumeBlocks(KmsEngine engine) {
-    this.engine = engine;
+  VolumeBlocks(EngineState state) {
+    this.state = state;
   }
 
   static String bucket(UUID volume) {
@@ -57,13 +57,13 @@ final class VolumeBlocks {
     } finally {
       Arrays.fill(vek, (byte) 0);
     }
-    engine.db.commit(new WriteBatch().put(bucket(volume), blockKey(block), out));
+    state.db.commit(new WriteBatch().put(bucket(volume), blockKey(block), out));
   }
 
   byte[] read(String nodeName, UUID volume, long block) {
     byte[] vek = vekOn(nodeName, volume, block);
     try {
-      byte[] stored = engine.db.get(bucket(volume), blockKey(block));
+      byte[] stored = state.db.get(bucket(volume), blockKey(block));
       if (stored == null) {
         throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "block", "Block " + block + " was never written.");
       }
@@ -81,12 +81,12 @@ final class VolumeBlocks {
     if (block < 0) {
       throw new KmsException(ErrorCode.INVALID_FIELD, "block", "Block numbers start at 0.");
     }
-    Node node = engine.node(nodeName);
+    Node node = state.node(nodeName);
     if (!node.isUp()) {
       throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName + " is down. Bring it up, run"
           + " POST /api/security/barbican-kms/{uuid}/restore for the volume's SVM, and retry.");
     }
-    if (engine.volumeRecord(volume) == null) {
+    if (state.volumeRecord(volume) == null) {
       throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
     }
     // The node's own copy: the table's array is zeroised by the next restore or reboot, possibly mid-write.

@@ -35,9 +35,9 @@ class ConcurrencyTest {
       AtomicInteger observations = new AtomicInteger();
       Thread reader = new Thread(() -> {
         while (!stop.get()) {
-          long before = t.engine.keyState(svm1).generation();
-          int blobs = t.engine.db.count(Records.veks(svm1, before));
-          long after = t.engine.keyState(svm1).generation();
+          long before = t.engine.state.keyState(svm1).generation();
+          int blobs = t.engine.state.db.count(Buckets.veks(svm1, before));
+          long after = t.engine.state.keyState(svm1).generation();
           if (before == after && blobs != 300) {
             violation.compareAndSet(null, "generation " + before + " had " + blobs + " blobs");
           }
@@ -61,8 +61,8 @@ class ConcurrencyTest {
 
       assertEquals(null, violation.get());
       assertTrue(observations.get() > 0);
-      assertEquals(6, t.engine.keyState(svm1).generation());
-      assertEquals(6, t.engine.keyState(t.svmUuid("svm2")).generation());
+      assertEquals(6, t.engine.state.keyState(svm1).generation());
+      assertEquals(6, t.engine.state.keyState(t.svmUuid("svm2")).generation());
       assertEquals(100, t.engine.volumes(t.svmUuid("svm2")).size());
       for (UUID v : volumes1) {
         assertArrayEquals(v.toString().getBytes(), t.engine.readBlock("node4", v, 0));

@@ -32,7 +32,7 @@ class DataPathKeyLifetimeTest {
 
   @Test
   void restoresUnderConcurrentWrites_neverChangeTheKeyABlockIsSealedOrOpenedWith() throws Exception {
-    Logger hierarchyLog = Logger.getLogger(KeyHierarchy.class.getName());
+    Logger hierarchyLog = Logger.getLogger(KmsEngine.class.getPackageName());
     Level level = hierarchyLog.getLevel();
     hierarchyLog.setLevel(Level.WARNING);
     ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -62,7 +62,7 @@ class DataPathKeyLifetimeTest {
       }
       try {
         for (int i = 0; i < RESTORES; i++) {
-          t.engine.hierarchy.restore(config, TestCluster.NO_REPORTS);
+          t.engine.restores.run(config, TestCluster.NO_REPORTS);
         }
       } finally {
         restoring.set(false);

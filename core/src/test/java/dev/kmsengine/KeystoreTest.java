@@ -28,8 +28,8 @@ class KeystoreTest {
 
   private Map<UUID, byte[]> vekBlobs(UUID svm) {
     Map<UUID, byte[]> out = new HashMap<>();
-    long gen = t.engine.keyState(svm).generation();
-    t.engine.db.forEach(Records.veks(svm, gen), (k, v) -> out.put(k, v.clone()));
+    long gen = t.engine.state.keyState(svm).generation();
+    t.engine.state.db.forEach(Buckets.veks(svm, gen), (k, v) -> out.put(k, v.clone()));
     return out;
   }
 
@@ -86,7 +86,7 @@ class KeystoreTest {
     t.engine.writeBlock("node1", v, 0, "before switch".getBytes());
     UUID svm = t.svmUuid("svm1");
     Map<UUID, byte[]> before = vekBlobs(svm);
-    long generation = t.engine.keyState(svm).generation();
+    long generation = t.engine.state.keyState(svm).generation();
     UUID b = t.createConfig("svm1", "b", KEY_2);
 
     t.succeed(t.engine.enableKeystore(b));
@@ -94,7 +94,7 @@ class KeystoreTest {
     assertFalse(t.engine.keystore(a).orElseThrow().enabled(), "at most one configuration is enabled");
     assertEquals(KeystoreState.INACTIVE, t.engine.keystore(a).orElseThrow().state());
     assertTrue(t.engine.keystore(b).orElseThrow().enabled());
-    Records.SvmKeyState ks = t.engine.keyState(svm);
+    SvmKeyState ks = t.engine.state.keyState(svm);
     assertEquals(generation, ks.generation());
     assertEquals(java.util.Set.of(b), ks.wrappedKeks().keySet());
     Map<UUID, byte[]> after = vekBlobs(svm);
@@ -154,7 +154,7 @@ class KeystoreTest {
     t.succeed(t.engine.enableKeystore(b));
     assertFalse(t.engine.keystore(a).orElseThrow().enabled());
     t.volume("svm1", "v");
-    assertEquals(java.util.Set.of(b), t.engine.keyState(t.svmUuid("svm1")).wrappedKeks().keySet());
+    assertEquals(java.util.Set.of(b), t.engine.state.keyState(t.svmUuid("svm1")).wrappedKeks().keySet());
   }
 
   @Test
@@ -190,8 +190,8 @@ class KeystoreTest {
     t.succeed(t.engine.disableKeystore(a));
     UUID svm = t.svmUuid("svm1");
     assertFalse(t.engine.keystore(a).orElseThrow().enabled());
-    assertEquals(0, t.engine.keyState(svm).generation());
-    t.engine.nodes.forEach(n -> assertNull(n.svmKek(svm)));
+    assertEquals(0, t.engine.state.keyState(svm).generation());
+    t.engine.state.nodes.forEach(n -> assertNull(n.svmKek(svm)));
     t.engine.deleteKeystore(a);
   }
 

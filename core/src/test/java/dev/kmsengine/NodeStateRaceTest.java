@@ -4,7 +4,6 @@ import static dev.kmsengine.TestCluster.KEY_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.Records.SvmRecord;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.error.KmsException;
@@ -130,7 +129,7 @@ class NodeStateRaceTest {
   @Test
   void rebootsDuringRestoreRekeyAndCreate_neverLeaveARebootedNodeHoldingKeys() throws Exception {
     // Ten thousand rounds would log some forty thousand progress lines; only the assertions matter here.
-    Logger hierarchyLog = Logger.getLogger(KeyHierarchy.class.getName());
+    Logger hierarchyLog = Logger.getLogger(KmsEngine.class.getPackageName());
     Level level = hierarchyLog.getLevel();
     hierarchyLog.setLevel(Level.WARNING);
     Hooks hooks = new Hooks();
@@ -146,14 +145,14 @@ class NodeStateRaceTest {
       for (int i = 0; i < VOLUMES; i++) {
         volumes.add(succeed(engine, engine.createVolume("svm1", null, "v" + i, true)).resourceUuid());
       }
-      SvmRecord svm = engine.svmRecords().stream().filter(x -> x.name().equals("svm1")).findFirst().orElseThrow();
+      SvmRecord svm = engine.state.svmRecords().stream().filter(x -> x.name().equals("svm1")).findFirst().orElseThrow();
       Random random = new Random(13);
       int[] byOp = new int[Op.values().length];
       int hit = 0;
       int checked = 0;
       for (int round = 0; round < ROUNDS; round++) {
         Op op = Op.values()[random.nextInt(Op.values().length)];
-        Node node = engine.nodes.get(random.nextInt(engine.nodes.size()));
+        Node node = engine.state.nodes.get(random.nextInt(engine.state.nodes.size()));
         boolean racing = random.nextBoolean();
         Future<?>[] reboot = new Future<?>[1];
         int[] fetchesBefore = {-1};
@@ -172,11 +171,11 @@ class NodeStateRaceTest {
         }) : rebootNode);
         try {
           switch (op) {
-            case RESTORE -> engine.hierarchy.restore(config, TestCluster.NO_REPORTS);
-            case REKEY -> engine.hierarchy.rekey(config, TestCluster.NO_REPORTS);
+            case RESTORE -> engine.restores.run(config, TestCluster.NO_REPORTS);
+            case REKEY -> engine.rekeys.run(config, TestCluster.NO_REPORTS);
             case CREATE -> {
               UUID v = UUID.randomUUID();
-              engine.hierarchy.createVolume(svm, v, "r" + round, true);
+              engine.volumeKeys.create(svm, v, "r" + round, true);
               volumes.add(v);
             }
           }
@@ -203,7 +202,7 @@ class NodeStateRaceTest {
               + node.svmKekCount() + " SVM-KEKs and " + node.vekCount() + " VEKs it did not fetch after the reboot");
         }
         if (volumes.size() > VOLUMES) {
-          engine.hierarchy.deleteVolume(engine.volumeRecord(volumes.poll()));
+          engine.volumeKeys.delete(engine.state.volumeRecord(volumes.poll()));
         }
         heal(engine, config);
       }
@@ -229,8 +228,8 @@ class NodeStateRaceTest {
    * to lose and a create finds a node to wrap with. Not every round: restores are the costly part of a round.
    */
   private static void heal(KmsEngine engine, UUID config) {
-    if (engine.nodes.stream().filter(n -> n.svmKekCount() > 0).count() <= 1) {
-      engine.hierarchy.restore(config, TestCluster.NO_REPORTS);
+    if (engine.state.nodes.stream().filter(n -> n.svmKekCount() > 0).count() <= 1) {
+      engine.restores.run(config, TestCluster.NO_REPORTS);
     }
   }
 }

@@ -55,14 +55,14 @@ class RecoveryTest {
       first.engine.writeBlock("node1", v, 0, "x".getBytes());
       svm = first.svmUuid("svm1");
       // What a crash during staging leaves: state svm_kek_rekey and a partial bucket of generation 2.
-      Records.SvmKeyState ks = first.engine.keyState(svm);
-      db.commit(new WriteBatch().put(Records.SVM_KEYS, svm, ks.withState(KeystoreState.SVM_KEK_REKEY).encode())
-          .put(Records.veks(svm, 2), v, new byte[62]));
+      SvmKeyState ks = first.engine.state.keyState(svm);
+      db.commit(new WriteBatch().put(Buckets.SVM_KEYS, svm, ks.withState(KeystoreState.SVM_KEK_REKEY).encode())
+          .put(Buckets.veks(svm, 2), v, new byte[62]));
     }
     try (TestCluster second = open()) {
       assertEquals(KeystoreState.ACTIVE, second.engine.keystore(c).orElseThrow().state());
-      assertEquals(1, second.engine.keyState(svm).generation());
-      assertEquals(List.of(Records.veks(svm, 1)), db.buckets(Records.vekPrefix(svm)));
+      assertEquals(1, second.engine.state.keyState(svm).generation());
+      assertEquals(List.of(Buckets.veks(svm, 1)), db.buckets(Buckets.vekPrefix(svm)));
       second.engine.restoreAll().forEach(second::succeed);
       assertArrayEquals("x".getBytes(), second.engine.readBlock("node4", v, 0));
       second.succeed(second.engine.rekeyInternal(c));
@@ -80,10 +80,10 @@ class RecoveryTest {
       svm = first.svmUuid("svm1");
       first.succeed(first.engine.rekeyInternal(c));
       // Put back a leftover of generation 1, as if the process died right after the atomic step.
-      db.commit(new WriteBatch().put(Records.veks(svm, 1), v, new byte[62]));
+      db.commit(new WriteBatch().put(Buckets.veks(svm, 1), v, new byte[62]));
     }
     try (TestCluster second = open()) {
-      assertEquals(List.of(Records.veks(svm, 2)), db.buckets(Records.vekPrefix(svm)));
+      assertEquals(List.of(Buckets.veks(svm, 2)), db.buckets(Buckets.vekPrefix(svm)));
       second.engine.restoreAll().forEach(second::succeed);
       assertArrayEquals("y".getBytes(), second.engine.readBlock("node1", v, 0));
     }
@@ -95,7 +95,7 @@ class RecoveryTest {
     try (TestCluster first = open()) {
       c = first.createConfig("svm2", "c", KEY_1);
       UUID svm = first.svmUuid("svm2");
-      db.commit(new WriteBatch().put(Records.SVM_KEYS, svm, new Records.SvmKeyState(svm, c,
+      db.commit(new WriteBatch().put(Buckets.SVM_KEYS, svm, new SvmKeyState(svm, c,
           KeystoreState.INITIALIZING, null, 0, java.util.Map.of()).encode()));
     }
     try (TestCluster second = open()) {

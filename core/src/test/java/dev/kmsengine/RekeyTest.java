@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyBinding;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.crypto.WrappingKey;
@@ -42,15 +43,15 @@ class RekeyTest {
   }
 
   private long generation() {
-    return t.engine.keyState(svm).generation();
+    return t.engine.state.keyState(svm).generation();
   }
 
   private byte[] blob(UUID volume) {
-    return t.engine.db.get(Records.veks(svm, generation()), volume);
+    return t.engine.state.db.get(Buckets.veks(svm, generation()), volume);
   }
 
   private void putBlob(UUID volume, byte[] blob) {
-    t.engine.db.commit(new WriteBatch().put(Records.veks(svm, generation()), volume, blob));
+    t.engine.state.db.commit(new WriteBatch().put(Buckets.veks(svm, generation()), volume, blob));
   }
 
   @Test
@@ -58,21 +59,21 @@ class RekeyTest {
     int count = 3000;
     List<UUID> ids = setUp(1);
     // Bulk-create the rest straight through the engine's own wrap path, to keep the test fast.
-    Node node1 = t.engine.nodes.get(0);
+    Node node1 = t.engine.state.nodes.get(0);
     Node.HeldKek held = node1.svmKek(svm);
     WriteBatch batch = new WriteBatch();
     Map<UUID, byte[]> veks = new HashMap<>();
     for (int i = 1; i < count; i++) {
       UUID v = UUID.randomUUID();
       try (KeyMaterial vek = KeyMaterial.generate(new java.security.SecureRandom())) {
-        batch.put(Records.volumes(svm), v, new Records.VolumeRecord(v, svm, "bulk" + i, true, "00").encode());
-        batch.put(Records.veks(svm, 1), v, held.wrapping.wrap(vek, KeyBinding.vek(svm, v, 1)));
-        veks.put(v, vek.copyBytes());
-        t.engine.nodes.forEach(n -> n.installVek(v, veks.get(v)));
+        batch.put(Buckets.volumes(svm), v, new VolumeRecord(v, svm, "bulk" + i, true, "00").encode());
+        batch.put(Buckets.veks(svm, 1), v, held.wrapping.wrap(vek, KeyBinding.vek(svm, v, 1)));
+        veks.put(v, vek.copyBytes(KeyAccess.insecure()));
+        t.engine.state.nodes.forEach(n -> n.installVek(v, veks.get(v)));
       }
       ids.add(v);
     }
-    t.engine.db.commit(batch);
+    t.engine.state.db.commit(batch);
     veks.put(ids.get(0), node1.vek(ids.get(0)).clone());
     Map<UUID, byte[]> oldBlobs = new HashMap<>();
     ids.forEach(v -> oldBlobs.put(v, blob(v)));
@@ -82,7 +83,8 @@ class RekeyTest {
 
     assertEquals(2, generation());
     assertEquals("success", job.message());
-    assertEquals(List.of(Records.veks(svm, 2)), t.engine.db.buckets(Records.vekPrefix(svm)), "old generation dropped");
+    assertEquals(List.of(Buckets.veks(svm, 2)), t.engine.state.db.buckets(Buckets.vekPrefix(svm)),
+        "old generation dropped");
     Node.HeldKek fresh = node1.svmKek(svm);
     assertEquals(2, fresh.generation);
     assertFalse(fresh.key.sameAs(oldSvmKek), "a fresh SVM-KEK");
@@ -94,8 +96,9 @@ class RekeyTest {
       }
     }
     // The new SVM-KEK is protected by the enabled configuration's top-level KEK.
-    try (WrappingKey top = WrappingKey.of(t.provider.fetchKey("node1", t.engine.configRecord(config).connection()));
-        KeyMaterial unwrapped = top.unwrap(t.engine.keyState(svm).wrappedKeks().get(config),
+    try (WrappingKey top =
+        WrappingKey.of(t.provider.fetchKey("node1", t.engine.state.configRecord(config).connection()));
+        KeyMaterial unwrapped = top.unwrap(t.engine.state.keyState(svm).wrappedKeks().get(config),
             KeyBinding.svmKek(svm, config, 2))) {
       assertTrue(unwrapped.sameAs(fresh.key));
     }
@@ -124,7 +127,7 @@ class RekeyTest {
   void rekey_reportsProgressInVekCounts() {
     setUp(5);
     List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
-    t.engine.hierarchy.rekey(config, new dev.kmsengine.job.JobContext() {
+    t.engine.rekeys.run(config, new dev.kmsengine.job.JobContext() {
       @Override
       public void progress(String message) {
         messages.add(message);
@@ -150,8 +153,8 @@ class RekeyTest {
     setUp(2);
     t.engine.rebootNode("node2");
     t.succeed(t.engine.rekeyInternal(config));
-    assertTrue(t.engine.nodes.get(1).svmKek(svm) == null, "a rebooted node stays keyless until restore");
-    assertEquals(2, t.engine.nodes.get(0).svmKek(svm).generation);
+    assertTrue(t.engine.state.nodes.get(1).svmKek(svm) == null, "a rebooted node stays keyless until restore");
+    assertEquals(2, t.engine.state.nodes.get(0).svmKek(svm).generation);
   }
 
   @Test
@@ -172,7 +175,8 @@ class RekeyTest {
   }
 
   private void forceState(KeystoreState state) {
-    t.engine.db.commit(new WriteBatch().put(Records.SVM_KEYS, svm, t.engine.keyState(svm).withState(state).encode()));
+    t.engine.state.db.commit(
+        new WriteBatch().put(Buckets.SVM_KEYS, svm, t.engine.state.keyState(svm).withState(state).encode()));
   }
 
   @Test
@@ -190,7 +194,7 @@ class RekeyTest {
 
   private void assertRolledBack(long generation, Map<UUID, byte[]> blobs) {
     assertEquals(generation, generation());
-    assertEquals(List.of(Records.veks(svm, generation)), t.engine.db.buckets(Records.vekPrefix(svm)),
+    assertEquals(List.of(Buckets.veks(svm, generation)), t.engine.state.db.buckets(Buckets.vekPrefix(svm)),
         "the staged generation was dropped");
     blobs.forEach((v, b) -> assertArrayEquals(b, blob(v)));
   }
@@ -226,7 +230,7 @@ class RekeyTest {
     t.enabledConfig("svm2", "c2", KEY_1);
     UUID other = t.volume("svm2", "o");
     UUID svm2 = t.svmUuid("svm2");
-    putBlob(ids.get(0), t.engine.db.get(Records.veks(svm2, 1), other));
+    putBlob(ids.get(0), t.engine.state.db.get(Buckets.veks(svm2, 1), other));
     Expect.failedJob(ErrorCode.VEK_INVALID, t.await(t.engine.rekeyInternal(config)));
   }
 
@@ -256,7 +260,7 @@ class RekeyTest {
 
   /** Deletes the VEK blob of {@code volume}: the rekey fails with 65536883 naming it, and nothing changes. */
   private void assertRekeyFailsWithoutBlobOf(UUID volume) {
-    t.engine.db.commit(new WriteBatch().delete(Records.veks(svm, 1), volume));
+    t.engine.state.db.commit(new WriteBatch().delete(Buckets.veks(svm, 1), volume));
     Job job = Expect.failedJob(ErrorCode.VEK_MISSING, t.await(t.engine.rekeyInternal(config)));
     assertTrue(job.message().contains(volume.toString()));
     assertEquals(1, generation());
@@ -268,7 +272,7 @@ class RekeyTest {
     t.await(t.engine.createVolume("svm1", null, "plain1", false)).requireSuccess();
     t.await(t.engine.rekeyInternal(config)).requireSuccess();
     assertEquals(2, generation());
-    assertEquals(3, t.engine.db.count(Records.veks(svm, 2)));
+    assertEquals(3, t.engine.state.db.count(Buckets.veks(svm, 2)));
     for (UUID id : ids) {
       assertTrue(blob(id) != null, "blob of " + id);
     }
@@ -277,10 +281,10 @@ class RekeyTest {
   @Test
   void rekey_tamperedSvmKekBlob_withNoNodeHoldingTheKey_fails65537533_andBlocks() {
     setUp(2);
-    Records.SvmKeyState ks = t.engine.keyState(svm);
+    SvmKeyState ks = t.engine.state.keyState(svm);
     byte[] bad = ks.wrappedKeks().get(config).clone();
     bad[20] ^= 0x40;
-    t.engine.db.commit(new WriteBatch().put(Records.SVM_KEYS, svm, new Records.SvmKeyState(svm, ks.enabled(),
+    t.engine.state.db.commit(new WriteBatch().put(Buckets.SVM_KEYS, svm, new SvmKeyState(svm, ks.enabled(),
         ks.state(), null, ks.generation(), Map.of(config, bad)).encode()));
     t.engine.nodes().forEach(n -> t.engine.rebootNode(n.name()));
     Expect.failedJob(ErrorCode.SVM_KEK_UNWRAP_FAILED, t.await(t.engine.rekeyInternal(config)));

@@ -44,7 +44,7 @@ class RestoreTest {
     assertEquals("65539801", node3.code());
     assertTrue(node3.message().contains("node3"), node3.message());
     assertTrue(failed.message().contains("Node: node3."), failed.message());
-    assertNull(t.engine.nodes.get(2).svmKek(svm));
+    assertNull(t.engine.state.nodes.get(2).svmKek(svm));
     assertArrayEquals("x".getBytes(), t.engine.readBlock("node4", v, 0), "the nodes that succeeded have keys");
     Expect.error(ErrorCode.VEK_NOT_LOADED, "node", () -> t.engine.readBlock("node3", v, 0));
     KekAvailability state = t.engine.kekAvailability(c);

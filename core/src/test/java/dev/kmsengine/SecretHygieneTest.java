@@ -5,6 +5,7 @@ import static dev.kmsengine.TestCluster.KEY_2;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.kek.KekFailure;
@@ -64,11 +65,11 @@ class SecretHygieneTest {
         try (KeyMaterial k = t.provider.fetchKey("node1", new dev.kmsengine.keystore.BarbicanConnection(a, key,
             TestCluster.KEYSTONE, TestCluster.CRED_ID, TestCluster.CRED_SECRET, dev.kmsengine.keystore.ProxyType.HTTPS,
             "", 0, "", Secret.empty(), true, true, 10))) {
-          keyForms.addAll(forms(k.copyBytes()));
+          keyForms.addAll(forms(k.copyBytes(KeyAccess.insecure())));
         }
       }
-      keyForms.addAll(forms(t.engine.nodes.get(0).svmKek(svm).key.copyBytes()));
-      keyForms.addAll(forms(t.engine.nodes.get(0).vek(v)));
+      keyForms.addAll(forms(t.engine.state.nodes.get(0).svmKek(svm).key.copyBytes(KeyAccess.insecure())));
+      keyForms.addAll(forms(t.engine.state.nodes.get(0).vek(v)));
 
       // Failures of every kind, each producing messages.
       collect(seen, () -> t.engine.updateBarbicanConfig(a, BarbicanConfigUpdate.credentials("x", Secret.of(NEW_SECRET_CANARY))));
@@ -92,12 +93,12 @@ class SecretHygieneTest {
       t.engine.barbicanConfigs().forEach(c -> seen.add(c.toString()));
       t.engine.keystores().forEach(k -> seen.add(k.toString()));
       t.engine.nodes().forEach(n -> seen.add(n.toString()));
-      t.engine.configRecords().forEach(c -> seen.add(c.toString()));
-      t.engine.configRecords().forEach(c -> seen.add(c.connection().toString()));
+      t.engine.state.configRecords().forEach(c -> seen.add(c.toString()));
+      t.engine.state.configRecords().forEach(c -> seen.add(c.connection().toString()));
       seen.add(t.engine.toString());
       seen.add(t.provider.toString());
-      seen.add(t.engine.nodes.get(0).svmKek(svm).key.toString());
-      seen.add(t.engine.nodes.get(0).svmKek(svm).wrapping.toString());
+      seen.add(t.engine.state.nodes.get(0).svmKek(svm).key.toString());
+      seen.add(t.engine.state.nodes.get(0).svmKek(svm).wrapping.toString());
     } finally {
       root.removeHandler(capture);
       root.setLevel(oldLevel);

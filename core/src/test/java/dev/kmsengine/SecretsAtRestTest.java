@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.Records.ConfigRecord;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfigUpdate;
@@ -76,7 +75,7 @@ class SecretsAtRestTest {
     assertOwnerOnly(dir);
 
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file); TestCluster t = engine(db)) {
-      ConfigRecord c = t.engine.configRecord(config);
+      ConfigRecord c = t.engine.state.configRecord(config);
       assertEquals(Secret.of(NEW_SECRET), c.appCredSecret(), "the sealed secret is still there for the engine");
       assertEquals(Secret.of(NEW_PROXY_PASSWORD), c.proxyPassword());
     }
@@ -93,8 +92,8 @@ class SecretsAtRestTest {
         svm = t.svmUuid("svm1");
       }
       // What an engine of record version 1 wrote: secrets in plain text, then a rotation, each its own commit.
-      db.commit(new WriteBatch().put(Records.CONFIGS, config, version1(svm, OLD_SECRET, OLD_PROXY_PASSWORD)));
-      db.commit(new WriteBatch().put(Records.CONFIGS, config, version1(svm, NEW_SECRET, NEW_PROXY_PASSWORD)));
+      db.commit(new WriteBatch().put(Buckets.CONFIGS, config, version1(svm, OLD_SECRET, OLD_PROXY_PASSWORD)));
+      db.commit(new WriteBatch().put(Buckets.CONFIGS, config, version1(svm, NEW_SECRET, NEW_PROXY_PASSWORD)));
     }
     for (Path p : files(dir)) {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x"
@@ -103,8 +102,8 @@ class SecretsAtRestTest {
     assertTrue(hits(dir).size() >= 4, "precondition: the old store holds every canary in plain text");
 
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file); TestCluster t = engine(db)) {
-      assertEquals(Secret.of(NEW_SECRET), t.engine.configRecord(config).appCredSecret());
-      assertEquals(null, db.get(Records.MAINTENANCE, Records.PURGE_PENDING), "the purge finished");
+      assertEquals(Secret.of(NEW_SECRET), t.engine.state.configRecord(config).appCredSecret());
+      assertEquals(null, db.get(Buckets.MAINTENANCE, Buckets.PURGE_PENDING), "the purge finished");
     }
     assertEquals(List.of(), hits(dir), "canaries left in the data directory after the migration");
     for (Path p : files(dir)) {
@@ -113,7 +112,7 @@ class SecretsAtRestTest {
       }
     }
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file); TestCluster t = engine(db)) {
-      ConfigRecord c = t.engine.configRecord(config);
+      ConfigRecord c = t.engine.state.configRecord(config);
       assertEquals(Secret.of(NEW_PROXY_PASSWORD), c.proxyPassword(), "the rewritten file reopens with its data");
       assertEquals(1, t.engine.barbicanConfigs().size());
     }
@@ -157,17 +156,17 @@ class SecretsAtRestTest {
       writer.join(120_000);
       assertTrue(!writer.isAlive());
       assertEquals(null, failed.get(), "an update failed while the key rotated");
-      assertEquals(Secret.of("pw-" + updates), t.engine.configRecord(config).proxyPassword(), "last update kept");
-      assertEquals(TestCluster.CRED_SECRET, t.engine.configRecord(other).appCredSecret());
-      assertEquals(1, t.engine.db.configProtectionKey().generationCount());
+      assertEquals(Secret.of("pw-" + updates), t.engine.state.configRecord(config).proxyPassword(), "last update kept");
+      assertEquals(TestCluster.CRED_SECRET, t.engine.state.configRecord(other).appCredSecret());
+      assertEquals(1, t.engine.state.db.configProtectionKey().generationCount());
     }
   }
 
   /** A configuration record as record version 1 encoded it. */
   private static byte[] version1(UUID svm, String secret, String proxyPassword) {
-    return Records.write(out -> {
+    return RecordCodec.write(out -> {
       out.writeUTF("legacy");
-      Records.writeUuid(out, svm);
+      RecordCodec.writeUuid(out, svm);
       out.writeUTF(TestCluster.KEY_1);
       out.writeUTF(TestCluster.KEYSTONE);
       out.writeUTF("cred-old");

@@ -29,11 +29,11 @@ class StoredRecordIntegrityTest {
 
   /** Each kind of record, and where it lives. */
   enum Kind {
-    VOLUME(c -> Records.volumes(c.svm()), Cluster::volume),
-    SVM(c -> Records.SVMS, Cluster::svm),
-    CONFIGURATION(c -> Records.CONFIGS, Cluster::config),
-    KEY_STATE(c -> Records.SVM_KEYS, Cluster::svm),
-    VEK_BLOB(c -> Records.veks(c.svm(), 1), Cluster::volume),
+    VOLUME(c -> Buckets.volumes(c.svm()), Cluster::volume),
+    SVM(c -> Buckets.SVMS, Cluster::svm),
+    CONFIGURATION(c -> Buckets.CONFIGS, Cluster::config),
+    KEY_STATE(c -> Buckets.SVM_KEYS, Cluster::svm),
+    VEK_BLOB(c -> Buckets.veks(c.svm(), 1), Cluster::volume),
     BLOCK(c -> VolumeBlocks.bucket(c.volume()), c -> new UUID(0, 0));
 
     final Function<Cluster, String> bucket;

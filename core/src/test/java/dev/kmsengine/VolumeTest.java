@@ -26,11 +26,11 @@ class VolumeTest {
   void firstEncryptedVolume_createsTheSvmKek_andInstallsItAndTheVekOnEveryUpNode() {
     t.enabledConfig("svm1", "c", KEY_1);
     UUID svm = t.svmUuid("svm1");
-    assertEquals(0, t.engine.keyState(svm).generation(), "the SVM-KEK is created lazily");
+    assertEquals(0, t.engine.state.keyState(svm).generation(), "the SVM-KEK is created lazily");
     t.engine.setNodeUp("node4", false);
     UUID v = t.volume("svm1", "v1");
-    assertEquals(1, t.engine.keyState(svm).generation());
-    for (Node n : t.engine.nodes) {
+    assertEquals(1, t.engine.state.keyState(svm).generation());
+    for (Node n : t.engine.state.nodes) {
       assertEquals(n.isUp(), n.svmKek(svm) != null, n.name);
       assertEquals(n.isUp(), n.hasVek(v), n.name);
     }
@@ -70,13 +70,13 @@ class VolumeTest {
     UUID keep = t.volume("svm1", "keep");
     t.engine.writeBlock("node1", v, 0, new byte[] {1, 2, 3});
     UUID svm = t.svmUuid("svm1");
-    long gen = t.engine.keyState(svm).generation();
+    long gen = t.engine.state.keyState(svm).generation();
     t.succeed(t.engine.deleteVolume(v));
     assertTrue(t.engine.volume(v).isEmpty());
-    assertNull(t.engine.db.get(Records.veks(svm, gen), v), "the wrapped VEK left the database");
-    assertEquals(0, t.engine.db.count(VolumeBlocks.bucket(v)));
-    t.engine.nodes.forEach(n -> assertFalse(n.hasVek(v), n.name));
-    assertNotNull(t.engine.db.get(Records.veks(svm, gen), keep));
+    assertNull(t.engine.state.db.get(Buckets.veks(svm, gen), v), "the wrapped VEK left the database");
+    assertEquals(0, t.engine.state.db.count(VolumeBlocks.bucket(v)));
+    t.engine.state.nodes.forEach(n -> assertFalse(n.hasVek(v), n.name));
+    assertNotNull(t.engine.state.db.get(Buckets.veks(svm, gen), keep));
     Expect.error(ErrorCode.ENTRY_NOT_FOUND, "uuid", () -> t.engine.deleteVolume(v));
   }
 
@@ -100,9 +100,9 @@ class VolumeTest {
     t.volume("svm1", "first");
     t.engine.rebootNode("node3");
     UUID v = t.volume("svm1", "second");
-    assertFalse(t.engine.nodes.get(2).hasVek(v));
+    assertFalse(t.engine.state.nodes.get(2).hasVek(v));
     t.succeed(t.engine.restore(c));
-    assertTrue(t.engine.nodes.get(2).hasVek(v));
+    assertTrue(t.engine.state.nodes.get(2).hasVek(v));
   }
 
   @Test
@@ -123,8 +123,8 @@ class VolumeTest {
     UUID b = t.volume("svm1", "b");
     t.engine.writeBlock("node1", a, 1, "A1".getBytes());
     // Move a's block 1 to b's block 1 and to a's block 2: neither decrypts.
-    byte[] stored = t.engine.db.get(VolumeBlocks.bucket(a), new UUID(0, 1));
-    t.engine.db.commit(new dev.kmsengine.store.WriteBatch().put(VolumeBlocks.bucket(b), new UUID(0, 1), stored)
+    byte[] stored = t.engine.state.db.get(VolumeBlocks.bucket(a), new UUID(0, 1));
+    t.engine.state.db.commit(new dev.kmsengine.store.WriteBatch().put(VolumeBlocks.bucket(b), new UUID(0, 1), stored)
         .put(VolumeBlocks.bucket(a), new UUID(0, 2), stored));
     Expect.error(ErrorCode.DECRYPT_FAILED, "", () -> t.engine.readBlock("node1", b, 1));
     Expect.error(ErrorCode.DECRYPT_FAILED, "", () -> t.engine.readBlock("node1", a, 2));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.job.MutableClock;
 import dev.kmsengine.kek.KekException;
@@ -64,7 +65,7 @@ class BarbicanKeyProviderTest {
   @Test
   void fetchKey_validCredential_returnsTheSecretsBytes() throws Exception {
     try (KeyMaterial k = provider().build().fetchKey("node1", conn)) {
-      assertArrayEquals(os.secretPayload(keyId), k.copyBytes());
+      assertArrayEquals(os.secretPayload(keyId), k.copyBytes(KeyAccess.insecure()));
     }
     assertEquals(1, os.tokenRequests());
     assertEquals(1, os.metadataRequests());
@@ -80,7 +81,7 @@ class BarbicanKeyProviderTest {
       for (String key : List.of(keyId, keyId + "/")) {
         BarbicanConnection c = Connections.of(UUID.randomUUID(), key, ks, cred);
         try (KeyMaterial k = p.fetchKey("node1", c)) {
-          assertArrayEquals(expected, k.copyBytes(), ks + " " + key);
+          assertArrayEquals(expected, k.copyBytes(KeyAccess.insecure()), ks + " " + key);
         }
       }
     }
@@ -101,7 +102,7 @@ class BarbicanKeyProviderTest {
         try {
           go.await();
           try (KeyMaterial k = p.fetchKey("node1", conn)) {
-            if (java.util.Arrays.equals(expected, k.copyBytes())) {
+            if (java.util.Arrays.equals(expected, k.copyBytes(KeyAccess.insecure()))) {
               ok.incrementAndGet();
             }
           }
@@ -173,7 +174,7 @@ class BarbicanKeyProviderTest {
     p.fetchKey("node1", conn).destroy();
     os.expireAllTokens();
     try (KeyMaterial k = p.fetchKey("node1", conn)) {
-      assertArrayEquals(os.secretPayload(keyId), k.copyBytes());
+      assertArrayEquals(os.secretPayload(keyId), k.copyBytes(KeyAccess.insecure()));
     }
     assertEquals(2, os.tokenRequests());
     assertEquals(3, os.metadataRequests(), "one 401, then the retry with the new token");
@@ -251,7 +252,7 @@ class BarbicanKeyProviderTest {
   void transient503_isRetried_andTheFetchSucceeds() throws Exception {
     os.failBarbican(2, 503);
     try (KeyMaterial k = provider().build().fetchKey("node1", conn)) {
-      assertArrayEquals(os.secretPayload(keyId), k.copyBytes());
+      assertArrayEquals(os.secretPayload(keyId), k.copyBytes(KeyAccess.insecure()));
     }
     assertEquals(3, os.metadataRequests());
   }
@@ -340,7 +341,7 @@ class BarbicanKeyProviderTest {
     KeyMaterial first = p.fetchKey("node1", conn);
     first.destroy();
     try (KeyMaterial second = p.fetchKey("node1", conn)) {
-      assertArrayEquals(os.secretPayload(keyId), second.copyBytes());
+      assertArrayEquals(os.secretPayload(keyId), second.copyBytes(KeyAccess.insecure()));
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.KekFailure;
@@ -86,7 +87,7 @@ class TransportSecurityTest {
   void hostNameMismatch_withoutVerifyHost_isAccepted_becauseTheChainIsTrusted() throws Exception {
     BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(os.caCertificatePem()).build();
     try (KeyMaterial k = p.fetchKey("node1", Connections.withTransport(conn, true, false, 5))) {
-      assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes());
+      assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(KeyAccess.insecure()));
     }
   }
 
@@ -101,7 +102,7 @@ class TransportSecurityTest {
   void verifyFalse_acceptsAnyCertificate() throws Exception {
     BarbicanKeyProvider p = BarbicanKeyProvider.builder().build();
     try (KeyMaterial k = p.fetchKey("node1", Connections.withTransport(conn, false, true, 5))) {
-      assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes());
+      assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(KeyAccess.insecure()));
     }
   }
 
@@ -141,7 +142,7 @@ class TransportSecurityTest {
       BarbicanConnection c = Connections.withProxy(Connections.withTransport(conn, true, false, 5), ProxyType.HTTP,
           "127.0.0.1", proxy.port(), "kms", "proxy-pass");
       try (KeyMaterial k = p.fetchKey("node1", c)) {
-        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes());
+        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(KeyAccess.insecure()));
       }
       assertEquals(3, proxy.tunnels.get(), "token, metadata and payload each went through the proxy");
     }
@@ -155,7 +156,7 @@ class TransportSecurityTest {
           .trustedCaPem(proxyCa.certificatePem()).build();
       BarbicanConnection c = viaHttpsProxy(proxy, true, false);
       try (KeyMaterial k = p.fetchKey("node1", c)) {
-        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes());
+        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(KeyAccess.insecure()));
       }
       assertEquals(3, proxy.tunnels.get());
     }
@@ -182,7 +183,8 @@ class TransportSecurityTest {
       BarbicanKeyProvider p = BarbicanKeyProvider.builder().trustedCaPem(proxyCa.certificatePem()).build();
       BarbicanConnection c = viaHttpsProxy(proxy, false, true);
       try (KeyMaterial k = p.fetchKey("node1", c)) {
-        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(), "the emulator's CA is not trusted");
+        assertArrayEquals(os.secretPayload(conn.keyId()), k.copyBytes(KeyAccess.insecure()),
+            "the emulator's CA is not trusted");
       }
       assertEquals(3, proxy.tunnels.get());
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kmsengine.barbican.BarbicanKeyProvider;
+import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.KekFailure;
@@ -107,7 +108,7 @@ class RealOpenStackIntegrationTest {
   void happyPath_fetchesTheSecretsExactBytes_andReachabilityReadsNoPayload() throws Exception {
     BarbicanKeyProvider p = provider().build();
     try (KeyMaterial k = p.fetchKey("node1", connection())) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
     p.checkReachability("node2", connection());
     BarbicanKeyProvider.Stats s = p.stats();
@@ -120,7 +121,7 @@ class RealOpenStackIntegrationTest {
     BarbicanConnection c = connection(env.get("BARBICAN_KEY_ID") + "/",
         env.get("KEYSTONE_URL").replace("/auth/tokens", ""), env.get("APP_CRED_SECRET"), true);
     try (KeyMaterial k = provider().build().fetchKey("node1", c)) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
   }
 
@@ -195,7 +196,7 @@ class RealOpenStackIntegrationTest {
     assertTrue(e.getMessage().contains("TLS with server " + UNLISTED_NAME), e.getMessage());
     assertTrue(e.getMessage().contains("No subject alternative DNS name matching"), e.getMessage());
     try (KeyMaterial k = p.fetchKey("node1", connection(keyId, keystone, env.get("APP_CRED_SECRET"), false))) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
   }
 
@@ -218,7 +219,7 @@ class RealOpenStackIntegrationTest {
       Thread.sleep(1_500);
     }
     try (KeyMaterial k = p.fetchKey("node1", c)) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
     BarbicanKeyProvider.Stats s = p.stats();
     assertTrue(s.tokenRequests() >= 2, "the token was renewed: " + s);
@@ -241,7 +242,7 @@ class RealOpenStackIntegrationTest {
     Token seeded = tokens.get(key, () -> new Token(expired, Instant.now(), Duration.ofHours(1)));
     BarbicanKeyProvider p = provider().tokenCache(tokens).build();
     try (KeyMaterial k = p.fetchKey("node1", c)) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
     assertEquals(1, p.stats().tokenRequests(), "one renewal after the 401, then the metadata and payload: " + p.stats());
     Token now = tokens.get(key, () -> {
@@ -269,7 +270,7 @@ class RealOpenStackIntegrationTest {
     BarbicanConnection trusting = connection();
     BarbicanConnection c = withVerify(trusting, false);
     try (KeyMaterial k = BarbicanKeyProvider.builder().build().fetchKey("node1", c)) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
     fails(KekFailure.UNREACHABLE, () -> BarbicanKeyProvider.builder().build().fetchKey("node1", trusting));
   }
@@ -286,7 +287,8 @@ class RealOpenStackIntegrationTest {
     assertTrue(e.getMessage().contains("PKIX"), e.getMessage());
     String proxyCa = Files.readString(Path.of(env.get("KMS_IT_HTTPS_PROXY_CA")));
     try (KeyMaterial k = BarbicanKeyProvider.builder().trustedCaPem(proxyCa).build().fetchKey("node1", c)) {
-      assertArrayEquals(expectedKey, k.copyBytes(), "the trusted proxy, then Barbican's untrusted CA with verify=false");
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()),
+          "the trusted proxy, then Barbican's untrusted CA with verify=false");
     }
   }
 
@@ -303,7 +305,7 @@ class RealOpenStackIntegrationTest {
     };
     BarbicanKeyProvider p = provider().network(onlyTheProxy).build();
     try (KeyMaterial k = p.fetchKey("node1", viaProxy(connection(), env.get("KMS_IT_PROXY_PASSWORD")))) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
     assertEquals(0, direct.get());
   }
@@ -324,7 +326,7 @@ class RealOpenStackIntegrationTest {
     String proxyCa = Files.readString(Path.of(env.get("KMS_IT_HTTPS_PROXY_CA")));
     BarbicanKeyProvider p = provider().trustedCaPem(proxyCa).network(onlyTheProxy).build();
     try (KeyMaterial k = p.fetchKey("node1", c)) {
-      assertArrayEquals(expectedKey, k.copyBytes());
+      assertArrayEquals(expectedKey, k.copyBytes(KeyAccess.insecure()));
     }
     KekException e = fails(KekFailure.UNREACHABLE, () -> provider().network(onlyTheProxy).build()
         .fetchKey("node1", c));

@@ -1,6 +1,7 @@
 package dev.kmsengine.barbican;
 
 import dev.kmsengine.BenchmarkDefaults;
+import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.keystore.BarbicanConnection;
@@ -90,7 +91,7 @@ public class FetchContentionBenchmark extends BenchmarkDefaults {
       received = new byte[callers][KeyMaterial.LENGTH];
       if (cache.equals("warm")) {
         try (KeyMaterial first = barbican.fetchKey(NODE, connection)) {
-          first.copyInto(received[0], 0);
+          first.copyInto(KeyAccess.insecure(), received[0], 0);
         } catch (KekException e) {
           throw new IllegalStateException("the emulator did not serve the KEK", e);
         }
@@ -129,7 +130,7 @@ public class FetchContentionBenchmark extends BenchmarkDefaults {
       try {
         start.await();
         try (KeyMaterial kek = barbican.fetchKey(NODE, connection)) {
-          kek.copyInto(slot, 0);
+          kek.copyInto(KeyAccess.insecure(), slot, 0);
         }
       } catch (KekException | RuntimeException e) {
         failure.compareAndSet(null, e);

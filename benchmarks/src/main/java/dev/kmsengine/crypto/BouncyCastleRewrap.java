@@ -30,8 +30,8 @@ final class BouncyCastleRewrap implements Rewrap {
   private final byte[] check = new byte[KeyMaterial.LENGTH];
 
   BouncyCastleRewrap(VekBlobs in) {
-    byte[] oldKey = in.oldKek.copyBytes();
-    byte[] newKey = in.newKek.copyBytes();
+    byte[] oldKey = in.oldKek.copyBytes(KeyAccess.insecure());
+    byte[] newKey = in.newKek.copyBytes(KeyAccess.insecure());
     // An all-zero nonce only keys the ciphers: every nonce a rewrap uses carries a counter of 1 or more.
     byte[] keying = new byte[WrappedKeyFormat.NONCE_LENGTH];
     openOld.init(false, new AEADParameters(new KeyParameter(oldKey), TAG_BITS, keying));

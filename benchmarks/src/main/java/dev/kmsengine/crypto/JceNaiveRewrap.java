@@ -20,8 +20,8 @@ final class JceNaiveRewrap implements Rewrap {
   private final CounterNonce nonces = new CounterNonce();
 
   JceNaiveRewrap(VekBlobs in) {
-    oldKey = new SecretKeySpec(in.oldKek.copyBytes(), "AES");
-    newKey = new SecretKeySpec(in.newKek.copyBytes(), "AES");
+    oldKey = new SecretKeySpec(in.oldKek.copyBytes(KeyAccess.insecure()), "AES");
+    newKey = new SecretKeySpec(in.newKek.copyBytes(KeyAccess.insecure()), "AES");
   }
 
   @Override

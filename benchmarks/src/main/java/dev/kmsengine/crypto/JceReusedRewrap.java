@@ -37,8 +37,8 @@ final class JceReusedRewrap implements Rewrap {
     openOld = cipher(provider);
     sealNew = cipher(provider);
     openNew = cipher(provider);
-    oldKey = new SecretKeySpec(in.oldKek.copyBytes(), "AES");
-    newKey = new SecretKeySpec(in.newKek.copyBytes(), "AES");
+    oldKey = new SecretKeySpec(in.oldKek.copyBytes(KeyAccess.insecure()), "AES");
+    newKey = new SecretKeySpec(in.newKek.copyBytes(KeyAccess.insecure()), "AES");
   }
 
   private static Cipher cipher(Provider provider) throws GeneralSecurityException {

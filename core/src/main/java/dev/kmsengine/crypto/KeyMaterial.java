@@ -81,10 +81,12 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
   /**
    * A copy of the key bytes; the caller must zeroise it when done.
    *
+   * @param access {@link KeyAccess#insecure()}, which marks the call as one that takes raw key bytes out
    * @return a new {@value #LENGTH}-byte array
    * @throws IllegalStateException if this key was destroyed
    */
-  public synchronized byte[] copyBytes() {
+  public synchronized byte[] copyBytes(KeyAccess access) {
+    java.util.Objects.requireNonNull(access, "access");
     checkLive();
     return bytes.clone();
   }
@@ -92,11 +94,13 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
   /**
    * Copies the key bytes into {@code dest} at {@code offset}, allocating nothing.
    *
+   * @param access {@link KeyAccess#insecure()}, which marks the call as one that takes raw key bytes out
    * @param dest the array to copy into
    * @param offset where in {@code dest} the {@value #LENGTH} bytes go
    * @throws IllegalStateException if this key was destroyed
    */
-  public synchronized void copyInto(byte[] dest, int offset) {
+  public synchronized void copyInto(KeyAccess access, byte[] dest, int offset) {
+    java.util.Objects.requireNonNull(access, "access");
     checkLive();
     System.arraycopy(bytes, 0, dest, offset, LENGTH);
   }

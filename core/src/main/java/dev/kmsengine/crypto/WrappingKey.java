@@ -48,7 +48,7 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
   private volatile boolean destroyed;
 
   WrappingKey(KeyMaterial key, NonceSource nonces) {
-    this.keyBytes = key.copyBytes();
+    this.keyBytes = key.copyBytes(KeyAccess.insecure());
     this.keySpec = new SecretKeySpec(keyBytes, "AES");
     this.nonces = nonces;
   }

@@ -169,6 +169,15 @@ public enum ErrorCode {
   }
 
   /**
+   * The ONTAP code as it appears in a response body and in per-node reports.
+   *
+   * @return the decimal digits of {@link #code()}, e.g. {@code "65539832"}
+   */
+  public String wireCode() {
+    return Integer.toString(code);
+  }
+
+  /**
    * The ONTAP message for this code, free of any secret.
    *
    * @return the reference's message text

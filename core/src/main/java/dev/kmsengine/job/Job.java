@@ -9,10 +9,11 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * An immutable snapshot of an asynchronous operation, as {@code /api/cluster/jobs/{uuid}} shows it.
+ * An immutable snapshot of an asynchronous operation, as {@code /api/cluster/jobs/{uuid}} shows it (the REST
+ * module describes {@link #operation} by its method and path).
  *
  * @param uuid the job uuid
- * @param description what was asked, e.g. {@code "POST /api/security/barbican-kms/{uuid}/rekey-internal"}
+ * @param operation what was asked
  * @param state the state
  * @param code 0 unless failed, then the ONTAP error code
  * @param message progress while running ({@code "Rewrapped 5000 of 10000 volume encryption keys"}), then
@@ -24,14 +25,14 @@ import java.util.UUID;
  * @param resourceUuid the object the job created or acted on (for {@code Location}), or null
  * @param nodes per-node results, for jobs that act on every node (restore); otherwise empty
  */
-public record Job(UUID uuid, String description, JobState state, int code, String message, Instant startTime,
+public record Job(UUID uuid, Operation operation, JobState state, int code, String message, Instant startTime,
     Instant endTime, Optional<JobError> error, UUID svmUuid, UUID resourceUuid, List<NodeStatus> nodes) {
 
   /**
    * Copies the list.
    *
    * @param uuid the job uuid
-   * @param description what was asked, e.g. {@code "POST /api/security/barbican-kms/{uuid}/rekey-internal"}
+   * @param operation what was asked
    * @param state the state
    * @param code 0 unless failed, then the ONTAP error code
    * @param message progress while running ({@code "Rewrapped 5000 of 10000 volume encryption keys"}), then
@@ -65,7 +66,7 @@ public record Job(UUID uuid, String description, JobState state, int code, Strin
       String detail = e.message().startsWith(prefix) ? e.message().substring(prefix.length()).trim() : "";
       throw new KmsException(e.errorCode(), e.target(), detail);
     }
-    throw new IllegalStateException("job " + uuid + " (" + description + ") is still " + state.wireName());
+    throw new IllegalStateException("job " + uuid + " (" + operation + ") is still " + state.wireName());
   }
 
   /**

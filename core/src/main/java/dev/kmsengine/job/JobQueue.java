@@ -77,14 +77,14 @@ public final class JobQueue implements AutoCloseable {
   /**
    * Submits a job that runs {@code body} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock).
    *
-   * @param description what the job does, e.g. {@code POST /api/security/barbican-kms}
+   * @param operation what the job does
    * @param svm the SVM whose lock the job holds, or {@code null} for the cluster-wide lock
    * @param resource the uuid of the resource the job creates or changes, or {@code null}
    * @param body the work
    * @return the job as queued
    */
-  public Job submit(String description, UUID svm, UUID resource, JobBody body) {
-    Entry e = new Entry(UUID.randomUUID(), description, svm, resource);
+  public Job submit(Operation operation, UUID svm, UUID resource, JobBody body) {
+    Entry e = new Entry(UUID.randomUUID(), operation, svm, resource);
     jobs.put(e.uuid, e);
     (svm == null ? clusterLine : lines.computeIfAbsent(svm, k -> new Line())).add(() -> run(e, body));
     return e.snapshot();
@@ -133,17 +133,17 @@ public final class JobQueue implements AutoCloseable {
       body.run(e);
       e.finish(clock.instant(), null);
     } catch (KmsException ex) {
-      LOG.info(() -> "job " + e.uuid + " (" + e.description + ") failed: " + CauseChain.of(ex));
+      LOG.info(() -> "job " + e.uuid + " (" + e.operation + ") failed: " + CauseChain.of(ex));
       e.finish(clock.instant(), ex);
     } catch (StoreException ex) {
-      LOG.warning(() -> "job " + e.uuid + " (" + e.description + ") failed: " + CauseChain.of(ex));
+      LOG.warning(() -> "job " + e.uuid + " (" + e.operation + ") failed: " + CauseChain.of(ex));
       e.finish(clock.instant(), ex.toKmsException());
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
       e.finish(clock.instant(), new KmsException(ErrorCode.NOT_SUPPORTED, "", "The job was interrupted."));
     } catch (Exception | Error ex) {
       // An engine bug must still end the job, or its waiters hang. Messages and types only, never key material.
-      LOG.log(Level.SEVERE, "job " + e.uuid + " (" + e.description + ") failed unexpectedly: " + CauseChain.of(ex));
+      LOG.log(Level.SEVERE, "job " + e.uuid + " (" + e.operation + ") failed unexpectedly: " + CauseChain.of(ex));
       e.finish(clock.instant(), new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "",
           "Unexpected " + ex.getClass().getSimpleName() + "."));
     } finally {
@@ -236,7 +236,7 @@ public final class JobQueue implements AutoCloseable {
 
   private static final class Entry implements JobContext {
     final UUID uuid;
-    final String description;
+    final Operation operation;
     final UUID svm;
     final UUID resource;
     final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -247,9 +247,9 @@ public final class JobQueue implements AutoCloseable {
     volatile KmsException error;
     volatile List<NodeStatus> nodes = List.of();
 
-    Entry(UUID uuid, String description, UUID svm, UUID resource) {
+    Entry(UUID uuid, Operation operation, UUID svm, UUID resource) {
       this.uuid = uuid;
-      this.description = description;
+      this.operation = operation;
       this.svm = svm;
       this.resource = resource;
     }
@@ -283,7 +283,7 @@ public final class JobQueue implements AutoCloseable {
       Optional<Job.JobError> jobError = err == null
           ? Optional.empty()
           : Optional.of(new Job.JobError(err.errorCode(), err.getMessage(), err.target()));
-      return new Job(uuid, description, state, err == null ? 0 : err.code(), message, startTime, endTime, jobError,
+      return new Job(uuid, operation, state, err == null ? 0 : err.code(), message, startTime, endTime, jobError,
           svm, resource, nodes);
     }
   }

@@ -29,6 +29,9 @@ public final class InMemoryKeyProvider implements TopLevelKeyProvider {
   private final AtomicLong checks = new AtomicLong();
   private final Set<UUID> invalidated = ConcurrentHashMap.newKeySet();
 
+  /** A provider with no key and no credential yet. */
+  public InMemoryKeyProvider() {}
+
   /**
    * Adds an application credential that may fetch every key.
    *

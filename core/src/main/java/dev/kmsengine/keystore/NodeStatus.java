@@ -34,4 +34,16 @@ public record NodeStatus(String node, boolean ok, String code, String message) {
   public static NodeStatus success(String node) {
     return new NodeStatus(node, true, "0", "");
   }
+
+  /**
+   * A failure.
+   *
+   * @param node the node's name
+   * @param code the ONTAP code of the failure
+   * @param message why, never a secret
+   * @return a status with the code's wire form
+   */
+  public static NodeStatus failure(String node, dev.kmsengine.error.ErrorCode code, String message) {
+    return new NodeStatus(node, false, code.wireCode(), message);
+  }
 }

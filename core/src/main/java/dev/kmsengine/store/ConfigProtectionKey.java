@@ -179,7 +179,7 @@ public final class ConfigProtectionKey implements Destroyable {
         ch.force(true);
       }
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      MvStoreClusterDatabase.syncDirectory(file.getParent());
+      MvStoreFiles.syncDirectory(file.getParent());
     } finally {
       Arrays.fill(b, (byte) 0);
       Files.deleteIfExists(temp);

@@ -23,6 +23,9 @@ public final class InMemoryClusterDatabase implements ClusterDatabase {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final ConfigProtectionKey configKey = ConfigProtectionKey.inMemory();
 
+  /** An empty database with a fresh in-memory configuration-protection key. */
+  public InMemoryClusterDatabase() {}
+
   @Override
   public byte[] get(String bucket, UUID key) {
     return read(bucket, b -> b.get(key), null);

@@ -34,6 +34,9 @@ public final class WriteBatch {
   private final List<Object> steps = new ArrayList<>();
   private int size;
 
+  /** An empty batch. */
+  public WriteBatch() {}
+
   /**
    * Puts {@code value} under {@code key}.
    *

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the child at once instead, so that the child's own recovery runs, and kills it again a random moment later
  * (before, during or after its recovery and restore) before checking.
  *
- * <p>Outcomes the KeyHierarchy design promises, checked at the chosen points: a rekey interrupted before its
+ * <p>Outcomes the rekey and recovery design promises, checked at the chosen points: a rekey interrupted before its
  * svm-keys commit (its 4th commit: state, staging drop, staged blobs, svm-keys, old-bucket drop) is rolled back to
  * the old generation; one interrupted after it is complete in the new generation. A switch interrupted after its
  * first commit stays {@code switching} on the old configuration and completes when the target is enabled again

@@ -41,7 +41,7 @@ class KeyMaterialTest {
     // Catches partial leaks (a prefix, a fingerprint made of raw bytes) that a whole-key search would miss.
     for (int i = 0; i < 200; i++) {
       try (KeyMaterial k = KeyMaterial.generate(Randomness.secureRandom()); WrappingKey w = WrappingKey.of(k)) {
-        String hex = HexFormat.of().formatHex(k.copyBytes());
+        String hex = HexFormat.of().formatHex(k.copyBytes(KeyAccess.insecure()));
         for (String s : List.of(k.toString(), w.toString())) {
           for (int at = 0; at + 8 <= hex.length(); at += 2) {
             assertFalse(s.toLowerCase(Locale.ROOT).contains(hex.substring(at, at + 8)), s);
@@ -83,7 +83,8 @@ class KeyMaterialTest {
     dead.destroy();
     KeyBinding binding = KeyBinding.vek(UUID.randomUUID(), UUID.randomUUID(), 1);
     try (WrappingKey w = WrappingKey.of(live)) {
-      List<Executable> uses = List.of(dead::copyBytes, () -> dead.copyInto(new byte[32], 0), dead::duplicate,
+      List<Executable> uses = List.of(() -> dead.copyBytes(KeyAccess.insecure()),
+          () -> dead.copyInto(KeyAccess.insecure(), new byte[32], 0), dead::duplicate,
           () -> dead.sameAs(live), () -> live.sameAs(dead), () -> dead.sameAs(BYTES, 0), dead::unsafeBytes,
           () -> WrappingKey.of(dead), () -> w.wrap(dead, binding));
       for (Executable use : uses) {
@@ -97,12 +98,12 @@ class KeyMaterialTest {
   @Test
   void copyBytes_mutatedByCaller_leavesTheKeyUnchanged() {
     try (KeyMaterial k = KeyMaterial.copyOf(BYTES)) {
-      byte[] a = k.copyBytes();
-      byte[] b = k.copyBytes();
+      byte[] a = k.copyBytes(KeyAccess.insecure());
+      byte[] b = k.copyBytes(KeyAccess.insecure());
       assertNotSame(a, b);
       assertNotSame(k.unsafeBytes(), a);
       Arrays.fill(a, (byte) 0);
-      assertArrayEquals(BYTES, k.copyBytes());
+      assertArrayEquals(BYTES, k.copyBytes(KeyAccess.insecure()));
       assertArrayEquals(BYTES, b);
     }
   }
@@ -111,7 +112,7 @@ class KeyMaterialTest {
   void copyInto_destinationAtOffset_writesExactly32Bytes() {
     try (KeyMaterial k = KeyMaterial.copyOf(BYTES)) {
       byte[] dest = new byte[40];
-      k.copyInto(dest, 5);
+      k.copyInto(KeyAccess.insecure(), dest, 5);
       assertArrayEquals(BYTES, Arrays.copyOfRange(dest, 5, 37));
       assertArrayEquals(new byte[5], Arrays.copyOfRange(dest, 0, 5));
       assertArrayEquals(new byte[3], Arrays.copyOfRange(dest, 37, 40));
@@ -123,7 +124,7 @@ class KeyMaterialTest {
     byte[] source = BYTES.clone();
     try (KeyMaterial k = KeyMaterial.copyOf(source)) {
       Arrays.fill(source, (byte) 0);
-      assertArrayEquals(BYTES, k.copyBytes());
+      assertArrayEquals(BYTES, k.copyBytes(KeyAccess.insecure()));
     }
   }
 
@@ -131,7 +132,7 @@ class KeyMaterialTest {
   void copyOf_rangeInsideLargerArray_copiesThatRange() {
     byte[] source = RawGcm.concat(new byte[7], BYTES, new byte[9]);
     try (KeyMaterial k = KeyMaterial.copyOf(source, 7, 32)) {
-      assertArrayEquals(BYTES, k.copyBytes());
+      assertArrayEquals(BYTES, k.copyBytes(KeyAccess.insecure()));
     }
   }
 
@@ -163,7 +164,7 @@ class KeyMaterialTest {
       assertTrue(d.sameAs(k));
       d.destroy();
       assertFalse(k.isDestroyed());
-      assertArrayEquals(BYTES, k.copyBytes());
+      assertArrayEquals(BYTES, k.copyBytes(KeyAccess.insecure()));
     }
   }
 
@@ -187,7 +188,7 @@ class KeyMaterialTest {
   void generate_twice_givesDifferentFullLengthKeys() {
     try (KeyMaterial a = KeyMaterial.generate(Randomness.secureRandom());
         KeyMaterial b = KeyMaterial.generate(Randomness.secureRandom())) {
-      assertEquals(KeyMaterial.LENGTH, a.copyBytes().length);
+      assertEquals(KeyMaterial.LENGTH, a.copyBytes(KeyAccess.insecure()).length);
       assertFalse(a.sameAs(b));
     }
   }
@@ -203,9 +204,9 @@ class KeyMaterialTest {
       KeyMaterial b = w.unwrap(blob, binding);
       assertNotSame(a.unsafeBytes(), b.unsafeBytes());
       a.destroy();
-      assertArrayEquals(BYTES, b.copyBytes());
+      assertArrayEquals(BYTES, b.copyBytes(KeyAccess.insecure()));
       b.destroy();
-      assertArrayEquals(BYTES, vek.copyBytes(), "wrapping never touches the wrapped key");
+      assertArrayEquals(BYTES, vek.copyBytes(KeyAccess.insecure()), "wrapping never touches the wrapped key");
     }
   }
 

@@ -51,7 +51,7 @@ class WrappingKeyTamperTest {
   @AfterEach
   void noFailureShowedKeyBytes() {
     for (KeyMaterial k : List.of(wrappingKeyBytes, otherKeyBytes, vek)) {
-      byte[] b = k.copyBytes();
+      byte[] b = k.copyBytes(KeyAccess.insecure());
       for (String secret : List.of(HexFormat.of().formatHex(b), HexFormat.of().formatHex(b).toUpperCase(Locale.ROOT),
           Base64.getEncoder().encodeToString(b), Base64.getUrlEncoder().withoutPadding().encodeToString(b),
           Arrays.toString(b))) {

@@ -32,12 +32,12 @@ class JobQueueTest {
   @Test
   void successfulJob_hasTimesCodeZeroAndSuccessMessage() throws Exception {
     UUID resource = UUID.randomUUID();
-    Job job = queue.submit("POST /api/x", null, resource, ctx -> clock.advance(Duration.ofSeconds(2)));
+    Job job = queue.submit(Operation.RESTORE, null, resource, ctx -> clock.advance(Duration.ofSeconds(2)));
     Job done = queue.await(job.uuid(), Duration.ofSeconds(10));
     assertEquals(JobState.SUCCESS, done.state());
     assertEquals(0, done.code());
     assertEquals("success", done.message());
-    assertEquals("POST /api/x", done.description());
+    assertEquals(Operation.RESTORE, done.operation());
     assertEquals(resource, done.resourceUuid());
     assertEquals(Duration.ofSeconds(2), Duration.between(done.startTime(), done.endTime()));
     assertTrue(done.error().isEmpty());
@@ -45,7 +45,7 @@ class JobQueueTest {
 
   @Test
   void failedJob_carriesTheErrorCodeMessageTargetAndNodeResults() throws Exception {
-    Job job = queue.submit("POST /api/y", null, null, ctx -> {
+    Job job = queue.submit(Operation.RESTORE, null, null, ctx -> {
       ctx.nodes(List.of(NodeStatus.success("node1"), new NodeStatus("node2", false, "65539801", "down")));
       throw new KmsException(ErrorCode.RESTORE_FAILED, "uuid", "Node: node2.");
     });
@@ -59,7 +59,7 @@ class JobQueueTest {
 
   @Test
   void unexpectedException_failsTheJobInsteadOfHangingIt() throws Exception {
-    Job job = queue.submit("boom", null, null, ctx -> {
+    Job job = queue.submit(Operation.RESTORE, null, null, ctx -> {
       throw new IllegalStateException("bug");
     });
     Job done = queue.await(job.uuid(), Duration.ofSeconds(10));
@@ -70,7 +70,7 @@ class JobQueueTest {
   @Test
   void await_returnsTheRunningJobWhenTheTimeRunsOut() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    Job job = queue.submit("slow", null, null, ctx -> {
+    Job job = queue.submit(Operation.RESTORE, null, null, ctx -> {
       ctx.progress("halfway");
       release.await(10, TimeUnit.SECONDS);
     });
@@ -82,7 +82,7 @@ class JobQueueTest {
 
   @Test
   void finishedJobs_arePurgedAfterTheRetentionPeriod() throws Exception {
-    Job job = queue.submit("x", null, null, ctx -> { });
+    Job job = queue.submit(Operation.RESTORE, null, null, ctx -> { });
     queue.await(job.uuid(), Duration.ofSeconds(10));
     clock.advance(Duration.ofSeconds(299));
     assertTrue(queue.get(job.uuid()).isPresent());
@@ -96,7 +96,7 @@ class JobQueueTest {
   @Test
   void runningJobs_areNeverPurged() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    Job job = queue.submit("long", null, null, ctx -> release.await(10, TimeUnit.SECONDS));
+    Job job = queue.submit(Operation.RESTORE, null, null, ctx -> release.await(10, TimeUnit.SECONDS));
     clock.advance(Duration.ofHours(1));
     assertTrue(queue.get(job.uuid()).isPresent());
     release.countDown();
@@ -107,14 +107,14 @@ class JobQueueTest {
     UUID svm = UUID.randomUUID();
     CountDownLatch release = new CountDownLatch(1);
     List<Integer> order = new CopyOnWriteArrayList<>();
-    Job first = queue.submit("1", svm, null, ctx -> {
+    Job first = queue.submit(Operation.RESTORE, svm, null, ctx -> {
       release.await(10, TimeUnit.SECONDS);
       order.add(1);
     });
     // Give the first job time to take the lock, so the rest queue behind it.
     waitUntilRunning(first);
-    Job second = queue.submit("2", svm, null, ctx -> order.add(2));
-    Job third = queue.submit("3", svm, null, ctx -> order.add(3));
+    Job second = queue.submit(Operation.RESTORE, svm, null, ctx -> order.add(2));
+    Job third = queue.submit(Operation.RESTORE, svm, null, ctx -> order.add(3));
     Thread.sleep(50);
     assertEquals(JobState.QUEUED, queue.get(second.uuid()).orElseThrow().state());
     assertNull(queue.get(third.uuid()).orElseThrow().startTime());
@@ -132,7 +132,7 @@ class JobQueueTest {
     List<Job> submitted = new java.util.ArrayList<>();
     for (int i = 0; i < 200; i++) {
       int n = i;
-      submitted.add(queue.submit("job " + i, svm, null, ctx -> order.add(n)));
+      submitted.add(queue.submit(Operation.RESTORE, svm, null, ctx -> order.add(n)));
     }
     for (Job j : submitted) {
       queue.await(j.uuid(), Duration.ofSeconds(10));
@@ -143,8 +143,8 @@ class JobQueueTest {
   @Test
   void jobsOfDifferentSvms_runInParallel() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    Job blocked = queue.submit("svm-a", UUID.randomUUID(), null, ctx -> release.await(10, TimeUnit.SECONDS));
-    Job other = queue.submit("svm-b", UUID.randomUUID(), null, ctx -> { });
+    Job blocked = queue.submit(Operation.RESTORE, UUID.randomUUID(), null, ctx -> release.await(10, TimeUnit.SECONDS));
+    Job other = queue.submit(Operation.RESTORE, UUID.randomUUID(), null, ctx -> { });
     assertEquals(JobState.SUCCESS, queue.await(other.uuid(), Duration.ofSeconds(10)).state());
     assertFalse(queue.get(blocked.uuid()).orElseThrow().state().isTerminal());
     release.countDown();

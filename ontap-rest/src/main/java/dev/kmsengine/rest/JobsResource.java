@@ -57,7 +57,7 @@ final class JobsResource {
   static ObjectNode render(Job j, Map<UUID, String> svms) {
     ObjectNode o = Json.object();
     o.put("uuid", j.uuid().toString());
-    o.put("description", j.description());
+    o.put("description", JobDescriptions.of(j));
     o.put("state", j.state().wireName());
     o.put("code", j.code());
     o.put("message", j.message());

@@ -7,6 +7,7 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.JobState;
 import dev.kmsengine.keystore.Secret;
+import dev.kmsengine.rest.JobDescriptions;
 import dev.kmsengine.rest.OntapRestServer;
 import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.testkit.tls.CertificateAuthority;
@@ -185,7 +186,7 @@ public final class Simulator implements AutoCloseable {
     for (Job job : engine.restoreAll()) {
       try {
         Job done = engine.awaitJob(job, RESTORE_ON_START_WAIT);
-        out.println("restore on start: " + done.description() + ": " + done.state().wireName()
+        out.println("restore on start: " + JobDescriptions.of(done) + ": " + done.state().wireName()
             + (done.state() == JobState.SUCCESS ? "" : " (" + done.message() + ")"));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.rest.JobDescriptions;
 import dev.kmsengine.simulator.ApiClient.Reply;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.ByteArrayOutputStream;
@@ -177,7 +178,7 @@ class FaultsTest {
   }
 
   private static Job lastJob(String suffix) {
-    return simulator.engine().jobs().stream().filter(j -> j.description().endsWith(suffix))
+    return simulator.engine().jobs().stream().filter(j -> JobDescriptions.of(j).endsWith(suffix))
         .max(java.util.Comparator.comparing(Job::startTime)).orElseThrow();
   }
 
