@@ -33,6 +33,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -852,6 +853,44 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   @Override
   public String toString() {
     return "EtcdClusterDatabase[" + endpoints + ", namespace=" + ns + "]";
+  }
+
+  // ---- for EtcdClusterCoordination, which shares this store's client and namespace ----
+
+  Client client() {
+    return client;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  /** How messages name this store. */
+  String describe() {
+    return "etcd cluster database " + ns + " at " + endpoints;
+  }
+
+  ByteSequence namespaced(String suffix) {
+    return key(suffix);
+  }
+
+  <T> T awaitFor(String what, CompletableFuture<T> f) {
+    return await(what, f);
+  }
+
+  /** A bucket's entries (copies) as of one revision, and that revision. */
+  record Snapshot(Map<UUID, byte[]> entries, long revision) {}
+
+  Snapshot snapshot(String bucket) {
+    Pointer p = pointer(bucket, "read");
+    Map<UUID, byte[]> entries = new HashMap<>();
+    scan(p.segments(), p.revision(), (msb, lsb, deleted, value, offset, length) -> {
+      if (!deleted) {
+        entries.put(new UUID(msb, lsb), Arrays.copyOfRange(value, offset, offset + length));
+      }
+      return true;
+    });
+    return new Snapshot(entries, p.revision());
   }
 
   // ---- keys and requests ----
