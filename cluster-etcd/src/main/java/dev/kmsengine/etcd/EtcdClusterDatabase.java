@@ -101,8 +101,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   /** Buckets one large batch may touch: the flip transaction holds two compares and two operations per bucket. */
   static final int MAX_STAGED_BUCKETS = (MAX_OPS - 1) / 4;
   /**
-   * Segments a bucket may have; a large commit onto a bucket that has this many merges them all into its new
-   * segment. Why: a get reads one key (or chunk) per segment in its one transaction, and a scan merges them all.
+   * Segments a bucket may have before a large commit onto it merges them all into its new segment (a small one
+   * may add one entries segment beyond). Why: a get reads one key (or chunk) per segment in its one transaction, and a scan merges them all.
    * Sixteen lets the engine's rekey, which stages a million VEKs as sixteen commits of 65,536, append each commit
    * as a segment instead of copying the ones before.
    */
@@ -470,7 +470,9 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         Pointer p = pointer(e.getKey(), "commit");
         current.put(e.getKey(), p);
         ops += e.getValue().entries.size() + 3;
-        segmentsFull |= !e.getValue().dropped && p.segments().size() >= MAX_SEGMENTS
+        // A small commit may add one entries segment beyond MAX_SEGMENTS: else the first volume created after a
+        // rekey (16 packed segments) would rewrite the whole bucket.
+        segmentsFull |= !e.getValue().dropped && p.segments().size() > MAX_SEGMENTS
             && p.segments().get(p.segments().size() - 1).packed();
       }
       if (ops <= MAX_OPS && bytes <= MAX_BYTES && !segmentsFull) {

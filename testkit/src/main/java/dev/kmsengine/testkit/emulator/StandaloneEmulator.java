@@ -150,7 +150,7 @@ public final class StandaloneEmulator {
       n.properties().forEach(e -> lines.add(String.format("  %-24s %s", e.getKey(), e.getValue().asText())));
       out.println("kms-testkit OpenStack emulator (Keystone + Barbican), serving until stopped:");
       lines.forEach(out::println);
-      out.println("  " + INFO_FILE + "             " + info.toAbsolutePath());
+      out.println(String.format("  %-24s %s", INFO_FILE, info.toAbsolutePath()));
       out.flush();
       return os;
     } catch (IOException | RuntimeException e) {
