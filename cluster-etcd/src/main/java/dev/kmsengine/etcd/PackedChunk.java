@@ -22,25 +22,6 @@ final class PackedChunk {
 
   private PackedChunk() {}
 
-  /** Receives the entries of a chunk. */
-  @FunctionalInterface
-  interface Visitor {
-    void entry(long msb, long lsb, boolean deleted, byte[] chunk, int offset, int length);
-  }
-
-  /** Shows {@code visitor} every entry of {@code chunk}, in key order. */
-  static void decode(byte[] chunk, Visitor visitor) {
-    ByteBuffer b = ByteBuffer.wrap(chunk);
-    while (b.hasRemaining()) {
-      long msb = b.getLong();
-      long lsb = b.getLong();
-      boolean deleted = b.get() == DELETED;
-      int length = b.getInt();
-      visitor.entry(msb, lsb, deleted, chunk, b.position(), length);
-      b.position(b.position() + length);
-    }
-  }
-
   /**
    * The entry for a key in {@code chunk}.
    *
