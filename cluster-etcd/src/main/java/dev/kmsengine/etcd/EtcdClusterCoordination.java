@@ -58,6 +58,7 @@ public final class EtcdClusterCoordination implements ClusterCoordination {
   /** The leases' time to live when none is given. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
   private static final Logger LOG = Logger.getLogger(EtcdClusterCoordination.class.getName());
+  /** How long to wait before announcing nodes or watching a bucket again after etcd failed. */
   private static final long PRESENCE_RETRY_MILLIS = 1000;
 
   private final EtcdClusterDatabase db;
@@ -195,7 +196,7 @@ public final class EtcdClusterCoordination implements ClusterCoordination {
    * Announced nodes on one lease. If the lease is lost (etcd unreachable for longer than its time to live), the
    * nodes are announced again on a new lease as soon as etcd answers, unless another process took a name meanwhile.
    */
-  private final class EtcdPresence implements Presence {
+  final class EtcdPresence implements Presence {
     private final Set<String> nodes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile KeptLease lease;
@@ -233,25 +234,36 @@ public final class EtcdClusterCoordination implements ClusterCoordination {
         throw new StoreException(db.describe() + ": nodes already hosted by a live process: " + taken);
       }
       lease = l;
-      l.onLost(() -> timer.schedule(this::reannounce, 0, TimeUnit.MILLISECONDS));
+      if (closed.get()) {
+        l.close();
+        return;
+      }
+      // On the watches' thread: announcing again waits for etcd, which must not delay noticing lost locks.
+      l.onLost(() -> watches.execute(this::reannounce));
     }
 
     private void reannounce() {
       if (closed.get()) {
         return;
       }
+      lease.close();
       try {
         register();
         LOG.info(() -> "nodes " + nodes + " announced again after their etcd lease was lost");
       } catch (StoreException e) {
         LOG.log(Level.FINE, "nodes " + nodes + " not announced yet", e);
-        timer.schedule(this::reannounce, PRESENCE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        watches.schedule(this::reannounce, PRESENCE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
       }
     }
 
     @Override
     public Set<String> nodes() {
       return nodes;
+    }
+
+    /** The lease the nodes are on now, for tests that revoke it from outside. */
+    long leaseId() {
+      return lease.id();
     }
 
     @Override
@@ -331,10 +343,18 @@ public final class EtcdClusterCoordination implements ClusterCoordination {
         w.close();
       }
       LOG.log(Level.FINE, "watch of bucket " + bucket + " failed; starting it again", t);
-      watches.schedule(() -> {
+      watches.schedule(this::restart, PRESENCE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Watches again from the present, then compares, so that nothing changed meanwhile goes unreported. */
+    private void restart() {
+      try {
         watchFrom(db.snapshot(bucket).revision() + 1);
-        schedule(0);
-      }, PRESENCE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (StoreException e) {
+        watches.schedule(this::restart, PRESENCE_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        return;
+      }
+      schedule(0);
     }
 
     /** One comparison for any number of events that arrive before it runs. */

@@ -47,9 +47,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 
 /**
- * The cluster database on an etcd cluster (etcd 3.4 or later): every commit is one etcd transaction, replicated by
- * etcd's Raft to a quorum of members and fsynced there before it returns, so the database survives the loss of any
- * minority of members.
+ * The cluster database on an etcd cluster (etcd 3.4 or later): every commit is made visible by one etcd
+ * transaction, replicated by etcd's Raft to a quorum of members and fsynced there before it returns, so the
+ * database survives the loss of any minority of members.
  *
  * <h2>Layout</h2>
  * Under the store's namespace ({@link Builder#namespace}, default {@value #DEFAULT_NAMESPACE}):

@@ -140,6 +140,22 @@ class EtcdClusterCoordinationTest {
   }
 
   @Test
+  void aPresenceWhoseLeaseIsGoneAnnouncesItsNodesAgain() throws Exception {
+    try (ClusterCoordination.Presence p = a.announce(Set.of("n9"))) {
+      long first = ((EtcdClusterCoordination.EtcdPresence) p).leaseId();
+      try (Client other = Client.builder().endpoints(EtcdTestCluster.endpoints().toArray(URI[]::new)).build()) {
+        other.getLeaseClient().revoke(first).get(30, TimeUnit.SECONDS);
+      }
+      long deadline = System.nanoTime() + LONG.toNanos();
+      while (((EtcdClusterCoordination.EtcdPresence) p).leaseId() == first || !b.liveNodes().contains("n9")) {
+        assertTrue(System.nanoTime() < deadline, "n9 was not announced again");
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+    }
+    assertEquals(Set.of(), b.liveNodes(), "withdrawn on close");
+  }
+
+  @Test
   void aWatchReportsTheEntriesAnotherProcessCommitted() throws Exception {
     UUID svm = UUID.randomUUID();
     UUID other = UUID.randomUUID();
