@@ -138,7 +138,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     this.client = Client.builder().endpoints(b.endpoints).connectTimeout(b.timeout).build();
     try {
       checkFormat();
-      sweepAbandonedGenerations();
+      sweepAbandonedSegments();
     } catch (RuntimeException e) {
       client.close();
       throw e;
@@ -260,7 +260,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
    * or what a writer that died left. Such a segment stays unnamed: a flip requires its staging marker, whose lease
    * is gone, and a segment of single entries is named by the transaction that creates it.
    */
-  private void sweepAbandonedGenerations() {
+  private void sweepAbandonedSegments() {
     GetResponse registry = await("open", client.getKVClient().get(key("g/"), prefix(key("g/"))));
     for (KeyValue kv : registry.getKvs()) {
       String id = kv.getKey().substring(ns.size() + 2).toString(StandardCharsets.UTF_8);
