@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -19,12 +18,11 @@ import java.util.concurrent.CountDownLatch;
  * simulator, one process per node) share one Keystone and Barbican:
  *
  * <pre>
- * java -cp kms-testkit.jar:... dev.kmsengine.testkit.emulator.StandaloneEmulator --dir D [--port N]
- *     [--barbican-port N] [--token-lifetime SECONDS] [--token-cache SECONDS]
+ * java -cp kms-testkit.jar:... dev.kmsengine.testkit.emulator.StandaloneEmulator --data-dir D [--port N]
  * </pre>
  *
  * <p>It keeps its state (CA, ports, credentials, secrets) in {@code D/openstack/}, issues one application
- * credential and one AES-256 secret (the same ones again after a restart with the same {@code D}), writes the CA
+ * credential and one AES-256 secret (the same ones again after a restart over the same {@code D}), writes the CA
  * certificate to {@code D/ca.pem} and what a client needs to {@code D/emulator.json} (mode 0600, written whole
  * or not at all, so a reader that sees the file sees all of it), prints the same, and serves until it is stopped
  * (SIGTERM or SIGINT). {@code emulator.json} holds {@code keystone_url} (the token URL, as an ONTAP
@@ -33,28 +31,23 @@ import java.util.concurrent.CountDownLatch;
  * emulator itself it is for tests and simulators: its credential is one it made up, and its servers listen on
  * 127.0.0.1 only.
  *
- * <p>Ports: {@code --port} is Keystone's and {@code --barbican-port} Barbican's; 0 (the default) takes the ports
- * saved in {@code D} if any, else free ones.
+ * <p>Ports: {@code --port} is Keystone's; 0 (the default) takes the port saved in {@code D} if any, else a free
+ * one. Barbican takes its saved port, else a free one. The option names are the simulator's.
  */
 public final class StandaloneEmulator {
-  /** The file with the URLs and the credential, in the directory given by {@code --dir}. */
+  /** The file with the URLs and the credential, in the directory given by {@code --data-dir}. */
   public static final String INFO_FILE = "emulator.json";
-  /** The emulator's CA certificate (PEM), in the directory given by {@code --dir}. */
+  /** The emulator's CA certificate (PEM), in the directory given by {@code --data-dir}. */
   public static final String CA_FILE = "ca.pem";
   private static final String USAGE = String.join("\n",
-      "usage: StandaloneEmulator --dir DIR [--port N] [--barbican-port N] [--token-lifetime SECONDS]"
-          + " [--token-cache SECONDS]",
-      "  --dir DIR              state, CA certificate (ca.pem) and emulator.json live here (required)",
-      "  --port N               Keystone's port (default 0: the saved one, else any free port)",
-      "  --barbican-port N      Barbican's port (default 0: the saved one, else any free port)",
-      "  --token-lifetime S     lifetime of issued tokens in seconds (default 3600)",
-      "  --token-cache S        Barbican's token cache time in seconds (default 0)");
+      "usage: StandaloneEmulator --data-dir DIR [--port N]",
+      "  --data-dir DIR   state, CA certificate (ca.pem) and emulator.json live here (required)",
+      "  --port N         Keystone's port (default 0: the saved one, else any free port)");
 
   private StandaloneEmulator() {}
 
   /** The options of one run. */
-  private record Options(Path dir, int keystonePort, int barbicanPort, Duration tokenLifetime,
-      Duration tokenCache) {}
+  private record Options(Path dir, int keystonePort) {}
 
   /**
    * Starts the emulator and serves until the process is stopped.
@@ -85,9 +78,6 @@ public final class StandaloneEmulator {
   private static Options parse(String[] args) {
     Path dir = null;
     int keystonePort = 0;
-    int barbicanPort = 0;
-    Duration lifetime = Duration.ofHours(1);
-    Duration cache = Duration.ZERO;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (i + 1 >= args.length) {
@@ -95,35 +85,24 @@ public final class StandaloneEmulator {
       }
       String v = args[++i];
       switch (a) {
-        case "--dir" -> dir = Path.of(v);
+        case "--data-dir" -> dir = Path.of(v);
         case "--port" -> keystonePort = port(a, v);
-        case "--barbican-port" -> barbicanPort = port(a, v);
-        case "--token-lifetime" -> lifetime = Duration.ofSeconds(number(a, v, 1));
-        case "--token-cache" -> cache = Duration.ofSeconds(number(a, v, 0));
         default -> throw new IllegalArgumentException(a + ": unknown option");
       }
     }
     if (dir == null) {
-      throw new IllegalArgumentException("--dir is required");
+      throw new IllegalArgumentException("--data-dir is required");
     }
-    return new Options(dir, keystonePort, barbicanPort, lifetime, cache);
+    return new Options(dir, keystonePort);
   }
 
   private static int port(String option, String value) {
-    int p = (int) number(option, value, 0);
-    if (p > 65535) {
-      throw new IllegalArgumentException(option + " " + value + ": not a port");
-    }
-    return p;
-  }
-
-  private static long number(String option, String value, long min) {
     try {
-      long n = Long.parseLong(value);
-      if (n < min) {
-        throw new IllegalArgumentException(option + " " + value + ": at least " + min);
+      int p = Integer.parseInt(value);
+      if (p < 0 || p > 65535) {
+        throw new IllegalArgumentException(option + " " + value + ": not a port");
       }
-      return n;
+      return p;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(option + " " + value + ": not a number", e);
     }
@@ -133,8 +112,7 @@ public final class StandaloneEmulator {
   private static OpenStackEmulator start(Options o, PrintStream out) throws IOException {
     Files.createDirectories(o.dir());
     OpenStackEmulator os = OpenStackEmulator.builder().dataDirectory(o.dir().resolve("openstack"))
-        .keystonePort(o.keystonePort()).barbicanPort(o.barbicanPort()).tokenLifetime(o.tokenLifetime())
-        .tokenCacheTime(o.tokenCache()).start();
+        .keystonePort(o.keystonePort()).start();
     try {
       Path info = o.dir().resolve(INFO_FILE);
       Path ca = o.dir().resolve(CA_FILE);

@@ -50,7 +50,7 @@ class StandaloneEmulatorProcessTest {
   /** Starts the emulator over {@code dir} and returns what it printed, once it has written its info file. */
   private List<String> start() throws IOException {
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), StandaloneEmulator.class.getName(), "--port", "0", "--dir",
+        System.getProperty("java.class.path"), StandaloneEmulator.class.getName(), "--port", "0", "--data-dir",
         dir.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     started.add(p);
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
