@@ -11,6 +11,7 @@ import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -18,8 +19,10 @@ import io.etcd.jetcd.options.CompactOption;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +32,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,19 +47,22 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 
 /**
- * The cluster database on an etcd cluster (etcd 3.4 or later): every commit is one etcd transaction, replicated by
- * etcd's Raft to a quorum of members and fsynced there before it returns, so the database survives the loss of any
- * minority of members.
+ * The cluster database on an etcd cluster (etcd 3.4 or later): every commit is made visible by one etcd
+ * transaction, replicated by etcd's Raft to a quorum of members and fsynced there before it returns, so the
+ * database survives the loss of any minority of members.
  *
  * <h2>Layout</h2>
  * Under the store's namespace ({@link Builder#namespace}, default {@value #DEFAULT_NAMESPACE}):
  * <ul>
- *   <li>{@code format}: the store's format version, {@value #FORMAT_VERSION}; a newer one is refused on open.
- *   <li>{@code b/<bucket>}: the bucket's pointer, the id of its current generation (16 hex digits).
- *   <li>{@code d/<generation>/<key>}: the entries, the key as its 16 bytes.
- *   <li>{@code g/<generation>}: the bucket a generation was made for, so that a generation no pointer names
- *       (left by a writer that died while staging) can be found and deleted.
- *   <li>{@code s/<generation>}: present while a writer stages the generation, attached to a lease that dies with
+ *   <li>{@code format}: the store's format version, {@value #FORMAT_VERSION}; another one is refused on open.
+ *   <li>{@code b/<bucket>}: the bucket's pointer, the list of its segments, oldest first.
+ *   <li>{@code d/<segment>/e/<key>}: an entry of a segment of single entries, the key as its 16 bytes, the value
+ *       behind a tag byte (live, or a tombstone hiding the key in older segments).
+ *   <li>{@code d/<segment>/p/<key>}: a chunk of a packed segment, about 8 KiB of entries in key order, named by
+ *       its first key ({@link PackedChunk}).
+ *   <li>{@code g/<segment>}: the bucket a segment was made for, so that a segment no pointer names (retired by
+ *       a commit, or left by a writer that died while staging) can be found and deleted.
+ *   <li>{@code s/<segment>}: present while a writer stages the segment, attached to a lease that dies with
  *       the writer.
  *   <li>{@code w/<writer>}: how many commits one open instance has applied, so a commit whose outcome a broken
  *       connection hid can be checked and sent again without applying it twice.
@@ -62,16 +70,16 @@ import java.util.function.BiConsumer;
  *
  * <h2>Commits</h2>
  * A batch that fits in one transaction (100 operations and 1 MiB, within etcd's defaults of 128 and
- * 1.5 MiB) is applied as one: puts and deletes on the buckets' current generations, a drop as
- * a delete of the generation's range and of its pointer. A larger batch (a rekey stages a million VEK blobs) stages
- * each bucket it touches as a new generation in bounded transactions that no reader sees, then makes them current
- * in one small transaction that compares every touched pointer with what was read and flips it, deleting the old
- * generations in the same transaction. A reader therefore sees the old generations or the new, never a mix, and a
- * writer that dies part-way leaves the old ones current; the next open deletes what it staged.
+ * 1.5 MiB) is applied as one, into each bucket's newest segment of single entries (a new one if the newest is
+ * packed). A larger batch (a rekey stages a million VEK blobs) stages each bucket it touches as a new packed
+ * segment in bounded transactions that no reader sees, then adds it to the bucket (or, for a drop, makes it the
+ * bucket) in one small transaction that compares every touched pointer with what was read and flips it. A reader
+ * therefore sees the old state or the new, never a mix, and a writer that dies part-way leaves the old state; the
+ * next open deletes what it staged. Segments a commit retired are deleted after it, in pages.
  *
  * <h2>Reads</h2>
- * A read first reads the bucket's pointer and then its entries at the revision of that first read (etcd keeps
- * every revision until compacted), so one read sees whole commits only.
+ * A read first reads the bucket's pointer and then its segments at the revision of that first read (etcd keeps
+ * every revision until compacted), merging them newest first, so one read sees whole commits only.
  *
  * <h2>Configuration-protection key</h2>
  * Kept in a local file ({@link Builder#configProtectionKeyFile}, mode 0600), never in etcd: a copy of etcd's data
@@ -83,16 +91,24 @@ import java.util.function.BiConsumer;
  */
 public final class EtcdClusterDatabase implements ClusterDatabase {
   /** The store's format version, kept under {@code format}. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
   /** The namespace when none is given. */
   public static final String DEFAULT_NAMESPACE = "/kms-engine/";
   /** Operations per transaction: etcd's default {@code --max-txn-ops} is 128, and compares count apart. */
   static final int MAX_OPS = 100;
   /** Bytes per transaction, below etcd's default {@code --max-request-bytes} of 1.5 MiB with room for framing. */
   static final int MAX_BYTES = 1 << 20;
-  /** Buckets one large batch may touch: the flip transaction holds four operations per bucket. */
+  /** Buckets one large batch may touch: the flip transaction holds two compares and two operations per bucket. */
   static final int MAX_STAGED_BUCKETS = (MAX_OPS - 1) / 4;
-  private static final int PAGE = 4096;
+  /**
+   * Segments a bucket may have before a large commit onto it merges them all into its new segment (a small one
+   * may add one entries segment beyond). Why: a get reads one key (or chunk) per segment in its one transaction, and a scan merges them all.
+   * Sixteen lets the engine's rekey, which stages a million VEKs as sixteen commits of 65,536, append each commit
+   * as a segment instead of copying the ones before.
+   */
+  static final int MAX_SEGMENTS = 16;
+  /** Keys per delete request when a retired segment is deleted. */
+  private static final int DELETE_PAGE = 2048;
   /** The label of the transaction that applies a commit: a failure there leaves its outcome to etcd. */
   private static final String FINAL_TRANSACTION = "commit transaction";
   /**
@@ -102,7 +118,6 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private static final Duration DEFRAGMENT_TIMEOUT = Duration.ofMinutes(5);
   private static final int STAGING_IN_FLIGHT = 32;
   private static final long STAGING_LEASE_SECONDS = 60;
-  private static final int KEY_BYTES = 16;
 
   private final Client client;
   private final String endpoints;
@@ -123,7 +138,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     this.client = Client.builder().endpoints(b.endpoints).connectTimeout(b.timeout).build();
     try {
       checkFormat();
-      sweepAbandonedGenerations();
+      sweepAbandonedSegments();
     } catch (RuntimeException e) {
       client.close();
       throw e;
@@ -232,50 +247,62 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
       throw new StoreException("etcd cluster database " + ns + " at " + endpoints + " has format version "
           + version + ", newer than this engine supports (" + FORMAT_VERSION + "). Use a newer engine.");
     }
+    if (version < FORMAT_VERSION) {
+      // Format 1 (one etcd key per entry) was written only by development builds before packed segments.
+      throw new StoreException("etcd cluster database " + ns + " at " + endpoints + " has format version "
+          + version + ", which this engine does not read (it reads " + FORMAT_VERSION + "). Recreate the store"
+          + " in a new namespace.");
+    }
   }
 
-  /** Deletes generations no pointer names and no live writer is staging: what a writer that died left. */
-  private void sweepAbandonedGenerations() {
+  /**
+   * Deletes segments no pointer names and no live writer is staging: what a commit retired and could not delete,
+   * or what a writer that died left. Such a segment stays unnamed: a flip requires its staging marker, whose lease
+   * is gone, and a segment of single entries is named by the transaction that creates it.
+   */
+  private void sweepAbandonedSegments() {
     GetResponse registry = await("open", client.getKVClient().get(key("g/"), prefix(key("g/"))));
     for (KeyValue kv : registry.getKvs()) {
-      String gen = kv.getKey().substring(ns.size() + 2).toString(StandardCharsets.UTF_8);
-      ByteSequence pointer = key("b/" + kv.getValue().toString(StandardCharsets.UTF_8));
-      GetResponse p = await("open", client.getKVClient().get(pointer));
-      if (!p.getKvs().isEmpty() && p.getKvs().get(0).getValue().equals(bytes(gen))) {
+      String id = kv.getKey().substring(ns.size() + 2).toString(StandardCharsets.UTF_8);
+      String bucket = kv.getValue().toString(StandardCharsets.UTF_8);
+      if (pointer(bucket, "open").segments().stream().anyMatch(s -> s.id().equals(id))) {
         continue;
       }
-      long pointerRevision = p.getKvs().isEmpty() ? 0 : p.getKvs().get(0).getModRevision();
-      await("open", client.getKVClient().txn()
-          .If(new Cmp(pointer, Cmp.Op.EQUAL, CmpTarget.modRevision(pointerRevision)),
-              new Cmp(key("s/" + gen), Cmp.Op.EQUAL, CmpTarget.version(0)))
-          .Then(Op.delete(dataPrefix(gen), deleteRange(dataPrefix(gen))), Op.delete(kv.getKey(), DeleteOption.DEFAULT))
-          .commit());
+      if (await("open", client.getKVClient().get(key("s/" + id))).getCount() > 0) {
+        continue;
+      }
+      deleteSegment(new Segment(id, false));
     }
   }
 
   // ---- reads ----
 
-  /** A bucket's current generation at a revision: {@code gen} null if the bucket has none. */
-  private record Pointer(String gen, long revision) {}
-
-  private Pointer pointer(String bucket) {
-    return pointer(bucket, "read");
-  }
+  /** A bucket's pointer as read at {@code revision}: its segments (none if absent) and the pointer's mod revision. */
+  private record Pointer(List<Segment> segments, long modRevision, long revision) {}
 
   private Pointer pointer(String bucket, String what) {
     GetResponse r = await(what, client.getKVClient().get(key("b/" + bucket)));
-    String gen = r.getKvs().isEmpty() ? null : r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
-    return new Pointer(gen, r.getHeader().getRevision());
+    if (r.getKvs().isEmpty()) {
+      return new Pointer(List.of(), 0, r.getHeader().getRevision());
+    }
+    KeyValue kv = r.getKvs().get(0);
+    return new Pointer(Segment.parse(kv.getValue().toString(StandardCharsets.UTF_8)), kv.getModRevision(),
+        r.getHeader().getRevision());
   }
 
-  /** A bucket's pointer as last seen: {@code gen} null if absent, {@code modRevision} 0 then. */
-  private record SeenPointer(String gen, long modRevision) {}
+  /** A bucket's pointer value as last seen here ({@code null} if absent) and its segments. */
+  private record SeenPointer(ByteSequence value, List<Segment> segments) {}
 
   /**
    * One round trip per {@link #get} instead of two: the value is read in a transaction that first checks that the
    * pointer is still the one last seen here, so the read is of one revision all the same.
    */
   private final Map<String, SeenPointer> seenPointers = new ConcurrentHashMap<>();
+
+  /** A bucket's entry count as of a pointer's mod revision, which every commit to the bucket moves. */
+  private record Counted(long modRevision, int count) {}
+
+  private final Map<String, Counted> counts = new ConcurrentHashMap<>();
 
   @Override
   public byte[] get(String bucket, UUID key) {
@@ -284,65 +311,105 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
       SeenPointer seen = seenPointers.get(bucket);
       if (seen == null || attempt > 0) {
         GetResponse r = await("read", client.getKVClient().get(pointerKey));
-        seen = r.getKvs().isEmpty() ? new SeenPointer(null, 0) : new SeenPointer(
-            r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8), r.getKvs().get(0).getModRevision());
+        seen = r.getKvs().isEmpty() ? new SeenPointer(null, List.of()) : new SeenPointer(r.getKvs().get(0).getValue(),
+            Segment.parse(r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8)));
         seenPointers.put(bucket, seen);
       }
-      Cmp same = new Cmp(pointerKey, Cmp.Op.EQUAL, CmpTarget.modRevision(seen.modRevision()));
-      TxnResponse r = await("read", client.getKVClient().txn().If(same)
-          .Then(seen.gen() == null ? new Op[0] : new Op[] {Op.get(dataKey(seen.gen(), key), GetOption.DEFAULT)})
-          .commit());
-      if (r.isSucceeded()) {
-        if (seen.gen() == null) {
-          return null;
-        }
-        List<KeyValue> kvs = r.getGetResponses().get(0).getKvs();
-        return kvs.isEmpty() ? null : kvs.get(0).getValue().getBytes();
+      Cmp same = seen.value() == null ? new Cmp(pointerKey, Cmp.Op.EQUAL, CmpTarget.version(0))
+          : new Cmp(pointerKey, Cmp.Op.EQUAL, CmpTarget.value(seen.value()));
+      List<Segment> newestFirst = new ArrayList<>(seen.segments());
+      Collections.reverse(newestFirst);
+      List<Op> reads = new ArrayList<>();
+      for (Segment s : newestFirst) {
+        reads.add(s.packed()
+            ? Op.get(chunkPrefix(s), GetOption.builder().withRange(kvAfter(chunkKey(s, key)))
+                .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.DESCEND).withLimit(1)
+                .build())
+            : Op.get(entryKey(s, key), GetOption.DEFAULT));
       }
+      TxnResponse r = await("read", client.getKVClient().txn().If(same).Then(reads.toArray(Op[]::new)).commit());
+      if (!r.isSucceeded()) {
+        continue;
+      }
+      for (int i = 0; i < newestFirst.size(); i++) {
+        List<KeyValue> kvs = r.getGetResponses().get(i).getKvs();
+        if (kvs.isEmpty()) {
+          continue;
+        }
+        byte[] v = kvs.get(0).getValue().getBytes();
+        if (newestFirst.get(i).packed()) {
+          PackedChunk.Lookup found = PackedChunk.find(v, key.getMostSignificantBits(), key.getLeastSignificantBits());
+          if (found != null) {
+            return found.value();
+          }
+        } else {
+          return v[0] == PackedChunk.DELETED ? null : Arrays.copyOfRange(v, 1, v.length);
+        }
+      }
+      return null;
     }
   }
 
   @Override
   public void forEach(String bucket, BiConsumer<UUID, byte[]> action) {
-    forEachEntry(bucket, (msb, lsb, value, offset, length) -> action.accept(new UUID(msb, lsb), value));
+    forEachEntry(bucket, (msb, lsb, value, offset, length) ->
+        action.accept(new UUID(msb, lsb), Arrays.copyOfRange(value, offset, offset + length)));
   }
 
   @Override
   public void forEachEntry(String bucket, EntryVisitor visitor) {
-    Pointer p = pointer(bucket);
-    if (p.gen() != null) {
-      scan(p.gen(), p.revision(), visitor);
-    }
+    Pointer p = pointer(bucket, "read");
+    scan(p.segments(), p.revision(), (msb, lsb, deleted, value, offset, length) -> {
+      if (!deleted) {
+        visitor.visit(msb, lsb, value, offset, length);
+      }
+      return true;
+    });
   }
 
-  /** Every entry of generation {@code gen} as of {@code revision}, page by page. */
-  private void scan(String gen, long revision, EntryVisitor visitor) {
-    ByteSequence start = dataPrefix(gen);
-    ByteSequence end = prefixEnd(start);
-    int skip = start.size();
-    while (true) {
-      GetResponse r = await("read", client.getKVClient().get(start, GetOption.builder().withRange(end)
-          .withRevision(revision).withLimit(PAGE).build()));
-      for (KeyValue kv : r.getKvs()) {
-        ByteBuffer k = ByteBuffer.wrap(kv.getKey().getBytes(), skip, KEY_BYTES);
-        byte[] v = kv.getValue().getBytes();
-        visitor.visit(k.getLong(), k.getLong(), v, 0, v.length);
-      }
-      if (!r.isMore() || r.getKvs().isEmpty()) {
-        return;
-      }
-      start = kvAfter(r.getKvs().get(r.getKvs().size() - 1).getKey());
+  /** The merged entries of {@code segments} as of {@code revision}, tombstones included, in key order. */
+  private boolean scan(List<Segment> segments, long revision, EntryCursor.Sink sink) {
+    List<EntryCursor> newestFirst = new ArrayList<>();
+    for (int i = segments.size() - 1; i >= 0; i--) {
+      newestFirst.add(cursor(segments.get(i), revision));
     }
+    return EntryCursor.merge(newestFirst, sink);
+  }
+
+  private SegmentCursor cursor(Segment s, long revision) {
+    ByteSequence start = s.packed() ? chunkPrefix(s) : entryPrefix(s);
+    return new SegmentCursor((from, end, limit) -> await("read", client.getKVClient().get(from,
+        GetOption.builder().withRange(end).withRevision(revision).withLimit(limit).build())),
+        s.packed(), start, prefixEnd(start));
   }
 
   @Override
   public int count(String bucket) {
-    Pointer p = pointer(bucket);
-    return p.gen() == null ? 0 : count(p.gen(), p.revision());
+    Pointer p = pointer(bucket, "read");
+    if (p.segments().isEmpty()) {
+      return 0;
+    }
+    Counted known = counts.get(bucket);
+    if (known != null && known.modRevision() == p.modRevision()) {
+      return known.count();
+    }
+    int n;
+    if (p.segments().size() == 1 && !p.segments().get(0).packed()) {
+      // A bucket's only segment holds no tombstone: one is written only over an older segment.
+      n = countKeys(entryPrefix(p.segments().get(0)), p.revision());
+    } else {
+      int[] live = {0};
+      scan(p.segments(), p.revision(), (msb, lsb, deleted, value, offset, length) -> {
+        live[0] += deleted ? 0 : 1;
+        return true;
+      });
+      n = live[0];
+    }
+    counts.put(bucket, new Counted(p.modRevision(), n));
+    return n;
   }
 
-  private int count(String gen, long revision) {
-    ByteSequence start = dataPrefix(gen);
+  private int countKeys(ByteSequence start, long revision) {
     GetResponse r = await("read", client.getKVClient().get(start, GetOption.builder().withRange(prefixEnd(start))
         .withRevision(revision).withCountOnly(true).build()));
     return Math.toIntExact(r.getCount());
@@ -355,7 +422,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     long revision = r.getHeader().getRevision();
     List<String> out = new ArrayList<>();
     for (KeyValue kv : r.getKvs()) {
-      if (count(kv.getValue().toString(StandardCharsets.UTF_8), revision) > 0) {
+      List<Segment> segments = Segment.parse(kv.getValue().toString(StandardCharsets.UTF_8));
+      // Empty unless the merge finds a live entry, where it stops.
+      boolean empty = scan(segments, revision, (msb, lsb, deleted, value, offset, length) -> deleted);
+      if (!empty) {
         out.add(kv.getKey().substring(ns.size() + 2).toString(StandardCharsets.UTF_8));
       }
     }
@@ -368,6 +438,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private static final class BucketChange {
     boolean dropped;
     final Map<UUID, byte[]> entries = new LinkedHashMap<>();
+
+    boolean anyPut() {
+      return entries.values().stream().anyMatch(Objects::nonNull);
+    }
   }
 
   @Override
@@ -387,132 +461,193 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         bytes += 64 + m.bucket().length() + (m.value() == null ? 0 : m.value().length);
       }
     }
+    List<Segment> retired = new ArrayList<>();
     synchronized (commitLock) {
-      Map<String, String> current = new LinkedHashMap<>();
-      for (String bucket : changes.keySet()) {
-        current.put(bucket, pointer(bucket, "commit").gen());
-      }
+      Map<String, Pointer> current = new LinkedHashMap<>();
       int ops = 0;
-      for (BucketChange c : changes.values()) {
-        ops += c.entries.size() + 3;
+      boolean segmentsFull = false;
+      for (Map.Entry<String, BucketChange> e : changes.entrySet()) {
+        Pointer p = pointer(e.getKey(), "commit");
+        current.put(e.getKey(), p);
+        ops += e.getValue().entries.size() + 3;
+        // A small commit may add one entries segment beyond MAX_SEGMENTS: else the first volume created after a
+        // rekey (16 packed segments) would rewrite the whole bucket.
+        segmentsFull |= !e.getValue().dropped && p.segments().size() > MAX_SEGMENTS
+            && p.segments().get(p.segments().size() - 1).packed();
       }
-      if (ops <= MAX_OPS && bytes <= MAX_BYTES) {
-        commitInOne(changes, current);
+      if (ops <= MAX_OPS && bytes <= MAX_BYTES && !segmentsFull) {
+        commitInOne(changes, current, retired);
       } else {
-        commitStaged(changes, current);
+        commitStaged(changes, current, retired);
       }
     }
+    deleteSegments(retired);
   }
 
   /** The compares that make a transaction fail if another writer moved a bucket's pointer since it was read. */
-  private List<Cmp> unchanged(Map<String, String> current) {
+  private List<Cmp> unchanged(Map<String, Pointer> current) {
     List<Cmp> cmps = new ArrayList<>();
-    current.forEach((bucket, gen) -> cmps.add(gen == null
+    current.forEach((bucket, p) -> cmps.add(p.segments().isEmpty()
         ? new Cmp(key("b/" + bucket), Cmp.Op.EQUAL, CmpTarget.version(0))
-        : new Cmp(key("b/" + bucket), Cmp.Op.EQUAL, CmpTarget.value(bytes(gen)))));
+        : new Cmp(key("b/" + bucket), Cmp.Op.EQUAL, CmpTarget.value(bytes(Segment.format(p.segments()))))));
     return cmps;
   }
 
-  private void commitInOne(Map<String, BucketChange> changes, Map<String, String> current) {
+  /**
+   * A batch within one transaction: each bucket's entries go to its newest segment if that holds single entries,
+   * else to a new entries segment; a delete over an older segment is a tombstone. Every touched pointer is
+   * written, so that its mod revision tells a commit happened.
+   */
+  private void commitInOne(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired) {
     List<Op> ops = new ArrayList<>();
+    List<Segment> dropped = new ArrayList<>();
     changes.forEach((bucket, c) -> {
-      String gen = current.get(bucket);
-      boolean anyPut = c.entries.values().stream().anyMatch(Objects::nonNull);
-      if (c.dropped && gen != null) {
-        dropOps(gen, ops);
-        gen = null;
-        if (!anyPut) {
+      List<Segment> segments = new ArrayList<>(current.get(bucket).segments());
+      boolean existed = !segments.isEmpty();
+      if (c.dropped) {
+        dropped.addAll(segments);
+        segments.clear();
+      }
+      if (segments.isEmpty() && !c.anyPut()) {
+        if (existed) {
           ops.add(Op.delete(key("b/" + bucket), DeleteOption.DEFAULT));
         }
-      }
-      if (gen == null && anyPut) {
-        gen = newGeneration();
-        ops.add(Op.put(key("b/" + bucket), bytes(gen), PutOption.DEFAULT));
-        ops.add(Op.put(key("g/" + gen), bytes(bucket), PutOption.DEFAULT));
-      }
-      if (gen == null) {
         return;
       }
-      for (Map.Entry<UUID, byte[]> e : c.entries.entrySet()) {
-        ByteSequence k = dataKey(gen, e.getKey());
-        ops.add(e.getValue() == null ? Op.delete(k, DeleteOption.DEFAULT)
-            : Op.put(k, ByteSequence.from(e.getValue()), PutOption.DEFAULT));
+      Segment target;
+      if (!segments.isEmpty() && !segments.get(segments.size() - 1).packed()) {
+        target = segments.get(segments.size() - 1);
+      } else {
+        target = new Segment(newId(), false);
+        segments.add(target);
+        ops.add(Op.put(key("g/" + target.id()), bytes(bucket), PutOption.DEFAULT));
       }
+      boolean older = segments.size() > 1;
+      for (Map.Entry<UUID, byte[]> e : c.entries.entrySet()) {
+        ByteSequence k = entryKey(target, e.getKey());
+        if (e.getValue() != null) {
+          ops.add(Op.put(k, ByteSequence.from(tagged(e.getValue())), PutOption.DEFAULT));
+        } else if (older) {
+          ops.add(Op.put(k, ByteSequence.from(new byte[] {PackedChunk.DELETED}), PutOption.DEFAULT));
+        } else {
+          ops.add(Op.delete(k, DeleteOption.DEFAULT));
+        }
+      }
+      ops.add(Op.put(key("b/" + bucket), bytes(Segment.format(segments)), PutOption.DEFAULT));
     });
     if (ops.isEmpty()) {
       return;
     }
     applyOnce(unchanged(current), ops);
+    retired.addAll(dropped);
   }
 
-  private void dropOps(String gen, List<Op> ops) {
-    ops.add(Op.delete(dataPrefix(gen), deleteRange(dataPrefix(gen))));
-    ops.add(Op.delete(key("g/" + gen), DeleteOption.DEFAULT));
+  private static byte[] tagged(byte[] value) {
+    byte[] t = new byte[value.length + 1];
+    t[0] = PackedChunk.LIVE;
+    System.arraycopy(value, 0, t, 1, value.length);
+    return t;
   }
 
-  private void commitStaged(Map<String, BucketChange> changes, Map<String, String> current) {
+  /**
+   * A batch beyond one transaction: each bucket it touches gets a new packed segment, staged in bounded
+   * transactions no reader sees and then made part of the bucket by one small transaction that flips the pointers.
+   * The segment holds the batch's entries (tombstones for its deletes when older segments stay), or, for a dropped
+   * bucket or one already at {@link #MAX_SEGMENTS}, the whole merged bucket, which then replaces the old segments.
+   */
+  private void commitStaged(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired) {
     if (changes.size() > MAX_STAGED_BUCKETS) {
       throw new StoreException("etcd cluster database " + ns + " at " + endpoints + ": a batch of this size may"
           + " touch at most " + MAX_STAGED_BUCKETS + " buckets, this one touches " + changes.size()
           + "; nothing was applied.");
     }
     long lease = await("commit", client.getLeaseClient().grant(STAGING_LEASE_SECONDS)).getID();
-    Map<String, String> staged = new LinkedHashMap<>();
+    CloseableClient keepAlive = client.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
+      @Override
+      public void onNext(LeaseKeepAliveResponse value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    Map<String, Segment> staged = new LinkedHashMap<>();
+    List<Segment> replaced = new ArrayList<>();
     try {
-      for (Map.Entry<String, BucketChange> e : changes.entrySet()) {
-        String gen = newGeneration();
-        staged.put(e.getKey(), gen);
+      for (String bucket : changes.keySet()) {
+        Segment s = new Segment(newId(), true);
+        staged.put(bucket, s);
         await("commit", client.getKVClient().txn().Then(
-            Op.put(key("g/" + gen), bytes(e.getKey()), PutOption.DEFAULT),
-            Op.put(key("s/" + gen), bytes(e.getKey()), PutOption.builder().withLeaseId(lease).build())).commit());
+            Op.put(key("g/" + s.id()), bytes(bucket), PutOption.DEFAULT),
+            Op.put(key("s/" + s.id()), bytes(bucket), PutOption.builder().withLeaseId(lease).build())).commit());
       }
-      Stager stager = new Stager(lease);
+      Stager stager = new Stager();
+      List<Cmp> cmps = unchanged(current);
+      List<Op> flip = new ArrayList<>();
       for (Map.Entry<String, BucketChange> e : changes.entrySet()) {
-        String old = current.get(e.getKey());
-        String gen = staged.get(e.getKey());
+        String bucket = e.getKey();
         BucketChange c = e.getValue();
-        if (old != null && !c.dropped) {
-          long revision = pointer(e.getKey(), "commit").revision();
-          scan(old, revision, (msb, lsb, value, offset, length) -> {
-            if (!c.entries.containsKey(new UUID(msb, lsb))) {
-              stager.put(dataKey(gen, new UUID(msb, lsb)), value);
-            }
-          });
-        }
-        for (Map.Entry<UUID, byte[]> entry : c.entries.entrySet()) {
-          if (entry.getValue() != null) {
-            stager.put(dataKey(gen, entry.getKey()), entry.getValue());
+        Pointer p = current.get(bucket);
+        Segment s = staged.get(bucket);
+        boolean merge = !c.dropped && p.segments().size() >= MAX_SEGMENTS;
+        boolean keepsOlder = !c.dropped && !merge && !p.segments().isEmpty();
+        List<EntryCursor> sources = new ArrayList<>();
+        sources.add(new BatchCursor(c.entries));
+        if (merge) {
+          for (int i = p.segments().size() - 1; i >= 0; i--) {
+            sources.add(cursor(p.segments().get(i), p.revision()));
           }
         }
+        PackedChunk.Writer chunk = new PackedChunk.Writer();
+        boolean[] any = {false};
+        EntryCursor.merge(sources, (msb, lsb, deleted, value, offset, length) -> {
+          if (deleted && !keepsOlder) {
+            return true;
+          }
+          chunk.add(msb, lsb, deleted, value, offset, length);
+          any[0] = true;
+          if (chunk.full()) {
+            stager.put(chunkKey(s, chunk.firstMsb(), chunk.firstLsb()), chunk.take());
+          }
+          return true;
+        });
+        if (!chunk.isEmpty()) {
+          stager.put(chunkKey(s, chunk.firstMsb(), chunk.firstLsb()), chunk.take());
+        }
+        List<Segment> next = new ArrayList<>(keepsOlder ? p.segments() : List.of());
+        if (!keepsOlder) {
+          replaced.addAll(p.segments());
+        }
+        cmps.add(new Cmp(key("s/" + s.id()), Cmp.Op.GREATER, CmpTarget.version(0)));
+        flip.add(Op.delete(key("s/" + s.id()), DeleteOption.DEFAULT));
+        if (any[0]) {
+          next.add(s);
+        } else {
+          replaced.add(s);
+        }
+        flip.add(next.isEmpty() ? Op.delete(key("b/" + bucket), DeleteOption.DEFAULT)
+            : Op.put(key("b/" + bucket), bytes(Segment.format(next)), PutOption.DEFAULT));
       }
       stager.flush();
-      List<Op> flip = new ArrayList<>();
-      staged.forEach((bucket, gen) -> {
-        String old = current.get(bucket);
-        if (old != null) {
-          dropOps(old, flip);
-        }
-        flip.add(Op.put(key("b/" + bucket), bytes(gen), PutOption.DEFAULT));
-        flip.add(Op.delete(key("s/" + gen), DeleteOption.DEFAULT));
-      });
-      applyOnce(unchanged(current), flip);
+      applyOnce(cmps, flip);
       staged.clear();
+      retired.addAll(replaced);
     } finally {
-      for (String gen : staged.values()) {
-        discard(gen);
+      for (Segment s : staged.values()) {
+        discard(s);
       }
+      keepAlive.close();
       client.getLeaseClient().revoke(lease);
     }
   }
 
   /** Best effort: what a failed large commit staged; the next open's sweep deletes what this cannot. */
-  private void discard(String gen) {
+  private void discard(Segment s) {
     try {
-      List<Op> ops = new ArrayList<>();
-      dropOps(gen, ops);
-      ops.add(Op.delete(key("s/" + gen), DeleteOption.DEFAULT));
-      client.getKVClient().txn().Then(ops.toArray(Op[]::new)).commit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+      deleteSegment(s);
+      client.getKVClient().delete(key("s/" + s.id())).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (StoreException | ExecutionException | TimeoutException e) {
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -520,19 +655,48 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   }
 
   /**
-   * Writes staged entries in transactions within etcd's limits, up to 32 at a time (they
-   * are independent puts no reader sees, so their order does not matter), keeping the staging lease alive.
+   * Deletes segments no pointer names any more, after the commit that retired them: in pages, so that no single
+   * etcd request deletes a million keys (one such request held every member's apply loop for seconds). Best
+   * effort: what a failure leaves, the next open's sweep finds through the segments' {@code g/} records.
+   */
+  private void deleteSegments(List<Segment> retired) {
+    for (Segment s : retired) {
+      try {
+        deleteSegment(s);
+      } catch (StoreException e) {
+        return;
+      }
+    }
+  }
+
+  /** The segment's entries page by page, then its {@code g/} record. */
+  private void deleteSegment(Segment s) {
+    ByteSequence start = dataPrefix(s.id());
+    ByteSequence end = prefixEnd(start);
+    while (true) {
+      GetResponse r = await("delete", client.getKVClient().get(start, GetOption.builder().withRange(end)
+          .withKeysOnly(true).withLimit(DELETE_PAGE).build()));
+      if (r.getKvs().isEmpty()) {
+        break;
+      }
+      ByteSequence after = kvAfter(r.getKvs().get(r.getKvs().size() - 1).getKey());
+      await("delete", client.getKVClient().delete(start, DeleteOption.builder().withRange(after).build()));
+      if (!r.isMore()) {
+        break;
+      }
+      start = after;
+    }
+    await("delete", client.getKVClient().delete(key("g/" + s.id())));
+  }
+
+  /**
+   * Writes staged chunks in transactions within etcd's limits, up to 32 at a time (they are independent puts no
+   * reader sees, so their order does not matter).
    */
   private final class Stager {
-    private final long lease;
     private final List<Op> ops = new ArrayList<>();
     private final ArrayDeque<CompletableFuture<TxnResponse>> inFlight = new ArrayDeque<>();
     private long bytes;
-    private long lastKeepAlive = System.nanoTime();
-
-    Stager(long lease) {
-      this.lease = lease;
-    }
 
     void put(ByteSequence key, byte[] value) {
       if (ops.size() == MAX_OPS || bytes + key.size() + value.length + 16 > MAX_BYTES) {
@@ -550,10 +714,6 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
       }
       while (inFlight.size() >= STAGING_IN_FLIGHT) {
         await("commit", inFlight.poll());
-      }
-      if (System.nanoTime() - lastKeepAlive > TimeUnit.SECONDS.toNanos(STAGING_LEASE_SECONDS / 4)) {
-        await("commit", client.getLeaseClient().keepAliveOnce(lease));
-        lastKeepAlive = System.nanoTime();
       }
     }
 
@@ -647,10 +807,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
 
   private StoreException concurrentWriter() {
     return new StoreException("etcd cluster database " + ns + " at " + endpoints + ": another writer changed a"
-        + " bucket this commit touches; nothing was applied.");
+        + " bucket this commit touches, or this commit's staging lease expired; nothing was applied.");
   }
 
-  private String newGeneration() {
+  private String newId() {
     return String.format("%016x", random.nextLong());
   }
 
@@ -697,6 +857,44 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     return "EtcdClusterDatabase[" + endpoints + ", namespace=" + ns + "]";
   }
 
+  // ---- for EtcdClusterCoordination, which shares this store's client and namespace ----
+
+  Client client() {
+    return client;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
+  /** How messages name this store. */
+  String describe() {
+    return "etcd cluster database " + ns + " at " + endpoints;
+  }
+
+  ByteSequence namespaced(String suffix) {
+    return key(suffix);
+  }
+
+  <T> T awaitFor(String what, CompletableFuture<T> f) {
+    return await(what, f);
+  }
+
+  /** A bucket's entries (copies) as of one revision, and that revision. */
+  record Snapshot(Map<UUID, byte[]> entries, long revision) {}
+
+  Snapshot snapshot(String bucket) {
+    Pointer p = pointer(bucket, "read");
+    Map<UUID, byte[]> entries = new HashMap<>();
+    scan(p.segments(), p.revision(), (msb, lsb, deleted, value, offset, length) -> {
+      if (!deleted) {
+        entries.put(new UUID(msb, lsb), Arrays.copyOfRange(value, offset, offset + length));
+      }
+      return true;
+    });
+    return new Snapshot(entries, p.revision());
+  }
+
   // ---- keys and requests ----
 
   private <T> T await(String what, CompletableFuture<T> f) {
@@ -733,13 +931,32 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     return ns.concat(bytes(suffix));
   }
 
-  private ByteSequence dataPrefix(String gen) {
-    return key("d/" + gen + "/");
+  private ByteSequence dataPrefix(String segment) {
+    return key("d/" + segment + "/");
   }
 
-  private ByteSequence dataKey(String gen, UUID key) {
-    return dataPrefix(gen).concat(ByteSequence.from(ByteBuffer.allocate(KEY_BYTES)
-        .putLong(key.getMostSignificantBits()).putLong(key.getLeastSignificantBits()).array()));
+  private ByteSequence entryPrefix(Segment s) {
+    return key("d/" + s.id() + "/e/");
+  }
+
+  private ByteSequence chunkPrefix(Segment s) {
+    return key("d/" + s.id() + "/p/");
+  }
+
+  private ByteSequence entryKey(Segment s, UUID key) {
+    return entryPrefix(s).concat(keyBytes(key.getMostSignificantBits(), key.getLeastSignificantBits()));
+  }
+
+  private ByteSequence chunkKey(Segment s, UUID key) {
+    return chunkKey(s, key.getMostSignificantBits(), key.getLeastSignificantBits());
+  }
+
+  private ByteSequence chunkKey(Segment s, long msb, long lsb) {
+    return chunkPrefix(s).concat(keyBytes(msb, lsb));
+  }
+
+  private static ByteSequence keyBytes(long msb, long lsb) {
+    return ByteSequence.from(ByteBuffer.allocate(PackedChunk.KEY_BYTES).putLong(msb).putLong(lsb).array());
   }
 
   private static ByteSequence bytes(String s) {

@@ -17,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -136,6 +138,72 @@ class EtcdClusterDatabaseTest {
     assertNull(db.get("b", deleted));
   }
 
+  /**
+   * The engine's staging pattern and more: large commits appended as segments past the point where they are merged,
+   * with small commits, deletes and replacements between them, against a map that applies the same batches.
+   */
+  @Test
+  void manyLargeAndSmallCommitsOntoOneBucketReadBackAsTheirSum() {
+    Map<UUID, Integer> expected = new HashMap<>();
+    Random r = new Random(7);
+    List<UUID> keys = new ArrayList<>();
+    for (int round = 0; round < EtcdClusterDatabase.MAX_SEGMENTS + 4; round++) {
+      WriteBatch large = new WriteBatch();
+      for (int i = 0; i < 150; i++) {
+        UUID k = new UUID(r.nextLong(), r.nextLong());
+        keys.add(k);
+        large.put("veks", k, value(round * 1000 + i));
+        expected.put(k, round * 1000 + i);
+      }
+      UUID gone = keys.get(r.nextInt(keys.size()));
+      large.delete("veks", gone);
+      expected.remove(gone);
+      db.commit(large);
+      UUID replaced = keys.get(r.nextInt(keys.size()));
+      UUID deleted = keys.get(r.nextInt(keys.size()));
+      db.commit(new WriteBatch().put("veks", replaced, value(-round)).delete("veks", deleted));
+      expected.put(replaced, -round);
+      expected.remove(deleted);
+      if (deleted.equals(replaced)) {
+        expected.remove(replaced);
+      }
+    }
+    assertEquals(expected.size(), db.count("veks"));
+    Map<UUID, String> seen = new HashMap<>();
+    db.forEach("veks", (k, v) -> assertNull(seen.put(k, new String(v, StandardCharsets.UTF_8)), "twice: " + k));
+    Map<UUID, String> want = new HashMap<>();
+    expected.forEach((k, v) -> want.put(k, new String(value(v), StandardCharsets.UTF_8)));
+    assertEquals(want, seen);
+    for (int i = 0; i < 50; i++) {
+      UUID k = keys.get(r.nextInt(keys.size()));
+      Integer v = expected.get(k);
+      if (v == null) {
+        assertNull(db.get("veks", k), "deleted " + k);
+      } else {
+        assertArrayEquals(value(v), db.get("veks", k), "entry " + k);
+      }
+    }
+    assertEquals(List.of("veks"), db.buckets("v"));
+  }
+
+  @Test
+  void aBucketWhoseLargeCommitDeletedEverythingIsNoLongerListed() {
+    WriteBatch fill = new WriteBatch();
+    WriteBatch empty = new WriteBatch();
+    for (int i = 0; i < 200; i++) {
+      fill.put("b", new UUID(1, i), value(i));
+      empty.delete("b", new UUID(1, i));
+    }
+    db.commit(fill);
+    db.commit(new WriteBatch().put("b", new UUID(2, 0), value(0)));
+    db.commit(empty);
+    assertEquals(1, db.count("b"));
+    db.commit(new WriteBatch().delete("b", new UUID(2, 0)));
+    assertEquals(0, db.count("b"));
+    assertEquals(List.of(), db.buckets("b"));
+    assertNull(db.get("b", new UUID(1, 5)));
+  }
+
   /** Readers during a stream of large commits see the old generation or the new one whole, never a mix. */
   @Test
   void aReaderNeverSeesPartOfALargeCommit() throws Exception {
@@ -199,6 +267,16 @@ class EtcdClusterDatabaseTest {
     }
     StoreException e = assertThrows(StoreException.class, () -> EtcdTestCluster.builder(dir, namespace).open());
     assertTrue(e.getMessage().contains("newer than this engine supports"), e.getMessage());
+  }
+
+  @Test
+  void aStoreOfTheFirstFormatIsRefusedWithWhatToDo() throws Exception {
+    try (Client c = Client.builder().endpoints(EtcdTestCluster.endpoints().toArray(URI[]::new)).build()) {
+      c.getKVClient().put(bs(namespace + "format"), bs("1")).get(30, TimeUnit.SECONDS);
+    }
+    StoreException e = assertThrows(StoreException.class, () -> EtcdTestCluster.builder(dir, namespace).open());
+    assertTrue(e.getMessage().contains("format version 1") && e.getMessage().contains("new namespace"),
+        e.getMessage());
   }
 
   @Test

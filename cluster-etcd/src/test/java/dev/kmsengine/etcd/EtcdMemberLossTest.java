@@ -98,7 +98,8 @@ class EtcdMemberLossTest {
       kill("m1");
       kill("m2");
       StoreException e = assertThrows(StoreException.class, () -> db.commit(batch(2)));
-      assertTrue(e.getMessage().contains("commit failed") && e.getMessage().contains("127.0.0.1:2379"),
+      assertTrue(e.getMessage().contains("commit failed")
+          && e.getMessage().contains(EtcdTestCluster.endpoints().get(0).toString()),
           e.getMessage());
       startMissingMembers();
       int after = committedBatch(db);
