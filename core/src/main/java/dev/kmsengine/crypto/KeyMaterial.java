@@ -1,5 +1,6 @@
 package dev.kmsengine.crypto;
 
+import dev.kmsengine.internal.crypto.KeyBytes;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -21,6 +22,20 @@ import javax.security.auth.Destroyable;
 public final class KeyMaterial implements Destroyable, AutoCloseable {
   /** The only key size the hierarchy uses: AES-256. */
   public static final int LENGTH = 32;
+
+  static {
+    KeyBytes.install(new KeyBytes.Bridge() {
+      @Override
+      public KeyMaterial adopt(byte[] bytes) {
+        return KeyMaterial.adopt(bytes);
+      }
+
+      @Override
+      public byte[] live(KeyMaterial key) {
+        return key.unsafeBytes();
+      }
+    });
+  }
 
   private final byte[] bytes;
   private volatile boolean destroyed;
@@ -139,7 +154,7 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
     return diff == 0;
   }
 
-  /** The live array, for this package's cipher code only; never escapes the package. */
+  /** The live array, for the engine's cipher code only (through {@link KeyBytes}). */
   byte[] unsafeBytes() {
     checkLive();
     return bytes;

@@ -1,6 +1,6 @@
 /**
- * AES-256-GCM key wrapping: {@link dev.kmsengine.crypto.WrappingKey} seals 256-bit keys into the frozen
- * {@link dev.kmsengine.crypto.WrappedKeyFormat} blob, bound by {@link dev.kmsengine.crypto.KeyBinding} associated
+ * AES-256-GCM key wrapping: {@link dev.kmsengine.internal.crypto.WrappingKey} seals 256-bit keys into the frozen
+ * {@link dev.kmsengine.internal.crypto.WrappedKeyFormat} blob, bound by {@link dev.kmsengine.internal.crypto.KeyBinding} associated
  * data to the SVM, volume or configuration and SVM-KEK generation they belong to. Key material lives in
  * {@link dev.kmsengine.crypto.KeyMaterial}, which zeroises and never prints itself.
  */

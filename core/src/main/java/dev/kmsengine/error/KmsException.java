@@ -31,6 +31,16 @@ public final class KmsException extends RuntimeException {
   }
 
   /**
+   * An error with the reference's message about one field or parameter.
+   *
+   * @param errorCode the ONTAP code
+   * @param target the field or parameter the error concerns
+   */
+  public KmsException(ErrorCode errorCode, String target) {
+    this(errorCode, target, "", null);
+  }
+
+  /**
    * An error with a target and a non-secret detail appended to the reference's message.
    *
    * @param errorCode the ONTAP code

@@ -50,7 +50,7 @@ public record Job(UUID uuid, Operation operation, JobState state, int code, Stri
 
   /**
    * Returns this job if it succeeded; otherwise throws its error, so embedding code can chain
-   * {@code engine.awaitJob(engine.rekeyInternal(c), timeout).requireSuccess()}.
+   * {@code engine.awaitJob(engine.barbican().rekeyInternal(c), timeout).requireSuccess()}.
    *
    * @return this job
    * @throws KmsException the job's error if it failed

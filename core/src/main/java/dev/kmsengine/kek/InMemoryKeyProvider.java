@@ -1,7 +1,7 @@
 package dev.kmsengine.kek;
 
 import dev.kmsengine.crypto.KeyMaterial;
-import dev.kmsengine.crypto.Randomness;
+import dev.kmsengine.internal.crypto.Randomness;
 import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
 import java.util.Map;

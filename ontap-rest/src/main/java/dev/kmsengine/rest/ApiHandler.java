@@ -1,7 +1,7 @@
 package dev.kmsengine.rest;
 
-import dev.kmsengine.error.CauseChain;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.error.CauseChain;
 import dev.kmsengine.store.StoreException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

@@ -51,7 +51,7 @@ final class JobsResource {
   }
 
   private Map<UUID, String> svmNames() {
-    return engine.svms().stream().collect(Collectors.toMap(SvmInfo::uuid, SvmInfo::name));
+    return engine.cluster().svms().stream().collect(Collectors.toMap(SvmInfo::uuid, SvmInfo::name));
   }
 
   static ObjectNode render(Job j, Map<UUID, String> svms) {

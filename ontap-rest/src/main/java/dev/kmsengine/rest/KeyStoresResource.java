@@ -41,18 +41,18 @@ final class KeyStoresResource {
 
   void register(Router r) {
     r.add("GET", PATH, (ex, v) -> ex.send(200,
-        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.keystores(), this::render, PATH)));
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.barbican().keystores(), this::render, PATH)));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA,
-        engine.keystore(Router.uuid(v.get(0))), this::render));
+        engine.barbican().keystore(Router.uuid(v.get(0))), this::render));
     r.add("PATCH", PATH, (ex, v) -> {
       boolean enabled = enabledOf(ex.body());
-      matching().run(ex, Set.of(), k -> enabled ? engine.enableKeystore(k.uuid()) : engine.disableKeystore(k.uuid()),
+      matching().run(ex, Set.of(), k -> enabled ? engine.barbican().enableKeystore(k.uuid()) : engine.barbican().disableKeystore(k.uuid()),
           this::record);
     });
     r.add("DELETE", PATH, (ex, v) -> {
       ex.body().requireNoOthers();
       matching().run(ex, Set.of(), k -> {
-        engine.deleteKeystore(k.uuid());
+        engine.barbican().deleteKeystore(k.uuid());
         return null;
       }, null);
     });
@@ -78,11 +78,11 @@ final class KeyStoresResource {
   }
 
   private CollectionWrite<Keystore> matching() {
-    return new CollectionWrite<>(engine, SCHEMA, engine::keystores, this::render, Keystore::uuid);
+    return new CollectionWrite<>(engine, SCHEMA, engine.barbican()::keystores, this::render, Keystore::uuid);
   }
 
   private ObjectNode record(UUID id) {
-    return engine.keystore(id).map(k -> InstanceGet.defaultView(SCHEMA, k, this::render)).orElse(null);
+    return engine.barbican().keystore(id).map(k -> InstanceGet.defaultView(SCHEMA, k, this::render)).orElse(null);
   }
 
   private static boolean enabledOf(JsonBody b) {
@@ -99,10 +99,10 @@ final class KeyStoresResource {
     ex.params().allowOnly(Set.of("return_timeout"));
     int timeout = ex.params().returnTimeout(0);
     boolean enabled = enabledOf(ex.body());
-    if (engine.keystore(id).isEmpty()) {
+    if (engine.barbican().keystore(id).isEmpty()) {
       throw InstanceGet.notFound();
     }
-    Job job = enabled ? engine.enableKeystore(id) : engine.disableKeystore(id);
+    Job job = enabled ? engine.barbican().enableKeystore(id) : engine.barbican().disableKeystore(id);
     replies.reply(ex, job, JobReplies.Kind.UPDATE, timeout, null, null);
   }
 
@@ -110,7 +110,7 @@ final class KeyStoresResource {
     ex.params().allowOnly(Set.of("return_timeout"));
     ex.params().returnTimeout(0);
     ex.body().requireNoOthers();
-    engine.deleteKeystore(id);
+    engine.barbican().deleteKeystore(id);
     ex.send(200, Json.object());
   }
 }

@@ -33,15 +33,15 @@ final class NodesResource {
 
   void register(Router r) {
     r.add("GET", PATH, (ex, v) -> ex.send(200,
-        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.nodes(), (n, a) -> render(n), PATH)));
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().nodes(), (n, a) -> render(n), PATH)));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
         (n, a) -> render(n)));
     r.add("PATCH", PATH, (ex, v) -> {
       requireReboot(ex.params().single("action"));
       ex.body().requireNoOthers();
-      new CollectionWrite<>(engine, SCHEMA, engine::nodes, (n, a) -> render(n), NodeInfo::uuid)
+      new CollectionWrite<>(engine, SCHEMA, engine.cluster()::nodes, (n, a) -> render(n), NodeInfo::uuid)
           .run(ex, Set.of("action"), n -> {
-            engine.rebootNode(n.name());
+            engine.cluster().rebootNode(n.name());
             return null;
           }, null);
     });
@@ -49,7 +49,7 @@ final class NodesResource {
   }
 
   private Optional<NodeInfo> find(UUID uuid) {
-    List<NodeInfo> nodes = engine.nodes();
+    List<NodeInfo> nodes = engine.cluster().nodes();
     return nodes.stream().filter(n -> n.uuid().equals(uuid)).findFirst();
   }
 
@@ -69,7 +69,7 @@ final class NodesResource {
     ex.body().requireNoOthers();
     NodeInfo node = find(uuid).orElseThrow(InstanceGet::notFound);
     requireReboot(action);
-    engine.rebootNode(node.name());
+    engine.cluster().rebootNode(node.name());
     ex.send(200, Json.object());
   }
 

@@ -101,7 +101,7 @@ final class SimulatorResource {
     } catch (IllegalArgumentException e) {
       throw new KmsException(ErrorCode.INVALID_FIELD, "data_base64", "\"data_base64\" must be base64.");
     }
-    engine.writeBlock(node, volume, block, data);
+    engine.cluster().writeBlock(node, volume, block, data);
     ObjectNode o = blockRecord(volume, block, node);
     o.put("size", data.length);
     ex.send(200, o);
@@ -109,7 +109,7 @@ final class SimulatorResource {
 
   private void readBlock(ApiExchange ex, UUID volume, long block) throws IOException {
     String node = nodeParam(ex);
-    byte[] data = engine.readBlock(node, volume, block);
+    byte[] data = engine.cluster().readBlock(node, volume, block);
     ObjectNode o = blockRecord(volume, block, node);
     o.put("size", data.length);
     o.put("data_base64", Base64.getEncoder().encodeToString(data));
@@ -127,7 +127,7 @@ final class SimulatorResource {
   // ------------------------------------------------------------------ nodes
 
   private NodeInfo node(String name) {
-    List<NodeInfo> nodes = engine.nodes();
+    List<NodeInfo> nodes = engine.cluster().nodes();
     return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
         .orElseThrow(() -> new ApiException(404, "4", "entry doesn't exist", "node"));
   }
@@ -147,7 +147,7 @@ final class SimulatorResource {
     ex.params().allowOnly(Set.of());
     ObjectNode o = Json.object();
     var records = o.putArray("records");
-    List<NodeInfo> nodes = engine.nodes();
+    List<NodeInfo> nodes = engine.cluster().nodes();
     nodes.forEach(n -> records.add(render(n)));
     o.put("num_records", nodes.size());
     ex.send(200, o);
@@ -166,7 +166,7 @@ final class SimulatorResource {
       controls.connect(n.name(), connected);
     }
     if (state != null) {
-      engine.setNodeUp(n.name(), state.equals("up"));
+      engine.cluster().setNodeUp(n.name(), state.equals("up"));
     }
     ex.send(200, render(node(n.name())));
   }

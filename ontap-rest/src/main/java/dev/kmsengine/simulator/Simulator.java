@@ -183,7 +183,7 @@ public final class Simulator implements AutoCloseable {
    * Barbican at start. Nodes that cannot reach it stay without keys ({@code state} says so) until a restore.
    */
   private static void restoreOnStart(KmsEngine engine, PrintStream out) {
-    for (Job job : engine.restoreAll()) {
+    for (Job job : engine.barbican().restoreAll()) {
       try {
         Job done = engine.awaitJob(job, RESTORE_ON_START_WAIT);
         out.println("restore on start: " + JobDescriptions.of(done) + ": " + done.state().wireName()
