@@ -1,7 +1,7 @@
 package dev.kmsengine.barbican;
 
-import dev.kmsengine.keystore.BarbicanConnection;
-import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
+import dev.kmsengine.keystore.BarbicanConfig.ProxyType;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.util.UUID;

@@ -2,8 +2,8 @@ package dev.kmsengine.benchmarks;
 
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.internal.crypto.KeyBinding;
 import dev.kmsengine.internal.crypto.Randomness;
@@ -12,7 +12,7 @@ import dev.kmsengine.internal.engine.Engine;
 import dev.kmsengine.internal.engine.Node;
 import dev.kmsengine.internal.engine.VolumeRecord;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfigRequest;

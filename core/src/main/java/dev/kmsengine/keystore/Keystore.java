@@ -1,5 +1,8 @@
 package dev.kmsengine.keystore;
 
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -42,5 +45,123 @@ public record Keystore(UUID uuid, String configurationName, UUID svmUuid, String
    */
   public String scope() {
     return "svm";
+  }
+
+  /** The state of an SVM's keystore, as {@code /api/security/key-stores} reports it for the enabled configuration. */
+  public enum KeystoreState {
+    /** Serving new and existing keys. */
+    ACTIVE,
+    /** Being enabled for the first time; all key operations wait. */
+    INITIALIZING,
+    /** The enabled configuration is being switched; persisted, so an interrupted switch stays visible. */
+    SWITCHING,
+    /** An SVM-KEK rekey is running; new keys cannot be created. */
+    SVM_KEK_REKEY,
+    /** The top-level key cannot be obtained or used; no key can be served until a restore succeeds. */
+    BLOCKED,
+    /** Being disabled. */
+    DISABLING,
+    /** Not the enabled configuration. */
+    INACTIVE;
+
+    /**
+     * The REST value ({@code "svm_kek_rekey"}, ...).
+     *
+     * @return the value of the keystore's {@code state} field
+     */
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * The advanced property {@code state}: whether every node holds the SVM-KEK in its key table.
+   *
+   * @param clusterState true only when every node holds the current SVM-KEK
+   * @param code {@code "0"} when available everywhere, otherwise the code of the problem
+   * @param message empty when available everywhere, otherwise naming each node that lacks it and why
+   * @param nodes per-node answers, in node order
+   */
+  public record KekAvailability(boolean clusterState, String code, String message, List<NodeStatus> nodes) {
+    /**
+     * Copies the list.
+     *
+     * @param clusterState true only when every node holds the current SVM-KEK
+     * @param code {@code "0"} when available everywhere, otherwise the code of the problem
+     * @param message empty when available everywhere, otherwise naming each node that lacks it and why
+     * @param nodes per-node answers, in node order
+     */
+    public KekAvailability {
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  /**
+   * The advanced property {@code barbican_reachability}: whether every node reaches Barbican, and if not, the first
+   * failing node's reason. {@code nodes} has every node's own answer, which ONTAP does not show but a test does.
+   *
+   * @param reachable true if every up node reaches Barbican
+   * @param code {@code "0"} when reachable, otherwise 65539801
+   * @param message empty when reachable, otherwise naming the first failing node and its reason
+   * @param nodes per-node answers, in node order
+   */
+  public record Reachability(boolean reachable, String code, String message, List<NodeStatus> nodes) {
+    /**
+     * Copies the list.
+     *
+     * @param reachable true if every up node reaches Barbican
+     * @param code {@code "0"} when reachable, otherwise 65539801
+     * @param message empty when reachable, otherwise naming the first failing node and its reason
+     * @param nodes per-node answers, in node order
+     */
+    public Reachability {
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  /**
+   * One node's answer in a per-node report (reachability, SVM-KEK availability, restore).
+   *
+   * @param node the node name
+   * @param ok whether the node succeeded
+   * @param code {@code "0"} on success, otherwise the ONTAP code of the failure
+   * @param message empty on success, otherwise why (never a secret)
+   */
+  public record NodeStatus(String node, boolean ok, String code, String message) {
+    /**
+     * Checks nullness.
+     *
+     * @param node the node name
+     * @param ok whether the node succeeded
+     * @param code {@code "0"} on success, otherwise the ONTAP code of the failure
+     * @param message empty on success, otherwise why (never a secret)
+     */
+    public NodeStatus {
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(message, "message");
+    }
+
+    /**
+     * A success.
+     *
+     * @param node the node's name
+     * @return a status with code {@code "0"} and an empty message
+     */
+    public static NodeStatus success(String node) {
+      return new NodeStatus(node, true, "0", "");
+    }
+
+    /**
+     * A failure.
+     *
+     * @param node the node's name
+     * @param code the ONTAP code of the failure
+     * @param message why, never a secret
+     * @return a status with the code's wire form
+     */
+    public static NodeStatus failure(String node, dev.kmsengine.error.ErrorCode code, String message) {
+      return new NodeStatus(node, false, code.wireCode(), message);
+    }
   }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.rest.query.CollectionQuery;
 import dev.kmsengine.rest.query.QueryParameters;
 import dev.kmsengine.rest.query.RecordRenderer;

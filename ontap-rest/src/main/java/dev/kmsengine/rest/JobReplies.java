@@ -3,7 +3,7 @@ package dev.kmsengine.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.Keystore;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.rest.query.CollectionQuery;
 import dev.kmsengine.rest.query.FieldType;
 import dev.kmsengine.rest.query.ResourceSchema;

@@ -7,7 +7,7 @@ import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.JobDescriptions;
 import dev.kmsengine.rest.OntapRestServer;

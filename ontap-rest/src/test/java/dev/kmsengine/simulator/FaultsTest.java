@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import dev.kmsengine.rest.JobDescriptions;
 import dev.kmsengine.simulator.ApiClient.Reply;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;

@@ -2,11 +2,11 @@ package dev.kmsengine.benchmarks.barbican;
 
 import dev.kmsengine.barbican.BarbicanKeyProvider;
 import dev.kmsengine.benchmarks.BenchmarkDefaults;
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.keystore.BarbicanConnection;
-import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
+import dev.kmsengine.keystore.BarbicanConfig.ProxyType;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.kmsengine.benchmarks.crypto;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.internal.crypto.KeyRole;
 import dev.kmsengine.internal.crypto.WrappedKeyFormat;
 import java.security.GeneralSecurityException;

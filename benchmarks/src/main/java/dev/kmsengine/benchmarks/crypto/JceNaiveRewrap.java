@@ -1,6 +1,6 @@
 package dev.kmsengine.benchmarks.crypto;
 
-import dev.kmsengine.crypto.KeyAccess;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.internal.crypto.KeyRole;
 import dev.kmsengine.internal.crypto.WrappedKeyFormat;
 import java.security.GeneralSecurityException;

@@ -2,7 +2,7 @@ package dev.kmsengine.internal.engine;
 
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;

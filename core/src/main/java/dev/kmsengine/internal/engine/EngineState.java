@@ -7,7 +7,7 @@ import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfig;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.store.ConfigProtectionKey;
 import dev.kmsengine.store.WriteBatch;

@@ -6,7 +6,7 @@ import dev.kmsengine.error.KmsException;
 import dev.kmsengine.internal.crypto.KeyBinding;
 import dev.kmsengine.internal.crypto.WrappingKey;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.kek.KekException.KekFailure;
 import java.security.GeneralSecurityException;
 import java.util.UUID;
 

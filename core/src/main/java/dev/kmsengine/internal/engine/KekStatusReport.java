@@ -2,9 +2,9 @@ package dev.kmsengine.internal.engine;
 
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.keystore.KekAvailability;
-import dev.kmsengine.keystore.NodeStatus;
-import dev.kmsengine.keystore.Reachability;
+import dev.kmsengine.keystore.Keystore.KekAvailability;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.Reachability;
 import java.util.ArrayList;
 import java.util.List;
 

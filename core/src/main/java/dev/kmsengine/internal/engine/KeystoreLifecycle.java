@@ -6,7 +6,7 @@ import dev.kmsengine.error.KmsException;
 import dev.kmsengine.internal.crypto.KeyBinding;
 import dev.kmsengine.internal.engine.KekFetcher.Fetched;
 import dev.kmsengine.keystore.BarbicanConfigUpdate;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.WriteBatch;
 import java.util.Map;
 import java.util.UUID;

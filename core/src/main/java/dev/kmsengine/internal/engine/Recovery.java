@@ -1,6 +1,6 @@
 package dev.kmsengine.internal.engine;
 
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.WriteBatch;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,15 +1,15 @@
 package dev.kmsengine.internal.engine;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.internal.crypto.KeyBinding;
 import dev.kmsengine.internal.crypto.WrappingKey;
 import dev.kmsengine.internal.job.JobContext;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.keystore.KeystoreState;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Arrays;

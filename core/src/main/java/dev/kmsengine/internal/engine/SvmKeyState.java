@@ -1,6 +1,6 @@
 package dev.kmsengine.internal.engine;
 
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;

@@ -1,14 +1,14 @@
 package dev.kmsengine.internal.engine;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.internal.crypto.KeyBinding;
 import dev.kmsengine.internal.crypto.Randomness;
 import dev.kmsengine.internal.crypto.WrappingKey;
 import dev.kmsengine.internal.engine.KekFetcher.Fetched;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.WriteBatch;
 import java.util.Arrays;
 import java.util.HexFormat;

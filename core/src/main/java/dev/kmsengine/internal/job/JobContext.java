@@ -1,6 +1,6 @@
 package dev.kmsengine.internal.job;
 
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import java.util.List;
 
 /** What a running job can report back: progress and per-node results. */

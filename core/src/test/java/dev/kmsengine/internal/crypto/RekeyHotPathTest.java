@@ -9,7 +9,7 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.internal.engine.TestCluster;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.InMemoryClusterDatabase;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.internal.crypto.KeyRole;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import org.junit.jupiter.api.function.Executable;
 
 /** Assertions on the engine's two ways of failing: a thrown {@link KmsException}, or a failed job. */

@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.error.ErrorCode;
-import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.kek.KekException.KekFailure;
 import dev.kmsengine.keystore.Keystore;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;

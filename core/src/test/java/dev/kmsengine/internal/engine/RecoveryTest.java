@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.util.List;

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.internal.crypto.KeyBinding;
 import dev.kmsengine.internal.crypto.WrappingKey;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.WriteBatch;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -134,7 +134,7 @@ class RekeyTest {
       }
 
       @Override
-      public void nodes(List<dev.kmsengine.keystore.NodeStatus> nodes) {}
+      public void nodes(List<dev.kmsengine.keystore.Keystore.NodeStatus> nodes) {}
     });
     assertEquals("Rewrapped 0 of 5 volume encryption keys", messages.get(0));
     assertEquals("Rewrapped 5 of 5 volume encryption keys", messages.get(messages.size() - 1));

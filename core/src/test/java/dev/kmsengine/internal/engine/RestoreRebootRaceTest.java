@@ -10,7 +10,7 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import java.util.UUID;

@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.keystore.KekAvailability;
-import dev.kmsengine.keystore.NodeStatus;
-import dev.kmsengine.keystore.Reachability;
+import dev.kmsengine.keystore.Keystore.KekAvailability;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.Reachability;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;

@@ -5,10 +5,10 @@ import static dev.kmsengine.internal.engine.TestCluster.KEY_2;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.error.KmsException;
-import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.kek.KekException.KekFailure;
 import dev.kmsengine.keystore.BarbicanConfigUpdate;
 import dev.kmsengine.keystore.Secret;
 import java.util.ArrayList;
@@ -62,8 +62,8 @@ class SecretHygieneTest {
       t.engine.cluster().writeBlock("node1", v, 0, "data".getBytes());
       UUID svm = t.svmUuid("svm1");
       for (String key : List.of(KEY_1, KEY_2)) {
-        try (KeyMaterial k = t.provider.fetchKey("node1", new dev.kmsengine.keystore.BarbicanConnection(a, key,
-            TestCluster.KEYSTONE, TestCluster.CRED_ID, TestCluster.CRED_SECRET, dev.kmsengine.keystore.ProxyType.HTTPS,
+        try (KeyMaterial k = t.provider.fetchKey("node1", new dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection(a, key,
+            TestCluster.KEYSTONE, TestCluster.CRED_ID, TestCluster.CRED_SECRET, dev.kmsengine.keystore.BarbicanConfig.ProxyType.HTTPS,
             "", 0, "", Secret.empty(), true, true, 10))) {
           keyForms.addAll(forms(k.copyBytes(KeyAccess.insecure())));
         }
