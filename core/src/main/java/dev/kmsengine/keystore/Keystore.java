@@ -1,8 +1,10 @@
 package dev.kmsengine.keystore;
 
+import dev.kmsengine.error.ErrorCode;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -78,20 +80,22 @@ public record Keystore(UUID uuid, String configurationName, UUID svmUuid, String
    * The advanced property {@code state}: whether every node holds the SVM-KEK in its key table.
    *
    * @param clusterState true only when every node holds the current SVM-KEK
-   * @param code {@code "0"} when available everywhere, otherwise the code of the problem
+   * @param error empty when available everywhere, otherwise the code of the problem
    * @param message empty when available everywhere, otherwise naming each node that lacks it and why
    * @param nodes per-node answers, in node order
    */
-  public record KekAvailability(boolean clusterState, String code, String message, List<NodeStatus> nodes) {
+  public record KekAvailability(boolean clusterState, Optional<ErrorCode> error, String message,
+      List<NodeStatus> nodes) {
     /**
      * Copies the list.
      *
      * @param clusterState true only when every node holds the current SVM-KEK
-     * @param code {@code "0"} when available everywhere, otherwise the code of the problem
+     * @param error empty when available everywhere, otherwise the code of the problem
      * @param message empty when available everywhere, otherwise naming each node that lacks it and why
      * @param nodes per-node answers, in node order
      */
     public KekAvailability {
+      Objects.requireNonNull(error, "error");
       nodes = List.copyOf(nodes);
     }
   }
@@ -101,20 +105,21 @@ public record Keystore(UUID uuid, String configurationName, UUID svmUuid, String
    * failing node's reason. {@code nodes} has every node's own answer, which ONTAP does not show but a test does.
    *
    * @param reachable true if every up node reaches Barbican
-   * @param code {@code "0"} when reachable, otherwise 65539801
+   * @param error empty when reachable, otherwise {@link ErrorCode#UNREACHABLE}
    * @param message empty when reachable, otherwise naming the first failing node and its reason
    * @param nodes per-node answers, in node order
    */
-  public record Reachability(boolean reachable, String code, String message, List<NodeStatus> nodes) {
+  public record Reachability(boolean reachable, Optional<ErrorCode> error, String message, List<NodeStatus> nodes) {
     /**
      * Copies the list.
      *
      * @param reachable true if every up node reaches Barbican
-     * @param code {@code "0"} when reachable, otherwise 65539801
+     * @param error empty when reachable, otherwise {@link ErrorCode#UNREACHABLE}
      * @param message empty when reachable, otherwise naming the first failing node and its reason
      * @param nodes per-node answers, in node order
      */
     public Reachability {
+      Objects.requireNonNull(error, "error");
       nodes = List.copyOf(nodes);
     }
   }
@@ -123,22 +128,20 @@ public record Keystore(UUID uuid, String configurationName, UUID svmUuid, String
    * One node's answer in a per-node report (reachability, SVM-KEK availability, restore).
    *
    * @param node the node name
-   * @param ok whether the node succeeded
-   * @param code {@code "0"} on success, otherwise the ONTAP code of the failure
+   * @param error empty on success, otherwise the code of the failure
    * @param message empty on success, otherwise why (never a secret)
    */
-  public record NodeStatus(String node, boolean ok, String code, String message) {
+  public record NodeStatus(String node, Optional<ErrorCode> error, String message) {
     /**
      * Checks nullness.
      *
      * @param node the node name
-     * @param ok whether the node succeeded
-     * @param code {@code "0"} on success, otherwise the ONTAP code of the failure
+     * @param error empty on success, otherwise the code of the failure
      * @param message empty on success, otherwise why (never a secret)
      */
     public NodeStatus {
       Objects.requireNonNull(node, "node");
-      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(error, "error");
       Objects.requireNonNull(message, "message");
     }
 
@@ -146,22 +149,31 @@ public record Keystore(UUID uuid, String configurationName, UUID svmUuid, String
      * A success.
      *
      * @param node the node's name
-     * @return a status with code {@code "0"} and an empty message
+     * @return a status with no error and an empty message
      */
     public static NodeStatus success(String node) {
-      return new NodeStatus(node, true, "0", "");
+      return new NodeStatus(node, Optional.empty(), "");
     }
 
     /**
      * A failure.
      *
      * @param node the node's name
-     * @param code the ONTAP code of the failure
+     * @param code the code of the failure
      * @param message why, never a secret
-     * @return a status with the code's wire form
+     * @return a failed status
      */
-    public static NodeStatus failure(String node, dev.kmsengine.error.ErrorCode code, String message) {
-      return new NodeStatus(node, false, code.wireCode(), message);
+    public static NodeStatus failure(String node, ErrorCode code, String message) {
+      return new NodeStatus(node, Optional.of(code), message);
+    }
+
+    /**
+     * Whether the node succeeded.
+     *
+     * @return {@code true} if there is no error
+     */
+    public boolean ok() {
+      return error.isEmpty();
     }
   }
 }

@@ -90,13 +90,13 @@ final class BarbicanKmsResource {
       ObjectNode n = o.putObject("barbican_reachability");
       n.put("reachable", r.reachable());
       n.put("message", r.message());
-      n.put("code", r.code());
+      n.put("code", Json.code(r.error()));
     }
     if (advanced.contains("state")) {
       KekAvailability k = engine.barbican().kekAvailability(c.uuid());
       ObjectNode n = o.putObject("state");
       n.put("cluster_state", k.clusterState());
-      n.put("code", k.code());
+      n.put("code", Json.code(k.error()));
       n.put("message", k.message());
     }
     o.set("_links", Json.selfLink(PATH + "/" + c.uuid()));

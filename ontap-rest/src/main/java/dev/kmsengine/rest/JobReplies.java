@@ -62,8 +62,7 @@ final class JobReplies {
     }
     if (job.state() == JobState.FAILURE && job.error().isPresent()) {
       Job.JobError err = job.error().get();
-      throw new ApiException(ErrorStatus.of(err.errorCode()), Integer.toString(err.errorCode().code()),
-          err.message(), err.target());
+      throw ApiException.of(err);
     }
     locate(ex, location);
     ObjectNode body = jobLink(job.uuid());

@@ -2,6 +2,7 @@ package dev.kmsengine.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.Keystore;
 import dev.kmsengine.keystore.Keystore.KeystoreState;
@@ -89,7 +90,7 @@ final class KeyStoresResource {
     Boolean enabled = b.bool("enabled");
     b.requireNoOthers();
     if (enabled == null) {
-      throw new ApiException(400, "2", "\"enabled\" is required: true enables (or switches to) the configuration,"
+      throw new ApiException(400, ErrorCode.INVALID_FIELD, "\"enabled\" is required: true enables (or switches to) the configuration,"
           + " false disables it.", "enabled");
     }
     return enabled;

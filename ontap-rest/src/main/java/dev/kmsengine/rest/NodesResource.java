@@ -3,6 +3,7 @@ package dev.kmsengine.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.NodeInfo;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.rest.query.CollectionQuery;
 import dev.kmsengine.rest.query.FieldType;
 import dev.kmsengine.rest.query.ResourceSchema;
@@ -75,7 +76,7 @@ final class NodesResource {
 
   private static void requireReboot(String action) {
     if (!"reboot".equals(action)) {
-      throw new ApiException(400, "262197", action == null
+      throw new ApiException(400, ErrorCode.INVALID_ARGUMENT_VALUE, action == null
           ? "\"action=reboot\" is required: it is the only change a node accepts."
           : "The value \"" + action + "\" is invalid for field \"action\" (reboot).", "action");
     }

@@ -129,7 +129,7 @@ final class SimulatorResource {
   private NodeInfo node(String name) {
     List<NodeInfo> nodes = engine.cluster().nodes();
     return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
-        .orElseThrow(() -> new ApiException(404, "4", "entry doesn't exist", "node"));
+        .orElseThrow(() -> new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "entry doesn't exist", "node"));
   }
 
   private ObjectNode render(NodeInfo n) {
@@ -183,7 +183,7 @@ final class SimulatorResource {
     ObjectNode o = JobReplies.jobLink(uuid);
     var records = o.putArray("records");
     for (NodeStatus s : job.nodes()) {
-      records.addObject().put("node", s.node()).put("ok", s.ok()).put("code", s.code()).put("message", s.message());
+      records.addObject().put("node", s.node()).put("ok", s.ok()).put("code", Json.code(s.error())).put("message", s.message());
     }
     o.put("num_records", job.nodes().size());
     ex.send(200, o);
@@ -192,7 +192,7 @@ final class SimulatorResource {
   // ------------------------------------------------------------------ emulator faults
 
   private OpenStackEmulator emulator() {
-    return controls.emulator().orElseThrow(() -> new ApiException(409, "3",
+    return controls.emulator().orElseThrow(() -> new ApiException(409, ErrorCode.NOT_SUPPORTED,
         "The Keystone/Barbican emulator is not running (--no-emulator).", ""));
   }
 
@@ -235,7 +235,7 @@ final class SimulatorResource {
       throw new KmsException(ErrorCode.INVALID_FIELD, "token_lifetime_s", "\"token_lifetime_s\" must be >= 1.");
     }
     if (deleteSecret != null && os.secretPayload(deleteSecret) == null) {
-      throw new ApiException(404, "4", "entry doesn't exist", "delete_secret");
+      throw new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "entry doesn't exist", "delete_secret");
     }
     synchronized (faultsLock) {
       if (latency != null) {

@@ -57,7 +57,7 @@ final class ClusterNodes implements AutoCloseable {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new KmsException(ErrorCode.NOT_SUPPORTED, "", "Interrupted.");
+      throw new KmsException(ErrorCode.CANCELLED, "", "", e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof KmsException k) {
         throw k;
@@ -65,7 +65,7 @@ final class ClusterNodes implements AutoCloseable {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
-      throw new IllegalStateException(e.getCause());
+      throw new IllegalStateException("a node task failed", e.getCause());
     }
   }
 

@@ -132,7 +132,7 @@ final class ConfigValidator {
     }
     SvmRecord svm = state.resolveSvm(r.svmName(), r.svmUuid());
     if (svm.admin()) {
-      throw new KmsException(ErrorCode.ADMIN_SVM_NOT_SUPPORTED, "svm.name", "");
+      throw new KmsException(ErrorCode.ADMIN_SVM_NOT_SUPPORTED, "svm.name");
     }
     String name = r.configurationName();
     if (name == null || name.isBlank()) {
@@ -140,17 +140,17 @@ final class ConfigValidator {
     }
     text(name, "configuration.name");
     if (!isHttpsUrl(r.keyId())) {
-      throw new KmsException(ErrorCode.INVALID_KEY_ID, "key_id", "");
+      throw new KmsException(ErrorCode.INVALID_KEY_ID, "key_id");
     }
     if (!isHttpsUrl(r.keystoneUrl())) {
-      throw new KmsException(ErrorCode.INVALID_KEYSTONE_URL, "keystone_url", "");
+      throw new KmsException(ErrorCode.INVALID_KEYSTONE_URL, "keystone_url");
     }
     if (r.applicationCredId() == null || r.applicationCredId().isBlank()) {
-      throw new KmsException(ErrorCode.CREATE_EMPTY_CRED_ID, "application_cred_id", "");
+      throw new KmsException(ErrorCode.CREATE_EMPTY_CRED_ID, "application_cred_id");
     }
     text(r.applicationCredId(), "application_cred_id");
     if (r.applicationCredSecret() == null || r.applicationCredSecret().isBlank()) {
-      throw new KmsException(ErrorCode.CREATE_INVALID_CRED_SECRET, "application_cred_secret", "");
+      throw new KmsException(ErrorCode.CREATE_INVALID_CRED_SECRET, "application_cred_secret");
     }
     ConfigRecord record = newRecord(r, svm.uuid(), name);
     state.requireUniqueName(svm.uuid(), name);
@@ -165,10 +165,10 @@ final class ConfigValidator {
           u.applicationCredId() == null ? "application_cred_id" : "application_cred_secret", "");
     }
     if (u.applicationCredId() != null && u.applicationCredId().isBlank()) {
-      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_ID, "application_cred_id", "");
+      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_ID, "application_cred_id");
     }
     if (u.applicationCredSecret() != null && u.applicationCredSecret().isBlank()) {
-      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_SECRET, "application_cred_secret", "");
+      throw new KmsException(ErrorCode.UPDATE_INVALID_CRED_SECRET, "application_cred_secret");
     }
     apply(current, u);
   }

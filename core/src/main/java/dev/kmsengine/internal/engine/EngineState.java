@@ -205,7 +205,7 @@ public final class EngineState {
   ConfigRecord requireConfig(UUID uuid, ErrorCode missing) {
     ConfigRecord c = configRecord(uuid);
     if (c == null) {
-      throw new KmsException(missing, "uuid", "");
+      throw new KmsException(missing, "uuid");
     }
     return c;
   }
@@ -222,7 +222,7 @@ public final class EngineState {
   /** Whether a configuration named {@code name} exists on {@code svm} (65539808). */
   void requireUniqueName(UUID svm, String name) {
     if (configRecords().stream().anyMatch(c -> c.svm().equals(svm) && c.name().equals(name))) {
-      throw new KmsException(ErrorCode.DUPLICATE_CONFIG_NAME, "configuration.name", "");
+      throw new KmsException(ErrorCode.DUPLICATE_CONFIG_NAME, "configuration.name");
     }
   }
 

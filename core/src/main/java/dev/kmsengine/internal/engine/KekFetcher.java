@@ -97,7 +97,7 @@ final class KekFetcher {
     try (WrappingKey top = WrappingKey.of(kek)) {
       return top.unwrap(blob, KeyBinding.svmKek(ks.svm(), cfg, ks.generation()));
     } catch (GeneralSecurityException e) {
-      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "", "");
+      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "", "", e);
     }
   }
 
@@ -138,7 +138,7 @@ final class KekFetcher {
       }
       return blob;
     } catch (GeneralSecurityException e) {
-      throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "");
+      throw new KmsException(ErrorCode.ENCRYPT_FAILED, "", "", e);
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.kmsengine.keystore.Keystore.NodeStatus;
 import dev.kmsengine.keystore.Keystore.Reachability;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The advanced properties of a configuration: {@code barbican_reachability} (every node asked, in parallel) and
@@ -40,12 +41,12 @@ final class KekStatusReport {
     });
     for (NodeStatus s : statuses) {
       if (!s.ok()) {
-        return new Reachability(false, ErrorCode.UNREACHABLE.wireCode(),
+        return new Reachability(false, Optional.of(ErrorCode.UNREACHABLE),
             "Barbican KMS is not reachable from all nodes - Node: " + s.node() + ". Reason: " + s.message(),
             statuses);
       }
     }
-    return new Reachability(true, "0", "", statuses);
+    return new Reachability(true, Optional.empty(), "", statuses);
   }
 
   KekAvailability kekAvailability(ConfigRecord cfg) {
@@ -76,7 +77,7 @@ final class KekStatusReport {
       }
     }
     return message.length() == 0
-        ? new KekAvailability(true, "0", "", statuses)
-        : new KekAvailability(false, ErrorCode.RESTORE_FAILED.wireCode(), UNAVAILABLE_PREFIX + message, statuses);
+        ? new KekAvailability(true, Optional.empty(), "", statuses)
+        : new KekAvailability(false, Optional.of(ErrorCode.RESTORE_FAILED), UNAVAILABLE_PREFIX + message, statuses);
   }
 }

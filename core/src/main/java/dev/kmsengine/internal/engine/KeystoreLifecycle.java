@@ -135,10 +135,10 @@ final class KeystoreLifecycle {
   /** Deletes an inactive configuration; in a job-free exclusive section holding the SVM's lock. */
   void delete(UUID uuid, SvmKeyState ks) {
     if (ks.state() == KeystoreState.SWITCHING) {
-      throw new KmsException(ErrorCode.DELETE_WHILE_SWITCHING, "uuid", "");
+      throw new KmsException(ErrorCode.DELETE_WHILE_SWITCHING, "uuid");
     }
     if (uuid.equals(ks.enabled())) {
-      throw new KmsException(ErrorCode.KEYSTORE_ENABLED, "uuid", "");
+      throw new KmsException(ErrorCode.KEYSTORE_ENABLED, "uuid");
     }
     state.requireConfig(uuid, ErrorCode.ENTRY_NOT_FOUND);
     state.deleteConfig(uuid);

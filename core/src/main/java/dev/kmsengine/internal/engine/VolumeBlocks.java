@@ -84,17 +84,17 @@ final class VolumeBlocks {
     Node node = state.node(nodeName);
     if (!node.isUp()) {
       throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName + " is down. Bring it up, run"
-          + " POST /api/security/barbican-kms/{uuid}/restore for the volume's SVM, and retry.");
+          + " the restore for the volume's SVM, and retry.");
     }
     if (state.volumeRecord(volume) == null) {
-      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
+      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid");
     }
     // The node's own copy: the table's array is zeroised by the next restore or reboot, possibly mid-write.
     byte[] vek = node.vek(volume);
     if (vek == null) {
       throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName
           + " does not hold the key of volume " + volume + " (it rebooted, went down or was cut off since the"
-          + " last restore). Run POST /api/security/barbican-kms/{uuid}/restore for the volume's SVM, and retry.");
+          + " last restore). Run the restore for the volume's SVM, and retry.");
     }
     return vek;
   }

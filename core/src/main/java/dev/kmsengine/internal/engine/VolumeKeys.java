@@ -49,10 +49,10 @@ final class VolumeKeys {
     }
     SvmKeyState ks = state.keyState(svm.uuid());
     if (ks.enabled() == null) {
-      throw new KmsException(ErrorCode.NO_KMS_CONFIGURED, "encryption.enabled", "");
+      throw new KmsException(ErrorCode.NO_KMS_CONFIGURED, "encryption.enabled");
     }
     if (ks.state() == KeystoreState.BLOCKED) {
-      throw new KmsException(ErrorCode.KEYSTORE_BLOCKED, "", "");
+      throw new KmsException(ErrorCode.KEYSTORE_BLOCKED);
     }
     ConfigRecord cfg = state.configRecord(ks.enabled());
     if (ks.generation() == 0) {
@@ -66,7 +66,7 @@ final class VolumeKeys {
     if (svmKek == null) {
       throw new KmsException(ErrorCode.SVM_KEK_NOT_LOADED, "",
           "No node holds the SVM-KEK of SVM " + svm.name() + " (nodes rebooted or went down since the last restore)."
-              + " Run POST /api/security/barbican-kms/" + cfg.uuid() + "/restore, then create the volume again.");
+              + " Run the restore of configuration " + cfg.uuid() + ", then create the volume again.");
     }
     try (KeyMaterial kekCopy = svmKek; WrappingKey wrapping = WrappingKey.of(kekCopy);
         KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {

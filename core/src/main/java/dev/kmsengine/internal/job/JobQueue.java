@@ -143,12 +143,12 @@ public final class JobQueue implements AutoCloseable {
       e.finish(clock.instant(), ex.toKmsException());
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
-      e.finish(clock.instant(), new KmsException(ErrorCode.NOT_SUPPORTED, "", "The job was interrupted."));
+      e.finish(clock.instant(), new KmsException(ErrorCode.CANCELLED, "", "", ex));
     } catch (Exception | Error ex) {
-      // An engine bug must still end the job, or its waiters hang. Messages and types only, never key material.
+      // An engine bug must still end the job, or its waiters hang. The job shows only the generic internal error;
+      // the log has the cause chain (messages and types only, never key material).
       LOG.log(Level.SEVERE, "job " + e.uuid + " (" + e.operation + ") failed unexpectedly: " + CauseChain.of(ex));
-      e.finish(clock.instant(), new KmsException(ErrorCode.VDEK_UPDATE_FAILED, "",
-          "Unexpected " + ex.getClass().getSimpleName() + "."));
+      e.finish(clock.instant(), new KmsException(ErrorCode.INTERNAL_ERROR, "", "", ex));
     } finally {
       lock.unlock();
     }
@@ -216,7 +216,7 @@ public final class JobQueue implements AutoCloseable {
   public Job await(UUID uuid, Duration timeout) throws InterruptedException {
     Entry e = jobs.get(uuid);
     if (e == null) {
-      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid", "");
+      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid");
     }
     try {
       e.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

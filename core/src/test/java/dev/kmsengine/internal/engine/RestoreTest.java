@@ -13,6 +13,7 @@ import dev.kmsengine.keystore.Keystore.KekAvailability;
 import dev.kmsengine.keystore.Keystore.NodeStatus;
 import dev.kmsengine.keystore.Keystore.Reachability;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class RestoreTest {
       assertEquals(!s.node().equals("node3"), s.ok(), s.toString());
     }
     NodeStatus node3 = failed.nodes().get(2);
-    assertEquals("65539801", node3.code());
+    assertEquals(Optional.of(ErrorCode.UNREACHABLE), node3.error());
     assertTrue(node3.message().contains("node3"), node3.message());
     assertTrue(failed.message().contains("Node: node3."), failed.message());
     assertNull(Engine.of(t.engine).state.nodes.get(2).svmKek(svm));
@@ -56,7 +57,7 @@ class RestoreTest {
     Job ok = t.succeed(t.engine.barbican().restore(c));
     assertTrue(ok.nodes().stream().allMatch(NodeStatus::ok));
     assertTrue(t.engine.barbican().kekAvailability(c).clusterState());
-    assertEquals("0", t.engine.barbican().kekAvailability(c).code());
+    assertEquals(Optional.empty(), t.engine.barbican().kekAvailability(c).error());
     assertArrayEquals("x".getBytes(), t.engine.cluster().readBlock("node3", v, 0));
   }
 
@@ -108,7 +109,7 @@ class RestoreTest {
     UUID c = t.createConfig("svm1", "c", KEY_1);
     Reachability r = t.engine.barbican().reachability(c);
     assertTrue(r.reachable());
-    assertEquals("0", r.code());
+    assertEquals(Optional.empty(), r.error());
     assertEquals("", r.message());
     assertEquals(4, r.nodes().size());
   }
@@ -120,7 +121,7 @@ class RestoreTest {
     t.provider.cutOff("node4", true);
     Reachability r = t.engine.barbican().reachability(c);
     assertFalse(r.reachable());
-    assertEquals("65539801", r.code());
+    assertEquals(Optional.of(ErrorCode.UNREACHABLE), r.error());
     assertTrue(r.message().startsWith("Barbican KMS is not reachable from all nodes - Node: node2. Reason: "),
         r.message());
     assertFalse(r.nodes().get(3).ok());

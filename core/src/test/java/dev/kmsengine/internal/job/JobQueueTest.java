@@ -17,6 +17,7 @@ import dev.kmsengine.keystore.Keystore.NodeStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -50,7 +51,7 @@ class JobQueueTest {
   @Test
   void failedJob_carriesTheErrorCodeMessageTargetAndNodeResults() throws Exception {
     Job job = queue.submit(Operation.RESTORE, null, null, ctx -> {
-      ctx.nodes(List.of(NodeStatus.success("node1"), new NodeStatus("node2", false, "65539801", "down")));
+      ctx.nodes(List.of(NodeStatus.success("node1"), NodeStatus.failure("node2", ErrorCode.UNREACHABLE, "down")));
       throw new KmsException(ErrorCode.RESTORE_FAILED, "uuid", "Node: node2.");
     });
     Job done = queue.await(job.uuid(), Duration.ofSeconds(10));
