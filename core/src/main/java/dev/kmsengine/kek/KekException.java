@@ -6,6 +6,8 @@ import java.util.Objects;
  * A failure to obtain the top-level KEK, with a typed {@link KekFailure reason} and a message that says which
  * request failed and why (HTTP status, the server's short description) and never contains a secret, token or
  * key byte.
+ *
+ * <p>Immutable; safe to pass between threads.
  */
 public final class KekException extends Exception {
   private static final long serialVersionUID = 1L;

@@ -13,6 +13,8 @@ import java.util.UUID;
  *
  * <p>{@code uuid} is the keystore's {@code configuration.uuid}; {@code scope} is always {@code "svm"}.
  *
+ * <p>Immutable; thread-safe.
+ *
  * @param uuid the configuration uuid (also {@code configuration.uuid})
  * @param name {@code configuration.name}
  * @param svmUuid {@code svm.uuid}

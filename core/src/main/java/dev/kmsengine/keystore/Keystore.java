@@ -12,6 +12,8 @@ import java.util.UUID;
  * The engine only has Barbican configurations, so {@code type} is {@code barbican} and {@code location}
  * {@code external}.
  *
+ * <p>Immutable, as are its nested reports; thread-safe.
+ *
  * @param uuid the keystore uuid, equal to {@code configuration.uuid}
  * @param configurationName the configuration name
  * @param svmUuid the owning SVM

@@ -20,6 +20,8 @@ import java.util.UUID;
  *     38    8 SVM-KEK generation: of the wrapping SVM-KEK for a VEK, of the wrapped SVM-KEK itself for an SVM-KEK
  * </pre>
  *
+ * <p>Immutable; thread-safe.
+ *
  * @param role what the wrapped key is
  * @param svm the SVM the key belongs to
  * @param subject the volume (for a VEK) or the keystore configuration protecting it (for an SVM-KEK)

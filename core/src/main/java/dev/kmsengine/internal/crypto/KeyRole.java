@@ -1,6 +1,10 @@
 package dev.kmsengine.internal.crypto;
 
-/** What a wrapped key is; part of both the blob header and the associated data, so roles cannot be swapped. */
+/**
+ * What a wrapped key is; part of both the blob header and the associated data, so roles cannot be swapped.
+ *
+ * <p>Immutable; thread-safe.
+ */
 public enum KeyRole {
   /** An SVM key-encryption key, wrapped by the top-level KEK from Barbican. */
   SVM_KEK((byte) 0x01),

@@ -16,6 +16,8 @@ import dev.kmsengine.crypto.KeyMaterial;
  * </pre>
  * The version and role bytes are also inside the associated data ({@link KeyBinding}), so changing either makes
  * authentication fail. A future version gets a new version byte; readers reject versions they do not know.
+ *
+ * <p>Constants only; thread-safe.
  */
 public final class WrappedKeyFormat {
   /** The version byte of the only format so far. */

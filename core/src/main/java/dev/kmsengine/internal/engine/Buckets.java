@@ -19,6 +19,8 @@ import java.util.UUID;
  * </pre>
  * Only the bucket of the current generation is authoritative; a rekey stages the next generation's bucket and
  * makes it current with one small commit of {@code svm-keys}.
+ *
+ * <p>Stateless; thread-safe.
  */
 public final class Buckets {
   static final String SVMS = "svms";

@@ -3,6 +3,8 @@ package dev.kmsengine.internal.engine;
 /**
  * An ONTAP effective cluster version, compared numerically ({@code 9.17.1} &gt; {@code 9.9}).
  *
+ * <p>Immutable; thread-safe.
+ *
  * @param major generation
  * @param minor major release
  * @param micro minor release

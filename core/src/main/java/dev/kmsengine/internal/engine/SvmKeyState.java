@@ -8,6 +8,8 @@ import java.util.UUID;
 /**
  * The key state of one SVM.
  *
+ * <p>Immutable; thread-safe.
+ *
  * @param enabled the enabled configuration, or null
  * @param state the keystore state of the enabled configuration
  * @param switchTarget the configuration a switch is moving to, or null

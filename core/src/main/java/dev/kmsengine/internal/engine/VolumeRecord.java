@@ -5,6 +5,8 @@ import java.util.UUID;
 /**
  * A volume. {@code keyId} is a random non-secret identifier of its VEK ({@code encryption.key_id}), fixed for
  * the VEK's life (a rekey rewraps the VEK, it does not change it).
+ *
+ * <p>Immutable; thread-safe.
  */
 public record VolumeRecord(UUID uuid, UUID svm, String name, boolean encrypted, String keyId) {
   public byte[] encode() {

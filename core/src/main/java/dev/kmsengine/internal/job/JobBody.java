@@ -1,6 +1,10 @@
 package dev.kmsengine.internal.job;
 
-/** The work of a job. Throwing {@link dev.kmsengine.error.KmsException} fails the job with that error. */
+/**
+ * The work of a job. Throwing {@link dev.kmsengine.error.KmsException} fails the job with that error.
+ *
+ * <p>Each body runs on one job thread, under its SVM's lock.
+ */
 @FunctionalInterface
 public interface JobBody {
   /**

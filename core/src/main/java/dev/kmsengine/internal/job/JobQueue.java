@@ -45,6 +45,8 @@ import java.util.logging.Logger;
  *
  * <p>Finished jobs are kept for the retention period (ONTAP: 300 s) measured on the injected {@link Clock}, so
  * tests can age jobs without sleeping; they are purged lazily on access.
+ *
+ * <p>Thread-safe.
  */
 public final class JobQueue implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobQueue.class.getName());
