@@ -1,6 +1,7 @@
 package dev.kmsengine;
 
 import dev.kmsengine.cluster.ClusterSpec;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.internal.engine.Engine;
 import dev.kmsengine.internal.job.JobQueue;

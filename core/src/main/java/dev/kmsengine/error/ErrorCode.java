@@ -4,8 +4,9 @@ package dev.kmsengine.error;
  * Every error the engine reports, with the ONTAP error code and message the REST reference gives for it.
  *
  * <p>The numeric codes are ONTAP's own, except the three in 13001-13003 ({@link #isOntapCode()}); the REST
- * layer serialises them as strings and maps each to one HTTP status in a single table. Messages never carry secrets: where a message needs detail (a node name, a field
- * value), the detail is passed separately to {@link KmsException} and must be non-secret.
+ * layer serialises them as strings and maps each to one HTTP status in a single table. Messages never carry
+ * secrets: where a message needs detail (a node name, a field value), the detail is passed separately to
+ * {@link KmsException} and must be non-secret.
  *
  * <p>Immutable; thread-safe.
  */

@@ -100,7 +100,8 @@ final class ApiExchange {
   private ApiException tooLarge() {
     // The rest of the body is not read, so the connection cannot carry another request.
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    return new ApiException(413, ErrorCode.INVALID_FIELD, "The request body is larger than " + maxBodyBytes + " bytes.", "");
+    return new ApiException(413, ErrorCode.INVALID_FIELD,
+        "The request body is larger than " + maxBodyBytes + " bytes.", "");
   }
 
   /** The raw value of a request header, or null; a repeated header gives all its values. */

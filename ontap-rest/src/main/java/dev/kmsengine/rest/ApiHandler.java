@@ -92,7 +92,8 @@ final class ApiHandler extends Handler.Abstract {
   private void serve(ApiExchange ex, Request request, List<String> segments) throws Exception {
     for (HttpField f : request.getHeaders()) {
       if (f.getName().length() + f.getValue().length() > OntapRestServer.MAX_HEADER_FIELD_BYTES) {
-        throw new ApiException(431, ErrorCode.INVALID_FIELD, "The header field " + abbreviate(f.getName()) + " is larger than "
+        throw new ApiException(431, ErrorCode.INVALID_FIELD,
+            "The header field " + abbreviate(f.getName()) + " is larger than "
             + OntapRestServer.MAX_HEADER_FIELD_BYTES + " bytes.", "");
       }
     }
@@ -100,7 +101,8 @@ final class ApiHandler extends Handler.Abstract {
       throw new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "Not found: the API is under /api.", "");
     }
     if (!auth.accepts(ex.requestHeader("Authorization"))) {
-      throw new ApiException(401, ErrorCode.NOT_AUTHORIZED, "Authentication failed: HTTP Basic credentials are required.", "");
+      throw new ApiException(401, ErrorCode.NOT_AUTHORIZED,
+          "Authentication failed: HTTP Basic credentials are required.", "");
     }
     router.dispatch(ex);
   }

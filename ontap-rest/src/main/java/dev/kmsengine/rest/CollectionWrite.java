@@ -82,7 +82,8 @@ final class CollectionWrite<T> {
     Set<String> controls = new HashSet<>(CONTROLS);
     controls.addAll(extra);
     if (params.entries().stream().allMatch(e -> controls.contains(e.getKey()))) {
-      throw new ApiException(400, ErrorCode.INVALID_FIELD, "A " + ex.method + " on a collection needs a query naming the records"
+      throw new ApiException(400, ErrorCode.INVALID_FIELD,
+          "A " + ex.method + " on a collection needs a query naming the records"
           + " (a field filter, as a GET of the collection takes); without one it would apply to every record.", "");
     }
     List<T> targets = CollectionQuery.matching(schema, params, controls, items.get(), renderer);

@@ -47,7 +47,8 @@ final class KeyStoresResource {
         engine.barbican().keystore(Router.uuid(v.get(0))), this::render));
     r.add("PATCH", PATH, (ex, v) -> {
       boolean enabled = enabledOf(ex.body());
-      matching().run(ex, Set.of(), k -> enabled ? engine.barbican().enableKeystore(k.uuid()) : engine.barbican().disableKeystore(k.uuid()),
+      matching().run(ex, Set.of(),
+          k -> enabled ? engine.barbican().enableKeystore(k.uuid()) : engine.barbican().disableKeystore(k.uuid()),
           this::record);
     });
     r.add("DELETE", PATH, (ex, v) -> {
@@ -90,7 +91,8 @@ final class KeyStoresResource {
     Boolean enabled = b.bool("enabled");
     b.requireNoOthers();
     if (enabled == null) {
-      throw new ApiException(400, ErrorCode.INVALID_FIELD, "\"enabled\" is required: true enables (or switches to) the configuration,"
+      throw new ApiException(400, ErrorCode.INVALID_FIELD,
+          "\"enabled\" is required: true enables (or switches to) the configuration,"
           + " false disables it.", "enabled");
     }
     return enabled;

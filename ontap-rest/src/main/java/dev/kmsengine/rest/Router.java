@@ -56,7 +56,8 @@ final class Router {
       Handler h = r.methods.get(ex.method);
       if (h == null) {
         ex.header("Allow", String.join(", ", r.methods.keySet()));
-        throw new ApiException(405, ErrorCode.NOT_SUPPORTED, "The method " + ex.method + " is not supported on " + ex.path + ".", "");
+        throw new ApiException(405, ErrorCode.NOT_SUPPORTED,
+            "The method " + ex.method + " is not supported on " + ex.path + ".", "");
       }
       h.handle(ex, vars);
       return;

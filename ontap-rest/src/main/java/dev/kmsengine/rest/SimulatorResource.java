@@ -183,7 +183,8 @@ final class SimulatorResource {
     ObjectNode o = JobReplies.jobLink(uuid);
     var records = o.putArray("records");
     for (NodeStatus s : job.nodes()) {
-      records.addObject().put("node", s.node()).put("ok", s.ok()).put("code", Json.code(s.error())).put("message", s.message());
+      records.addObject().put("node", s.node()).put("ok", s.ok()).put("code", Json.code(s.error()))
+          .put("message", s.message());
     }
     o.put("num_records", job.nodes().size());
     ex.send(200, o);

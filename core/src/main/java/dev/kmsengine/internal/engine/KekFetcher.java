@@ -92,7 +92,8 @@ final class KekFetcher {
   static KeyMaterial unwrapSvmKek(SvmKeyState ks, UUID cfg, KeyMaterial kek) {
     byte[] blob = ks.wrappedKeks().get(cfg);
     if (blob == null) {
-      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "", "No wrapped SVM-KEK is stored for this configuration.");
+      throw new KmsException(ErrorCode.SVM_KEK_UNWRAP_FAILED, "",
+          "No wrapped SVM-KEK is stored for this configuration.");
     }
     try (WrappingKey top = WrappingKey.of(kek)) {
       return top.unwrap(blob, KeyBinding.svmKek(ks.svm(), cfg, ks.generation()));
