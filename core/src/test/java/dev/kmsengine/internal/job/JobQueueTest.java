@@ -70,6 +70,24 @@ class JobQueueTest {
     Job done = queue.await(job.uuid(), Duration.ofSeconds(10));
     assertEquals(JobState.FAILURE, done.state());
     assertFalse(done.message().contains("bug"), "internal exception messages are not shown");
+    assertEquals(ErrorCode.INTERNAL_ERROR, done.error().orElseThrow().errorCode(), "a bug is no ONTAP error");
+    assertEquals(ErrorCode.INTERNAL_ERROR.message(), done.message());
+    assertFalse(ErrorCode.INTERNAL_ERROR.isOntapCode());
+  }
+
+  @Test
+  void interruptedJob_failsAsCancelled() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    Job job = queue.submit(Operation.RESTORE, null, null, ctx -> {
+      started.countDown();
+      new CountDownLatch(1).await();
+    });
+    assertTrue(started.await(30, TimeUnit.SECONDS));
+    queue.close();
+    Job done = queue.await(job.uuid(), Duration.ofSeconds(30));
+    assertEquals(JobState.FAILURE, done.state());
+    assertEquals(ErrorCode.CANCELLED, done.error().orElseThrow().errorCode());
+    assertEquals(ErrorCode.CANCELLED.message(), done.message());
   }
 
   @Test
