@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>A cluster starting over its data directory, as the simulator does with {@code --data-dir}: one shot opens
  * {@link MvStoreClusterDatabase} on a directory that holds one SVM of {@code volumes} encrypted volumes, builds a
- * {@link KmsEngine} of {@value #NODES} nodes on it, starts {@link KmsEngine#restoreAll()} and ends when every
+ * {@link KmsEngine} of {@value #NODES} nodes on it, starts {@link dev.kmsengine.BarbicanKms#restoreAll()} and ends when every
  * restore succeeded and each of the {@value #NODES} nodes holds the SVM-KEK and all {@code volumes} VEKs ("keys
  * restored on all 4 nodes"). Closing the engine and the store after the shot is not timed. Only the public API
  * is used for the shot; the directory is written once per trial by {@link LargeSvm}, whose engine is closed

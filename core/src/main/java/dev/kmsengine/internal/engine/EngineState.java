@@ -1,6 +1,5 @@
 package dev.kmsengine.internal.engine;
 
-import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.cluster.VolumeInfo;
 import dev.kmsengine.error.ErrorCode;
@@ -254,7 +253,7 @@ public final class EngineState {
     }
   }
 
-  /** See {@link KmsEngine#rotateConfigProtectionKey()}. */
+  /** See {@link dev.kmsengine.BarbicanKms#rotateConfigProtectionKey()}. */
   void rotateConfigProtectionKey() {
     configWrites.writeLock().lock();
     try {
