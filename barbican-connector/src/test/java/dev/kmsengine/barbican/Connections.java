@@ -10,7 +10,8 @@ import java.util.UUID;
 final class Connections {
   private Connections() {}
 
-  static BarbicanConnection of(UUID config, String keyId, String keystoneUrl, OpenStackEmulator.ApplicationCredential c) {
+  static BarbicanConnection of(UUID config, String keyId, String keystoneUrl,
+      OpenStackEmulator.ApplicationCredential c) {
     return new BarbicanConnection(config, keyId, keystoneUrl, c.id(), c.secret(), ProxyType.HTTPS, "", 0, "",
         Secret.empty(), true, true, 5);
   }

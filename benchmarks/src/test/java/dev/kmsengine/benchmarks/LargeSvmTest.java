@@ -63,7 +63,8 @@ class LargeSvmTest {
       s.rekey();
       assertEquals(generation + 1, Engine.of(s.engine).state().keyState(s.svm).generation());
       assertEquals(count, Engine.of(s.engine).state().db.count(Buckets.veks(s.svm, generation + 1)));
-      assertEquals(List.of(Buckets.veks(s.svm, generation + 1)), Engine.of(s.engine).state().db.buckets(Buckets.vekPrefix(s.svm)));
+      assertEquals(List.of(Buckets.veks(s.svm, generation + 1)),
+          Engine.of(s.engine).state().db.buckets(Buckets.vekPrefix(s.svm)));
 
       rebootRestoreAndAssertEveryNodeHolds(s, before);
     }
@@ -130,7 +131,8 @@ class LargeSvmTest {
       KmsException e = assertThrows(KmsException.class, failed::requireSuccess);
       assertEquals(ErrorCode.VEK_INVALID, e.errorCode());
       assertEquals(generation, Engine.of(s.engine).state().keyState(s.svm).generation());
-      assertEquals(List.of(current), Engine.of(s.engine).state().db.buckets(Buckets.vekPrefix(s.svm)), "staged pages dropped");
+      assertEquals(List.of(current), Engine.of(s.engine).state().db.buckets(Buckets.vekPrefix(s.svm)),
+          "staged pages dropped");
       assertEquals(count, Engine.of(s.engine).state().db.count(current));
       assertArrayEquals(tampered, Engine.of(s.engine).state().db.get(current, last[0]), "the old blobs are untouched");
     } catch (InterruptedException e) {

@@ -46,7 +46,8 @@ class BarbicanConfigCreateTest {
     assertEquals("", c.proxyHost());
     assertEquals(0, c.proxyPort());
     assertEquals("", c.proxyUsername());
-    assertEquals(uuid, t.engine.barbican().keystore(uuid).orElseThrow().uuid(), "uuid is the keystore configuration uuid");
+    assertEquals(uuid, t.engine.barbican().keystore(uuid).orElseThrow().uuid(),
+        "uuid is the keystore configuration uuid");
   }
 
   @Test
@@ -86,7 +87,8 @@ class BarbicanConfigCreateTest {
   void create_unlicensedCluster_fails1115127() {
     try (TestCluster u = new TestCluster(KmsEngine.builder(
         ClusterSpec.builder("c").licenses(Set.of()).dataSvms("svm1").build()))) {
-      Expect.error(ErrorCode.NOT_LICENSED, "", () -> u.engine.barbican().createBarbicanConfig(request("svm1", "c", KEY_1).build()));
+      Expect.error(ErrorCode.NOT_LICENSED, "", () -> u.engine.barbican().createBarbicanConfig(request("svm1", "c",
+          KEY_1).build()));
     }
   }
 
@@ -202,9 +204,11 @@ class BarbicanConfigCreateTest {
   @Test
   void create_missingSecret_fails65539805() {
     Expect.error(ErrorCode.CREATE_INVALID_CRED_SECRET, "application_cred_secret",
-        () -> t.engine.barbican().createBarbicanConfig(request("svm1", "c", KEY_1).applicationCredSecret(null).build()));
+        () -> t.engine.barbican().createBarbicanConfig(request("svm1", "c",
+            KEY_1).applicationCredSecret(null).build()));
     Expect.error(ErrorCode.CREATE_INVALID_CRED_SECRET, "application_cred_secret",
-        () -> t.engine.barbican().createBarbicanConfig(request("svm1", "c", KEY_1).applicationCredSecret(Secret.of("  ")).build()));
+        () -> t.engine.barbican().createBarbicanConfig(request("svm1", "c",
+            KEY_1).applicationCredSecret(Secret.of("  ")).build()));
   }
 
   @Test

@@ -53,7 +53,8 @@ class BarbicanConfigUpdateTest {
   void update_wrongNewCredentials_fails65539223_andKeepsTheOldOnes() {
     UUID c = t.enabledConfig("svm1", "c", KEY_1);
     Expect.failedJob(ErrorCode.HEALTH_CHECK_FAILED,
-        t.await(t.engine.barbican().updateBarbicanConfig(c, BarbicanConfigUpdate.credentials("app345", Secret.of("secret")))));
+        t.await(t.engine.barbican().updateBarbicanConfig(c, BarbicanConfigUpdate.credentials("app345",
+            Secret.of("secret")))));
     assertEquals(TestCluster.CRED_ID, t.engine.barbican().barbicanConfig(c).orElseThrow().applicationCredId());
     t.volume("svm1", "still-works");
   }
@@ -63,7 +64,8 @@ class BarbicanConfigUpdateTest {
     UUID c = t.enabledConfig("svm1", "c", KEY_1);
     t.provider.addCredential("app345", Secret.of("secret-345"));
     long checks = t.provider.checkCount();
-    t.succeed(t.engine.barbican().updateBarbicanConfig(c, BarbicanConfigUpdate.credentials("app345", Secret.of("secret-345"))));
+    t.succeed(t.engine.barbican().updateBarbicanConfig(c, BarbicanConfigUpdate.credentials("app345",
+        Secret.of("secret-345"))));
     assertTrue(t.provider.checkCount() > checks, "new credentials were checked against the provider");
     assertEquals("app345", t.engine.barbican().barbicanConfig(c).orElseThrow().applicationCredId());
     assertTrue(t.provider.wasInvalidated(c));
@@ -89,14 +91,16 @@ class BarbicanConfigUpdateTest {
     for (var n : t.engine.cluster().nodes()) {
       t.provider.cutOff(n.name(), true);
     }
-    Expect.failedJob(ErrorCode.HEALTH_CHECK_FAILED, t.await(t.engine.barbican().updateBarbicanConfig(c, transport(5, null))));
+    Expect.failedJob(ErrorCode.HEALTH_CHECK_FAILED, t.await(t.engine.barbican().updateBarbicanConfig(c, transport(5,
+        null))));
     assertEquals(10, t.engine.barbican().barbicanConfig(c).orElseThrow().timeoutSeconds());
   }
 
   @Test
   void update_badTransportValues_failNamingTheField() {
     UUID c = t.createConfig("svm1", "c", KEY_1);
-    Expect.error(ErrorCode.INVALID_FIELD, "timeout", () -> t.engine.barbican().updateBarbicanConfig(c, transport(-1, null)));
+    Expect.error(ErrorCode.INVALID_FIELD, "timeout", () -> t.engine.barbican().updateBarbicanConfig(c, transport(-1,
+        null)));
     Expect.error(ErrorCode.INVALID_FIELD, "proxy_type", () -> t.engine.barbican().updateBarbicanConfig(c,
         new BarbicanConfigUpdate(null, null, "ftp", null, null, null, null, null, null, null)));
     Expect.error(ErrorCode.INVALID_FIELD, "proxy_port", () -> t.engine.barbican().updateBarbicanConfig(c,

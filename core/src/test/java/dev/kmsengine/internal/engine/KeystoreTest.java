@@ -121,7 +121,8 @@ class KeystoreTest {
 
     assertEquals(KeystoreState.SWITCHING, t.engine.barbican().keystore(a).orElseThrow().state());
     assertEquals(KeystoreState.SWITCHING, t.engine.barbican().keystore(b).orElseThrow().state());
-    assertTrue(t.engine.barbican().keystore(a).orElseThrow().enabled(), "the old configuration stays enabled until the switch completes");
+    assertTrue(t.engine.barbican().keystore(a).orElseThrow().enabled(),
+        "the old configuration stays enabled until the switch completes");
     Expect.failedJob(ErrorCode.REKEY_WHILE_SWITCHING, t.await(t.engine.barbican().rekeyInternal(a)));
     Expect.error(ErrorCode.DELETE_WHILE_SWITCHING, "uuid", () -> t.engine.barbican().deleteKeystore(spare));
     assertArrayEquals("data".getBytes(), t.engine.cluster().readBlock("node3", v, 7), "data stays readable meanwhile");

@@ -139,7 +139,8 @@ class NodeStateRaceTest {
     ExecutorService rebooter = Executors.newSingleThreadExecutor();
     try (KmsEngine engine = KmsEngine.builder(ClusterSpec.builder("cluster1").nodeCount(4).dataSvms("svm1").build())
         .database(db).keyProvider(provider).parallelism(2).build()) {
-      UUID config = succeed(engine, engine.barbican().createBarbicanConfig(TestCluster.request("svm1", "race", KEY_1).build()))
+      UUID config = succeed(engine, engine.barbican().createBarbicanConfig(TestCluster.request("svm1", "race",
+          KEY_1).build()))
           .resourceUuid();
       succeed(engine, engine.barbican().enableKeystore(config));
       Deque<UUID> volumes = new ArrayDeque<>();

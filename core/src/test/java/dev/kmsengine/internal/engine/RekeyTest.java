@@ -153,7 +153,8 @@ class RekeyTest {
     setUp(2);
     t.engine.cluster().rebootNode("node2");
     t.succeed(t.engine.barbican().rekeyInternal(config));
-    assertTrue(Engine.of(t.engine).state.nodes.get(1).svmKek(svm) == null, "a rebooted node stays keyless until restore");
+    assertTrue(Engine.of(t.engine).state.nodes.get(1).svmKek(svm) == null,
+        "a rebooted node stays keyless until restore");
     assertEquals(2, Engine.of(t.engine).state.nodes.get(0).svmKek(svm).generation);
   }
 

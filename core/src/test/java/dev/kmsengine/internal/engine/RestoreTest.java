@@ -46,7 +46,8 @@ class RestoreTest {
     assertTrue(node3.message().contains("node3"), node3.message());
     assertTrue(failed.message().contains("Node: node3."), failed.message());
     assertNull(Engine.of(t.engine).state.nodes.get(2).svmKek(svm));
-    assertArrayEquals("x".getBytes(), t.engine.cluster().readBlock("node4", v, 0), "the nodes that succeeded have keys");
+    assertArrayEquals("x".getBytes(), t.engine.cluster().readBlock("node4", v, 0),
+        "the nodes that succeeded have keys");
     Expect.error(ErrorCode.VEK_NOT_LOADED, "node", () -> t.engine.cluster().readBlock("node3", v, 0));
     KekAvailability state = t.engine.barbican().kekAvailability(c);
     assertFalse(state.clusterState());
@@ -100,8 +101,10 @@ class RestoreTest {
     List<Job> jobs = t.engine.barbican().restoreAll();
     assertEquals(2, jobs.size());
     jobs.forEach(t::succeed);
-    assertTrue(t.engine.barbican().kekAvailability(c1).clusterState(), () -> t.engine.barbican().kekAvailability(c1).toString());
-    assertTrue(t.engine.barbican().kekAvailability(c2).clusterState(), () -> t.engine.barbican().kekAvailability(c2).toString());
+    assertTrue(t.engine.barbican().kekAvailability(c1).clusterState(),
+        () -> t.engine.barbican().kekAvailability(c1).toString());
+    assertTrue(t.engine.barbican().kekAvailability(c2).clusterState(),
+        () -> t.engine.barbican().kekAvailability(c2).toString());
   }
 
   @Test

@@ -55,7 +55,8 @@ class SecretHygieneTest {
     Logger.getLogger("dev.kmsengine").setLevel(Level.ALL);
     List<String> keyForms = new ArrayList<>();
     try (TestCluster t = new TestCluster()) {
-      UUID a = t.succeed(t.engine.barbican().createBarbicanConfig(TestCluster.request("svm1", "a", KEY_1).proxyHost("proxy")
+      UUID a = t.succeed(t.engine.barbican().createBarbicanConfig(TestCluster.request("svm1", "a",
+          KEY_1).proxyHost("proxy")
           .proxyPort(3128).proxyUsername("user").proxyPassword(Secret.of(PROXY_CANARY)).build())).resourceUuid();
       t.succeed(t.engine.barbican().enableKeystore(a));
       UUID v = t.volume("svm1", "v");
@@ -63,7 +64,8 @@ class SecretHygieneTest {
       UUID svm = t.svmUuid("svm1");
       for (String key : List.of(KEY_1, KEY_2)) {
         try (KeyMaterial k = t.provider.fetchKey("node1", new dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection(a, key,
-            TestCluster.KEYSTONE, TestCluster.CRED_ID, TestCluster.CRED_SECRET, dev.kmsengine.keystore.BarbicanConfig.ProxyType.HTTPS,
+            TestCluster.KEYSTONE, TestCluster.CRED_ID, TestCluster.CRED_SECRET,
+                dev.kmsengine.keystore.BarbicanConfig.ProxyType.HTTPS,
             "", 0, "", Secret.empty(), true, true, 10))) {
           keyForms.addAll(forms(k.copyBytes(KeyAccess.insecure())));
         }
@@ -72,8 +74,10 @@ class SecretHygieneTest {
       keyForms.addAll(forms(Engine.of(t.engine).state.nodes.get(0).vek(v)));
 
       // Failures of every kind, each producing messages.
-      collect(seen, () -> t.engine.barbican().updateBarbicanConfig(a, BarbicanConfigUpdate.credentials("x", Secret.of(NEW_SECRET_CANARY))));
-      t.await(t.engine.barbican().updateBarbicanConfig(a, BarbicanConfigUpdate.credentials("bad", Secret.of(NEW_SECRET_CANARY))));
+      collect(seen, () -> t.engine.barbican().updateBarbicanConfig(a, BarbicanConfigUpdate.credentials("x",
+          Secret.of(NEW_SECRET_CANARY))));
+      t.await(t.engine.barbican().updateBarbicanConfig(a, BarbicanConfigUpdate.credentials("bad",
+          Secret.of(NEW_SECRET_CANARY))));
       t.provider.cutOff("node2", true);
       t.engine.cluster().rebootNode("node2");
       t.await(t.engine.barbican().restore(a));
@@ -85,7 +89,8 @@ class SecretHygieneTest {
       t.succeed(t.engine.barbican().enableKeystore(b));
       t.succeed(t.engine.barbican().rekeyInternal(b));
       collect(seen, () -> t.engine.barbican().deleteKeystore(b));
-      collect(seen, () -> t.engine.barbican().createBarbicanConfig(TestCluster.request("svm1", "c", "http://x").build()));
+      collect(seen, () -> t.engine.barbican().createBarbicanConfig(TestCluster.request("svm1", "c",
+          "http://x").build()));
       seen.add(t.engine.barbican().reachability(a).toString());
       seen.add(t.engine.barbican().kekAvailability(b).toString());
 

@@ -67,7 +67,8 @@ class SecretsAtRestTest {
           .resourceUuid();
       t.succeed(t.engine.barbican().updateBarbicanConfig(config, BarbicanConfigUpdate.credentials("cred-new",
           Secret.of(NEW_SECRET))));
-      t.succeed(t.engine.barbican().updateBarbicanConfig(config, new BarbicanConfigUpdate(null, null, null, null, null, null,
+      t.succeed(t.engine.barbican().updateBarbicanConfig(config, new BarbicanConfigUpdate(null, null, null, null,
+          null, null,
           Secret.of(NEW_PROXY_PASSWORD), null, null, null)));
       t.engine.barbican().rotateConfigProtectionKey();
       assertEquals(1, db.configProtectionKey().generationCount(), "the old key generation is retired");
@@ -143,7 +144,8 @@ class SecretsAtRestTest {
       Thread writer = new Thread(() -> {
         try {
           for (int i = 1; i <= updates; i++) {
-            t.succeed(t.engine.barbican().updateBarbicanConfig(config, new BarbicanConfigUpdate(null, null, null, null, null,
+            t.succeed(t.engine.barbican().updateBarbicanConfig(config, new BarbicanConfigUpdate(null, null, null,
+                null, null,
                 null, Secret.of("pw-" + i), null, null, null)));
           }
         } catch (Throwable e) {
@@ -157,7 +159,8 @@ class SecretsAtRestTest {
       writer.join(120_000);
       assertTrue(!writer.isAlive());
       assertEquals(null, failed.get(), "an update failed while the key rotated");
-      assertEquals(Secret.of("pw-" + updates), Engine.of(t.engine).state.configRecord(config).proxyPassword(), "last update kept");
+      assertEquals(Secret.of("pw-" + updates), Engine.of(t.engine).state.configRecord(config).proxyPassword(),
+          "last update kept");
       assertEquals(TestCluster.CRED_SECRET, Engine.of(t.engine).state.configRecord(other).appCredSecret());
       assertEquals(1, Engine.of(t.engine).state.db.configProtectionKey().generationCount());
     }

@@ -124,7 +124,8 @@ class VolumeTest {
     t.engine.cluster().writeBlock("node1", a, 1, "A1".getBytes());
     // Move a's block 1 to b's block 1 and to a's block 2: neither decrypts.
     byte[] stored = Engine.of(t.engine).state.db.get(VolumeBlocks.bucket(a), new UUID(0, 1));
-    Engine.of(t.engine).state.db.commit(new dev.kmsengine.store.WriteBatch().put(VolumeBlocks.bucket(b), new UUID(0, 1), stored)
+    Engine.of(t.engine).state.db.commit(new dev.kmsengine.store.WriteBatch().put(VolumeBlocks.bucket(b), new UUID(0,
+        1), stored)
         .put(VolumeBlocks.bucket(a), new UUID(0, 2), stored));
     Expect.error(ErrorCode.DECRYPT_FAILED, "", () -> t.engine.cluster().readBlock("node1", b, 1));
     Expect.error(ErrorCode.DECRYPT_FAILED, "", () -> t.engine.cluster().readBlock("node1", a, 2));
