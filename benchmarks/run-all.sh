@@ -18,7 +18,7 @@ big_heap=(-jvmArgsAppend "-Xmx14g -XX:+UseG1GC")
 mkdir -p "$out"
 
 if [[ "${1:-}" == "--short" ]]; then
-  java -cp "$jar" dev.kmsengine.ShortRun "$out/short.json" | tee "$out/short.log"
+  java -cp "$jar" dev.kmsengine.benchmarks.ShortRun "$out/short.json" | tee "$out/short.log"
   benchmarks/rest-load.sh --short
   exit 0
 fi

@@ -3,7 +3,7 @@ package dev.kmsengine.barbican;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.kek.KekException.KekFailure;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;

@@ -1,8 +1,8 @@
 package dev.kmsengine.barbican;
 
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
 import dev.kmsengine.keystone.KeystoneUrls;
 import dev.kmsengine.keystone.TokenKey;
-import dev.kmsengine.keystore.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.transport.TransportSettings;
 import java.net.URI;

@@ -2,7 +2,7 @@ package dev.kmsengine.cache;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.kek.KekException.KekFailure;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.kek.KekException.KekFailure;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.transport.HttpRequest;
 import dev.kmsengine.transport.HttpResponse;

@@ -1,6 +1,6 @@
 package dev.kmsengine.transport;
 
-import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.keystore.BarbicanConfig.ProxyType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -1,7 +1,7 @@
 package dev.kmsengine.transport;
 
-import dev.kmsengine.keystore.BarbicanConnection;
-import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
+import dev.kmsengine.keystore.BarbicanConfig.ProxyType;
 import dev.kmsengine.keystore.Secret;
 import java.time.Duration;
 import java.util.List;

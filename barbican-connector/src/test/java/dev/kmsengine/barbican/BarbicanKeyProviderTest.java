@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.crypto.KeyAccess;
 import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
 import dev.kmsengine.job.MutableClock;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
-import dev.kmsengine.keystore.BarbicanConnection;
+import dev.kmsengine.kek.KekException.KekFailure;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import dev.kmsengine.transport.RetryPolicy;

@@ -1,7 +1,7 @@
 package dev.kmsengine.barbican;
 
-import dev.kmsengine.keystore.BarbicanConnection;
-import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
+import dev.kmsengine.keystore.BarbicanConfig.ProxyType;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.util.UUID;
@@ -10,7 +10,8 @@ import java.util.UUID;
 final class Connections {
   private Connections() {}
 
-  static BarbicanConnection of(UUID config, String keyId, String keystoneUrl, OpenStackEmulator.ApplicationCredential c) {
+  static BarbicanConnection of(UUID config, String keyId, String keystoneUrl,
+      OpenStackEmulator.ApplicationCredential c) {
     return new BarbicanConnection(config, keyId, keystoneUrl, c.id(), c.secret(), ProxyType.HTTPS, "", 0, "",
         Secret.empty(), true, true, 5);
   }

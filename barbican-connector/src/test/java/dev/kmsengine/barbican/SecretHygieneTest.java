@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.keystore.BarbicanConnection;
-import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
+import dev.kmsengine.keystore.BarbicanConfig.ProxyType;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import dev.kmsengine.transport.RetryPolicy;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.keystore.ProxyType;
+import dev.kmsengine.keystore.BarbicanConfig.ProxyType;
 import dev.kmsengine.keystore.Secret;
 import java.io.IOException;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package dev.kmsengine.cluster;
 
+import dev.kmsengine.internal.engine.ClusterVersion;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

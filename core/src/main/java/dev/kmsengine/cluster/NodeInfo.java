@@ -5,6 +5,8 @@ import java.util.UUID;
 /**
  * A cluster node as {@code /api/cluster/nodes} shows it.
  *
+ * <p>Immutable; thread-safe.
+ *
  * @param uuid the node uuid
  * @param name the node name
  * @param up whether the node is up

@@ -5,6 +5,8 @@ import java.util.UUID;
 /**
  * A volume as {@code /api/storage/volumes} shows it.
  *
+ * <p>Immutable; thread-safe.
+ *
  * @param uuid the volume uuid
  * @param name the volume name, unique within its SVM
  * @param svmUuid the owning SVM

@@ -1,5 +1,6 @@
 package dev.kmsengine.crypto;
 
+import dev.kmsengine.internal.crypto.KeyBytes;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -21,6 +22,20 @@ import javax.security.auth.Destroyable;
 public final class KeyMaterial implements Destroyable, AutoCloseable {
   /** The only key size the hierarchy uses: AES-256. */
   public static final int LENGTH = 32;
+
+  static {
+    KeyBytes.install(new KeyBytes.Bridge() {
+      @Override
+      public KeyMaterial adopt(byte[] bytes) {
+        return KeyMaterial.adopt(bytes);
+      }
+
+      @Override
+      public byte[] live(KeyMaterial key) {
+        return key.unsafeBytes();
+      }
+    });
+  }
 
   private final byte[] bytes;
   private volatile boolean destroyed;
@@ -139,7 +154,7 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
     return diff == 0;
   }
 
-  /** The live array, for this package's cipher code only; never escapes the package. */
+  /** The live array, for the engine's cipher code only (through {@link KeyBytes}). */
   byte[] unsafeBytes() {
     checkLive();
     return bytes;
@@ -172,5 +187,29 @@ public final class KeyMaterial implements Destroyable, AutoCloseable {
   @Override
   public String toString() {
     return destroyed ? "KeyMaterial[destroyed]" : "KeyMaterial[256 bits, redacted]";
+  }
+
+  /**
+   * The token that every read of raw key bytes out of a {@link KeyMaterial} must present, after Tink's
+   * {@code SecretKeyAccess}. It protects nothing by itself: its point is that each place where key bytes leave a
+   * {@code KeyMaterial} names {@link #insecure()}, so a review finds every one of them with one search, and an
+   * accidental {@code copyBytes()} does not compile.
+   *
+   * <p>Immutable; thread-safe.
+   */
+  public static final class KeyAccess {
+    private static final KeyAccess INSECURE = new KeyAccess();
+
+    private KeyAccess() {}
+
+    /**
+     * The access for code that must hand key bytes to something outside the engine's key types (a node's key table,
+     * a JCE key spec in a benchmark baseline, a test comparing keys); the caller zeroises what it receives.
+     *
+     * @return the one token
+     */
+    public static KeyAccess insecure() {
+      return INSECURE;
+    }
   }
 }

@@ -1,7 +1,6 @@
 /**
- * AES-256-GCM key wrapping: {@link dev.kmsengine.crypto.WrappingKey} seals 256-bit keys into the frozen
- * {@link dev.kmsengine.crypto.WrappedKeyFormat} blob, bound by {@link dev.kmsengine.crypto.KeyBinding} associated
- * data to the SVM, volume or configuration and SVM-KEK generation they belong to. Key material lives in
- * {@link dev.kmsengine.crypto.KeyMaterial}, which zeroises and never prints itself.
+ * Key material: {@link dev.kmsengine.crypto.KeyMaterial}, 256 bits that zeroise on destroy and never print
+ * themselves, and its {@link dev.kmsengine.crypto.KeyMaterial.KeyAccess} token, which every read of raw bytes must
+ * present. The AES-256-GCM wrapping that uses them is internal to the engine.
  */
 package dev.kmsengine.crypto;

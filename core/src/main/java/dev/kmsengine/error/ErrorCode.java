@@ -3,9 +3,12 @@ package dev.kmsengine.error;
 /**
  * Every error the engine reports, with the ONTAP error code and message the REST reference gives for it.
  *
- * <p>The numeric codes are ONTAP's own; the REST layer serialises them as strings and maps each to one HTTP
- * status in a single table. Messages never carry secrets: where a message needs detail (a node name, a field
- * value), the detail is passed separately to {@link KmsException} and must be non-secret.
+ * <p>The numeric codes are ONTAP's own, except the three in 13001-13003 ({@link #isOntapCode()}); the REST
+ * layer serialises them as strings and maps each to one HTTP status in a single table. Messages never carry
+ * secrets: where a message needs detail (a node name, a field value), the detail is passed separately to
+ * {@link KmsException} and must be non-secret.
+ *
+ * <p>Immutable; thread-safe.
  */
 public enum ErrorCode {
   // ONTAP common codes (REST "Response body" overview).
@@ -19,6 +22,8 @@ public enum ErrorCode {
   SVM_NOT_FOUND(2621462, "The specified SVM does not exist."),
   /** The object with the given identifier does not exist. */
   ENTRY_NOT_FOUND(4, "entry doesn't exist"),
+  /** The request carries no credentials, or wrong ones. */
+  NOT_AUTHORIZED(6, "Not authorized."),
   /** The object is in use and cannot be changed or deleted. */
   RESOURCE_IN_USE(8, "Resource is in use."),
   /** An unknown query parameter or field name. */
@@ -149,7 +154,16 @@ public enum ErrorCode {
    * The cluster database could not read or commit (disk full, I/O error, damage); the message names the file and
    * the cause. A failed commit applied nothing; reads keep working, and writes do again once the cause is gone.
    */
-  DATABASE_FAILED(13001, "Internal error. The cluster database failed.");
+  DATABASE_FAILED(13001, "Internal error. The cluster database failed."),
+  // The engine's own two, in the same range: neither is an ONTAP error, and no input or state of the cluster
+  // causes them.
+  /**
+   * A bug in the engine: an exception no operation expects. The message stays this generic text (the REST layer
+   * answers 500 with it); the exception's cause, logged where it is caught, says what happened.
+   */
+  INTERNAL_ERROR(13002, "Internal error."),
+  /** The operation was stopped before it finished because its thread was interrupted: the engine is closing. */
+  CANCELLED(13003, "The operation was cancelled because the engine is shutting down.");
 
   private final int code;
   private final String message;
@@ -175,6 +189,16 @@ public enum ErrorCode {
    */
   public String wireCode() {
     return Integer.toString(code);
+  }
+
+  /**
+   * Whether ONTAP itself reports this code. The project's own ({@link #DATABASE_FAILED}, {@link #INTERNAL_ERROR},
+   * {@link #CANCELLED}) are not in the reference.
+   *
+   * @return {@code false} for the project's own codes
+   */
+  public boolean isOntapCode() {
+    return code < 13000 || code > 13999;
   }
 
   /**

@@ -10,6 +10,8 @@ import java.util.Objects;
  * Messages and targets never contain key bytes, tokens, application credential secrets or proxy passwords. The
  * optional detail is meant for non-secret context such as a node name or an HTTP status; callers must not put
  * secrets there, and causes are only attached when their messages are equally safe.
+ *
+ * <p>Immutable; safe to pass between threads.
  */
 public final class KmsException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -28,6 +30,16 @@ public final class KmsException extends RuntimeException {
    */
   public KmsException(ErrorCode errorCode) {
     this(errorCode, "", "", null);
+  }
+
+  /**
+   * An error with the reference's message about one field or parameter.
+   *
+   * @param errorCode the ONTAP code
+   * @param target the field or parameter the error concerns
+   */
+  public KmsException(ErrorCode errorCode, String target) {
+    this(errorCode, target, "", null);
   }
 
   /**

@@ -2,9 +2,10 @@ package dev.kmsengine.job;
 
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -50,7 +51,7 @@ public record Job(UUID uuid, Operation operation, JobState state, int code, Stri
 
   /**
    * Returns this job if it succeeded; otherwise throws its error, so embedding code can chain
-   * {@code engine.awaitJob(engine.rekeyInternal(c), timeout).requireSuccess()}.
+   * {@code engine.awaitJob(engine.barbican().rekeyInternal(c), timeout).requireSuccess()}.
    *
    * @return this job
    * @throws KmsException the job's error if it failed
@@ -77,4 +78,59 @@ public record Job(UUID uuid, Operation operation, JobState state, int code, Stri
    * @param target the field or parameter concerned, or {@code ""}
    */
   public record JobError(ErrorCode errorCode, String message, String target) {}
+
+  /** The life of a job, with ONTAP's names. */
+  public enum JobState {
+    /** Accepted, waiting for its SVM's earlier jobs. */
+    QUEUED,
+    /** Running. */
+    RUNNING,
+    /** Finished successfully. */
+    SUCCESS,
+    /** Finished with an error. */
+    FAILURE;
+
+    /**
+     * Whether the job has finished.
+     *
+     * @return {@code true} for {@code success} and {@code failure}
+     */
+    public boolean isTerminal() {
+      return this == SUCCESS || this == FAILURE;
+    }
+
+    /**
+     * The REST value.
+     *
+     * @return the value of the job's {@code state} field, e.g. {@code running}
+     */
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * What a job does: one constant per engine operation that runs as a job. The engine knows no URL; the REST
+   * module names each operation by the method and path that start it.
+   *
+   * <p>Immutable; thread-safe.
+   */
+  public enum Operation {
+    /** A new Barbican configuration; the job's resource is the configuration. */
+    CREATE_BARBICAN_CONFIG,
+    /** A change to a Barbican configuration; the job's resource is the configuration. */
+    UPDATE_BARBICAN_CONFIG,
+    /** A new SVM-KEK generation; the job's resource is the enabled configuration. */
+    REKEY_INTERNAL,
+    /** The SVM-KEK and VEKs back on every node; the job's resource is the enabled configuration. */
+    RESTORE,
+    /** Enable or switch to a keystore configuration; the job's resource is the configuration. */
+    ENABLE_KEYSTORE,
+    /** Disable the enabled keystore configuration; the job's resource is the configuration. */
+    DISABLE_KEYSTORE,
+    /** A new volume (and, if encrypted, its VEK); the job's resource is the volume. */
+    CREATE_VOLUME,
+    /** A volume and its VEK destroyed; the job's resource is the volume. */
+    DELETE_VOLUME
+  }
 }

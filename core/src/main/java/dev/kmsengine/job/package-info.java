@@ -1,5 +1,5 @@
 /**
- * Asynchronous operations: {@link dev.kmsengine.job.JobQueue} runs them one SVM at a time and keeps immutable
- * {@link dev.kmsengine.job.Job} snapshots for inspection, as {@code /api/cluster/jobs} shows them.
+ * Asynchronous operations as {@code /api/cluster/jobs} shows them: immutable {@link dev.kmsengine.job.Job}
+ * snapshots. The engine runs jobs one SVM at a time; {@link dev.kmsengine.KmsEngine#awaitJob} waits for one.
  */
 package dev.kmsengine.job;

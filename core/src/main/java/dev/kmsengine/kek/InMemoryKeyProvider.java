@@ -1,8 +1,9 @@
 package dev.kmsengine.kek;
 
 import dev.kmsengine.crypto.KeyMaterial;
-import dev.kmsengine.crypto.Randomness;
-import dev.kmsengine.keystore.BarbicanConnection;
+import dev.kmsengine.internal.crypto.Randomness;
+import dev.kmsengine.kek.KekException.KekFailure;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
 import java.util.Map;
 import java.util.Objects;

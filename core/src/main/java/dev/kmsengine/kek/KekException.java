@@ -6,6 +6,8 @@ import java.util.Objects;
  * A failure to obtain the top-level KEK, with a typed {@link KekFailure reason} and a message that says which
  * request failed and why (HTTP status, the server's short description) and never contains a secret, token or
  * key byte.
+ *
+ * <p>Immutable; safe to pass between threads.
  */
 public final class KekException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -42,5 +44,19 @@ public final class KekException extends Exception {
    */
   public KekFailure failure() {
     return failure;
+  }
+
+  /** Why a top-level KEK could not be obtained. Each maps to one ONTAP error code in the engine. */
+  public enum KekFailure {
+    /** No connection could be made (DNS, refused, TLS handshake, proxy), or the server kept failing. */
+    UNREACHABLE,
+    /** Keystone rejected the application credential, or Barbican rejected the token (401/403/404 on auth). */
+    AUTHENTICATION,
+    /** The secret named by {@code key_id} does not exist, was deleted, or expired. */
+    KEY_NOT_FOUND,
+    /** The secret exists but is not exactly 256 bits of AES key (type, algorithm, size, or payload length). */
+    WRONG_KEY_TYPE,
+    /** An attempt ran past the configuration's {@code timeout}. */
+    TIMEOUT
   }
 }

@@ -4,6 +4,8 @@ package dev.kmsengine.keystore;
  * The body of {@code PATCH /api/security/barbican-kms/{uuid}}: only the patchable fields, each {@code null} when
  * not sent. Credentials change as a pair (65539841 otherwise).
  *
+ * <p>Immutable once built; thread-safe. Its builder is not.
+ *
  * @param applicationCredId new {@code application_cred_id}
  * @param applicationCredSecret new {@code application_cred_secret}
  * @param proxyType new {@code proxy_type} as sent

@@ -11,6 +11,8 @@ import java.util.Objects;
  * <p>{@link #toString()} is redacted, so records and log lines that contain a {@code Secret} cannot leak it.
  * {@link #equals} compares in constant time. {@link #reveal()} is the one way to read the value; callers use it
  * only to put the secret on the wire.
+ *
+ * <p>Immutable; thread-safe.
  */
 public final class Secret {
   private static final Secret EMPTY = new Secret("");

@@ -1,6 +1,6 @@
 package dev.kmsengine.store;
 
-import dev.kmsengine.crypto.Randomness;
+import dev.kmsengine.internal.crypto.Randomness;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -7,6 +7,8 @@ import dev.kmsengine.error.KmsException;
  * The cluster database failed: it is corrupt, locked by another process, from a newer format, or a full disk or an
  * I/O error stopped a commit (which then applied nothing). Messages name files, records and causes, never stored
  * values.
+ *
+ * <p>Immutable; safe to pass between threads.
  */
 public final class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

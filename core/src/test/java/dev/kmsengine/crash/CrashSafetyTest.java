@@ -9,9 +9,9 @@ import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.cluster.VolumeInfo;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.keystore.Keystore;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.MvStoreClusterDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -195,15 +195,15 @@ class CrashSafetyTest {
   private static Observed verify(Path dir) throws Exception {
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(dir.resolve(CrashWorkload.DB_FILE));
         KmsEngine engine = CrashWorkload.engine(db)) {
-      UUID svm = engine.svms().stream().filter(s -> s.name().equals(CrashWorkload.SVM)).findFirst().orElseThrow()
+      UUID svm = engine.cluster().svms().stream().filter(s -> s.name().equals(CrashWorkload.SVM)).findFirst().orElseThrow()
           .uuid();
-      List<Keystore> enabled = engine.keystores().stream().filter(Keystore::enabled).toList();
+      List<Keystore> enabled = engine.barbican().keystores().stream().filter(Keystore::enabled).toList();
       assertTrue(enabled.size() <= 1, "one enabled keystore at most: " + enabled);
-      for (Keystore k : engine.keystores()) {
+      for (Keystore k : engine.barbican().keystores()) {
         assertTrue(k.state() == KeystoreState.ACTIVE || k.state() == KeystoreState.SWITCHING
             || (!k.enabled() && k.state() == KeystoreState.INACTIVE), "state after recovery: " + k);
       }
-      List<VolumeInfo> volumes = engine.volumes(svm);
+      List<VolumeInfo> volumes = engine.cluster().volumes(svm);
       Set<UUID> ids = new HashSet<>();
       volumes.forEach(v -> ids.add(v.uuid()));
       List<Long> generations = CrashWorkload.generations(db, svm);
@@ -219,18 +219,18 @@ class CrashSafetyTest {
           assertNotNull(db.get(bucket, v.uuid()), "VEK of volume " + v.uuid());
         }
       }
-      for (Job j : engine.restoreAll()) {
+      for (Job j : engine.barbican().restoreAll()) {
         Job done = engine.awaitJob(j.uuid(), Duration.ofSeconds(120));
         assertEquals(JobState.SUCCESS, done.state(), () -> "restore after restart: " + done);
       }
-      for (NodeInfo n : engine.nodes()) {
+      for (NodeInfo n : engine.cluster().nodes()) {
         assertEquals(volumes.size(), n.veks(), "VEKs restored on " + n.name());
       }
       Set<UUID> deleting = new HashSet<>();
       List<Journal.Entry> journal = Journal.read(dir.resolve(CrashWorkload.JOURNAL_FILE));
       journal.stream().filter(e -> e.data() == null).forEach(e -> deleting.add(e.volume()));
       List<String> nodes = new ArrayList<>();
-      engine.nodes().forEach(n -> nodes.add(n.name()));
+      engine.cluster().nodes().forEach(n -> nodes.add(n.name()));
       for (Journal.Entry e : journal) {
         if (e.data() == null) {
           continue;
@@ -240,7 +240,7 @@ class CrashSafetyTest {
           continue;
         }
         for (String node : nodes) {
-          assertArrayEquals(e.data(), engine.readBlock(node, e.volume(), e.block()),
+          assertArrayEquals(e.data(), engine.cluster().readBlock(node, e.volume(), e.block()),
               "block " + e.block() + " of " + e.volume() + " through " + node);
         }
       }

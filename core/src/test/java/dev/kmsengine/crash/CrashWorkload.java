@@ -4,11 +4,11 @@ import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.cluster.VolumeInfo;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.keystore.BarbicanConfig;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
 import dev.kmsengine.keystore.Keystore;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.store.MvStoreClusterDatabase;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ public final class CrashWorkload {
     this.db = db;
     this.journal = journal;
     this.random = new Random(seed);
-    this.svm = engine.svms().stream().filter(s -> s.name().equals(SVM)).findFirst().orElseThrow().uuid();
+    this.svm = engine.cluster().svms().stream().filter(s -> s.name().equals(SVM)).findFirst().orElseThrow().uuid();
   }
 
   /** Entry point of the child JVM. */
@@ -112,21 +112,21 @@ public final class CrashWorkload {
 
   /** Restores the nodes, creates the configurations, enables one, and finishes an interrupted switch. */
   private void start() throws Exception {
-    for (Job j : engine.restoreAll()) {
+    for (Job j : engine.barbican().restoreAll()) {
       succeed(j);
     }
     UUID a = config(CONFIG_A, KEY_A);
     config(CONFIG_B, KEY_B);
-    Optional<Keystore> enabled = engine.keystores().stream().filter(Keystore::enabled).findFirst();
+    Optional<Keystore> enabled = engine.barbican().keystores().stream().filter(Keystore::enabled).findFirst();
     if (enabled.isEmpty()) {
       db.operation("enable");
-      succeed(engine.enableKeystore(a));
+      succeed(engine.barbican().enableKeystore(a));
     } else if (enabled.get().state() == KeystoreState.SWITCHING) {
-      Keystore target = engine.keystores().stream()
+      Keystore target = engine.barbican().keystores().stream()
           .filter(k -> !k.enabled() && k.state() == KeystoreState.SWITCHING).findFirst().orElseThrow();
       db.operation("resume-switch");
-      succeed(engine.enableKeystore(target.uuid()));
-      Keystore now = engine.keystore(target.uuid()).orElseThrow();
+      succeed(engine.barbican().enableKeystore(target.uuid()));
+      Keystore now = engine.barbican().keystore(target.uuid()).orElseThrow();
       if (!now.enabled() || now.state() != KeystoreState.ACTIVE) {
         throw new IllegalStateException("re-enabling the switch target left " + now);
       }
@@ -136,20 +136,20 @@ public final class CrashWorkload {
   }
 
   private UUID config(String name, String key) throws Exception {
-    for (BarbicanConfig c : engine.barbicanConfigs()) {
+    for (BarbicanConfig c : engine.barbican().barbicanConfigs()) {
       if (c.name().equals(name)) {
         return c.uuid();
       }
     }
     db.operation("config");
-    return succeed(engine.createBarbicanConfig(BarbicanConfigRequest.builder().svmName(SVM)
+    return succeed(engine.barbican().createBarbicanConfig(BarbicanConfigRequest.builder().svmName(SVM)
         .configurationName(name).keyId(key).keystoneUrl(KEYSTONE).applicationCredId(DerivedKeyProvider.CRED_ID)
         .applicationCredSecret(DerivedKeyProvider.CRED_SECRET).build())).resourceUuid();
   }
 
   private void setup() throws Exception {
-    while (engine.volumes(svm).size() < VOLUMES) {
-      create(Math.min(200, VOLUMES - engine.volumes(svm).size()));
+    while (engine.cluster().volumes(svm).size() < VOLUMES) {
+      create(Math.min(200, VOLUMES - engine.cluster().volumes(svm).size()));
     }
     write(20);
   }
@@ -171,7 +171,7 @@ public final class CrashWorkload {
 
   private void run(String op) throws Exception {
     switch (op) {
-      case "create" -> create(engine.volumes(svm).size() < VOLUMES ? 50 : 3);
+      case "create" -> create(engine.cluster().volumes(svm).size() < VOLUMES ? 50 : 3);
       case "delete" -> delete();
       case "rekey" -> rekey();
       case "switch" -> switchKeystore();
@@ -184,7 +184,7 @@ public final class CrashWorkload {
     db.operation("create");
     List<Job> jobs = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      jobs.add(engine.createVolume(SVM, null, "vol-" + UUID.randomUUID(), true));
+      jobs.add(engine.cluster().createVolume(SVM, null, "vol-" + UUID.randomUUID(), true));
     }
     for (Job j : jobs) {
       succeed(j);
@@ -192,7 +192,7 @@ public final class CrashWorkload {
   }
 
   private void delete() throws Exception {
-    List<VolumeInfo> vols = engine.volumes(svm);
+    List<VolumeInfo> vols = engine.cluster().volumes(svm);
     if (vols.size() < 2) {
       return;
     }
@@ -200,22 +200,22 @@ public final class CrashWorkload {
     journal.deleting(v.uuid());
     say("DELETE-BEGIN " + v.uuid());
     db.operation("delete");
-    succeed(engine.deleteVolume(v.uuid()));
+    succeed(engine.cluster().deleteVolume(v.uuid()));
     say("DELETE-END " + v.uuid());
   }
 
   private void write(int n) throws Exception {
-    List<VolumeInfo> vols = engine.volumes(svm);
+    List<VolumeInfo> vols = engine.cluster().volumes(svm);
     if (vols.isEmpty()) {
       return;
     }
     for (int i = 0; i < n; i++) {
       VolumeInfo v = vols.get(random.nextInt(vols.size()));
-      String node = engine.nodes().get(random.nextInt(engine.nodes().size())).name();
+      String node = engine.cluster().nodes().get(random.nextInt(engine.cluster().nodes().size())).name();
       long block = random.nextLong() & Long.MAX_VALUE;
       byte[] data = new byte[64];
       random.nextBytes(data);
-      engine.writeBlock(node, v.uuid(), block, data);
+      engine.cluster().writeBlock(node, v.uuid(), block, data);
       journal.written(v.uuid(), block, data);
     }
   }
@@ -225,20 +225,20 @@ public final class CrashWorkload {
     List<Long> gens = generations(db, svm);
     say("REKEY-BEGIN " + (gens.isEmpty() ? 0 : gens.get(0)));
     db.operation("rekey");
-    succeed(engine.rekeyInternal(enabled.uuid()));
+    succeed(engine.barbican().rekeyInternal(enabled.uuid()));
     say("REKEY-END " + generations(db, svm));
   }
 
   private void switchKeystore() throws Exception {
-    Keystore target = engine.keystores().stream().filter(k -> !k.enabled()).findFirst().orElseThrow();
+    Keystore target = engine.barbican().keystores().stream().filter(k -> !k.enabled()).findFirst().orElseThrow();
     say("SWITCH-BEGIN " + target.uuid());
     db.operation("switch");
-    succeed(engine.enableKeystore(target.uuid()));
+    succeed(engine.barbican().enableKeystore(target.uuid()));
     say("SWITCH-END " + target.uuid());
   }
 
   private Keystore enabled() {
-    return engine.keystores().stream().filter(Keystore::enabled).findFirst().orElseThrow();
+    return engine.barbican().keystores().stream().filter(Keystore::enabled).findFirst().orElseThrow();
   }
 
   private Job succeed(Job job) throws InterruptedException {

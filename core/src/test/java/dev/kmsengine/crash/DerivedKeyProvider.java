@@ -2,9 +2,9 @@ package dev.kmsengine.crash;
 
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.KekException;
-import dev.kmsengine.kek.KekFailure;
+import dev.kmsengine.kek.KekException.KekFailure;
 import dev.kmsengine.kek.TopLevelKeyProvider;
-import dev.kmsengine.keystore.BarbicanConnection;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

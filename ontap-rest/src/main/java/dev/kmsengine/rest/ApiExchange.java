@@ -3,6 +3,7 @@ package dev.kmsengine.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.rest.query.QueryParameters;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,14 +93,15 @@ final class ApiExchange {
       }
       return b;
     } catch (IOException e) {
-      throw new ApiException(400, "2", "The request body could not be read.", "");
+      throw new ApiException(400, ErrorCode.INVALID_FIELD, "The request body could not be read.", "");
     }
   }
 
   private ApiException tooLarge() {
     // The rest of the body is not read, so the connection cannot carry another request.
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    return new ApiException(413, "2", "The request body is larger than " + maxBodyBytes + " bytes.", "");
+    return new ApiException(413, ErrorCode.INVALID_FIELD,
+        "The request body is larger than " + maxBodyBytes + " bytes.", "");
   }
 
   /** The raw value of a request header, or null; a repeated header gives all its values. */
@@ -196,13 +198,13 @@ final class ApiExchange {
     ObjectNode body = Json.object();
     ObjectNode error = body.putObject("error");
     error.put("message", e.getMessage());
-    error.put("code", e.code);
+    error.put("code", e.code.wireCode());
     if (e.target != null && !e.target.isEmpty()) {
       error.put("target", e.target);
     }
     ArrayNode arguments = error.putArray("arguments");
     for (ApiException.Argument a : e.arguments) {
-      arguments.addObject().put("code", a.code()).put("message", a.message());
+      arguments.addObject().put("code", a.code().wireCode()).put("message", a.message());
     }
     return body;
   }

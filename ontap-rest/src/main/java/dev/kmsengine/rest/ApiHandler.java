@@ -1,7 +1,8 @@
 package dev.kmsengine.rest;
 
-import dev.kmsengine.error.CauseChain;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.error.CauseChain;
 import dev.kmsengine.store.StoreException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -59,13 +60,17 @@ final class ApiHandler extends Handler.Abstract {
       answer(ex, logged(ApiException.of(e.toKmsException()), e, ex.method, path));
     } catch (Exception e) {
       LOG.log(Level.SEVERE, "unexpected failure on " + ex.method + " " + path + ": " + CauseChain.of(e));
-      answer(ex, new ApiException(500, "1", "Internal error.", ""));
+      answer(ex, internalError());
     }
     if (!ex.sent()) {
       LOG.log(Level.SEVERE, "no response for " + ex.method + " " + path);
-      ex.sendError(new ApiException(500, "1", "Internal error.", ""));
+      ex.sendError(internalError());
     }
     return true;
+  }
+
+  private static ApiException internalError() {
+    return new ApiException(500, ErrorCode.INTERNAL_ERROR, ErrorCode.INTERNAL_ERROR.message(), "");
   }
 
   /** Logs a server fault (5xx) as one line with its cause chain; client-fixable answers are not faults. */
@@ -87,15 +92,17 @@ final class ApiHandler extends Handler.Abstract {
   private void serve(ApiExchange ex, Request request, List<String> segments) throws Exception {
     for (HttpField f : request.getHeaders()) {
       if (f.getName().length() + f.getValue().length() > OntapRestServer.MAX_HEADER_FIELD_BYTES) {
-        throw new ApiException(431, "2", "The header field " + abbreviate(f.getName()) + " is larger than "
+        throw new ApiException(431, ErrorCode.INVALID_FIELD,
+            "The header field " + abbreviate(f.getName()) + " is larger than "
             + OntapRestServer.MAX_HEADER_FIELD_BYTES + " bytes.", "");
       }
     }
     if (segments.isEmpty() || !segments.get(0).equals("api")) {
-      throw new ApiException(404, "4", "Not found: the API is under /api.", "");
+      throw new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "Not found: the API is under /api.", "");
     }
     if (!auth.accepts(ex.requestHeader("Authorization"))) {
-      throw new ApiException(401, "6", "Authentication failed: HTTP Basic credentials are required.", "");
+      throw new ApiException(401, ErrorCode.NOT_AUTHORIZED,
+          "Authentication failed: HTTP Basic credentials are required.", "");
     }
     router.dispatch(ex);
   }

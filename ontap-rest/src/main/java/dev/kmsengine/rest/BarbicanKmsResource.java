@@ -6,8 +6,8 @@ import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.BarbicanConfig;
 import dev.kmsengine.keystore.BarbicanConfigRequest;
 import dev.kmsengine.keystore.BarbicanConfigUpdate;
-import dev.kmsengine.keystore.KekAvailability;
-import dev.kmsengine.keystore.Reachability;
+import dev.kmsengine.keystore.Keystore.KekAvailability;
+import dev.kmsengine.keystore.Keystore.Reachability;
 import dev.kmsengine.rest.query.CollectionQuery;
 import dev.kmsengine.rest.query.FieldType;
 import dev.kmsengine.rest.query.ResourceSchema;
@@ -61,7 +61,7 @@ final class BarbicanKmsResource {
     r.add("GET", PATH, (ex, v) -> list(ex));
     r.add("POST", PATH, (ex, v) -> create(ex));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA,
-        engine.barbicanConfig(Router.uuid(v.get(0))), this::render));
+        engine.barbican().barbicanConfig(Router.uuid(v.get(0))), this::render));
     r.add("PATCH", PATH, (ex, v) -> updateMatching(ex));
     r.add("PATCH", PATH + "/{}", (ex, v) -> update(ex, Router.uuid(v.get(0))));
     r.add("POST", PATH + "/{}/rekey-internal", (ex, v) -> rekey(ex, Router.uuid(v.get(0))));
@@ -86,17 +86,17 @@ final class BarbicanKmsResource {
     o.put("enabled", c.enabled());
     o.put("timeout", c.timeoutSeconds());
     if (advanced.contains("barbican_reachability")) {
-      Reachability r = engine.reachability(c.uuid());
+      Reachability r = engine.barbican().reachability(c.uuid());
       ObjectNode n = o.putObject("barbican_reachability");
       n.put("reachable", r.reachable());
       n.put("message", r.message());
-      n.put("code", r.code());
+      n.put("code", Json.code(r.error()));
     }
     if (advanced.contains("state")) {
-      KekAvailability k = engine.kekAvailability(c.uuid());
+      KekAvailability k = engine.barbican().kekAvailability(c.uuid());
       ObjectNode n = o.putObject("state");
       n.put("cluster_state", k.clusterState());
-      n.put("code", k.code());
+      n.put("code", Json.code(k.error()));
       n.put("message", k.message());
     }
     o.set("_links", Json.selfLink(PATH + "/" + c.uuid()));
@@ -105,7 +105,7 @@ final class BarbicanKmsResource {
 
   private void list(ApiExchange ex) throws IOException {
     CollectionQuery q = CollectionQuery.parse(SCHEMA, ex.params());
-    List<BarbicanConfig> all = engine.barbicanConfigs();
+    List<BarbicanConfig> all = engine.barbican().barbicanConfigs();
     ex.send(200, q.run(all, this::render, PATH));
   }
 
@@ -132,27 +132,27 @@ final class BarbicanKmsResource {
         .timeoutSeconds(b.integer("timeout"))
         .build();
     b.requireNoOthers();
-    Job job = engine.createBarbicanConfig(request);
+    Job job = engine.barbican().createBarbicanConfig(request);
     UUID id = job.resourceUuid();
     replies.reply(ex, job, JobReplies.Kind.CREATE, timeout, PATH + "/" + id, records ? () -> record(id) : null);
   }
 
   private ObjectNode record(UUID id) {
-    return engine.barbicanConfig(id).map(c -> InstanceGet.defaultView(SCHEMA, c, this::render)).orElse(null);
+    return engine.barbican().barbicanConfig(id).map(c -> InstanceGet.defaultView(SCHEMA, c, this::render)).orElse(null);
   }
 
   private void update(ApiExchange ex, UUID id) throws IOException {
     ex.params().allowOnly(WRITE_PARAMS);
     int timeout = ex.params().returnTimeout(0);
     boolean records = ex.params().returnRecords(false);
-    Job job = engine.updateBarbicanConfig(id, updateOf(ex.body()));
+    Job job = engine.barbican().updateBarbicanConfig(id, updateOf(ex.body()));
     replies.reply(ex, job, JobReplies.Kind.UPDATE, timeout, null, records ? () -> record(id) : null);
   }
 
   private void updateMatching(ApiExchange ex) {
     BarbicanConfigUpdate u = updateOf(ex.body());
-    new CollectionWrite<>(engine, SCHEMA, engine::barbicanConfigs, this::render, BarbicanConfig::uuid)
-        .run(ex, Set.of(), c -> engine.updateBarbicanConfig(c.uuid(), u), this::record);
+    new CollectionWrite<>(engine, SCHEMA, engine.barbican()::barbicanConfigs, this::render, BarbicanConfig::uuid)
+        .run(ex, Set.of(), c -> engine.barbican().updateBarbicanConfig(c.uuid(), u), this::record);
   }
 
   private static BarbicanConfigUpdate updateOf(JsonBody b) {
@@ -169,7 +169,7 @@ final class BarbicanKmsResource {
     int timeout = ex.params().returnTimeout(0);
     boolean records = ex.params().returnRecords(false);
     ex.body().requireNoOthers();
-    Job job = engine.rekeyInternal(id);
+    Job job = engine.barbican().rekeyInternal(id);
     replies.reply(ex, job, JobReplies.Kind.ACTION, timeout, null, records ? () -> record(id) : null);
   }
 
@@ -178,7 +178,7 @@ final class BarbicanKmsResource {
     int timeout = ex.params().returnTimeout(0);
     boolean records = ex.params().returnRecords(false);
     ex.body().requireNoOthers();
-    Job job = engine.restore(id);
+    Job job = engine.barbican().restore(id);
     replies.reply(ex, job, JobReplies.Kind.ACTION, timeout, PATH + "/" + id, records ? () -> record(id) : null);
   }
 }

@@ -3,9 +3,10 @@ package dev.kmsengine.rest;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.rest.query.CollectionQuery;
 import dev.kmsengine.rest.query.QueryParameters;
 import dev.kmsengine.rest.query.RecordRenderer;
@@ -81,7 +82,8 @@ final class CollectionWrite<T> {
     Set<String> controls = new HashSet<>(CONTROLS);
     controls.addAll(extra);
     if (params.entries().stream().allMatch(e -> controls.contains(e.getKey()))) {
-      throw new ApiException(400, "2", "A " + ex.method + " on a collection needs a query naming the records"
+      throw new ApiException(400, ErrorCode.INVALID_FIELD,
+          "A " + ex.method + " on a collection needs a query naming the records"
           + " (a field filter, as a GET of the collection takes); without one it would apply to every record.", "");
     }
     List<T> targets = CollectionQuery.matching(schema, params, controls, items.get(), renderer);
@@ -184,8 +186,7 @@ final class CollectionWrite<T> {
       return null;
     }
     Job.JobError err = job.error().get();
-    return new Failure(record, new ApiException(ErrorStatus.of(err.errorCode()),
-        Integer.toString(err.errorCode().code()), err.message(), err.target()));
+    return new Failure(record, ApiException.of(err));
   }
 
   private static ApiException summary(List<Failure> failures, int matched) {

@@ -1,6 +1,7 @@
 package dev.kmsengine.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.rest.query.FieldSelection;
 import dev.kmsengine.rest.query.RecordRenderer;
 import dev.kmsengine.rest.query.ResourceSchema;
@@ -26,7 +27,7 @@ final class InstanceGet {
   }
 
   static ApiException notFound() {
-    return new ApiException(404, "4", "entry doesn't exist", "uuid");
+    return new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "entry doesn't exist", "uuid");
   }
 
   /** The default ({@code *}) view of a record, for {@code return_records=true}. */

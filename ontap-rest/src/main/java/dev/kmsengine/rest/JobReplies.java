@@ -3,7 +3,7 @@ package dev.kmsengine.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
@@ -62,8 +62,7 @@ final class JobReplies {
     }
     if (job.state() == JobState.FAILURE && job.error().isPresent()) {
       Job.JobError err = job.error().get();
-      throw new ApiException(ErrorStatus.of(err.errorCode()), Integer.toString(err.errorCode().code()),
-          err.message(), err.target());
+      throw ApiException.of(err);
     }
     locate(ex, location);
     ObjectNode body = jobLink(job.uuid());

@@ -51,7 +51,7 @@ final class JobsResource {
   }
 
   private Map<UUID, String> svmNames() {
-    return engine.svms().stream().collect(Collectors.toMap(SvmInfo::uuid, SvmInfo::name));
+    return engine.cluster().svms().stream().collect(Collectors.toMap(SvmInfo::uuid, SvmInfo::name));
   }
 
   static ObjectNode render(Job j, Map<UUID, String> svms) {
@@ -70,7 +70,7 @@ final class JobsResource {
     j.error().ifPresent(e -> {
       ObjectNode err = o.putObject("error");
       err.put("message", e.message());
-      err.put("code", Integer.toString(e.errorCode().code()));
+      err.put("code", e.errorCode().wireCode());
     });
     if (j.svmUuid() != null) {
       Refs.svm(o, j.svmUuid(), svms.getOrDefault(j.svmUuid(), ""));

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kmsengine.error.ErrorCode;
+import java.util.Optional;
 
 /** The JSON reader and writer of the API: strict on input, plain on output. */
 final class Json {
@@ -41,9 +43,9 @@ final class Json {
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? ""
           : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-      throw new ApiException(400, "2", "The request body is not valid JSON" + where + ".", "");
+      throw new ApiException(400, ErrorCode.INVALID_FIELD, "The request body is not valid JSON" + where + ".", "");
     } catch (java.io.IOException e) {
-      throw new ApiException(400, "2", "The request body could not be read.", "");
+      throw new ApiException(400, ErrorCode.INVALID_FIELD, "The request body could not be read.", "");
     }
   }
 
@@ -53,6 +55,11 @@ final class Json {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialise", e);
     }
+  }
+
+  /** The {@code code} of a per-node or summary report: {@code "0"} for success, otherwise the error's code. */
+  static String code(Optional<ErrorCode> error) {
+    return error.map(ErrorCode::wireCode).orElse("0");
   }
 
   /** A HAL link object {@code {"self": {"href": href}}}. */

@@ -27,7 +27,7 @@ final class JsonBody {
 
   static JsonBody of(JsonNode n) {
     if (!(n instanceof ObjectNode o)) {
-      throw new ApiException(400, "2", "The request body must be a JSON object.", "");
+      throw new ApiException(400, ErrorCode.INVALID_FIELD, "The request body must be a JSON object.", "");
     }
     return new JsonBody(o);
   }

@@ -2,9 +2,10 @@ package dev.kmsengine.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.keystore.Keystore;
-import dev.kmsengine.keystore.KeystoreState;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.rest.query.CollectionQuery;
 import dev.kmsengine.rest.query.FieldType;
 import dev.kmsengine.rest.query.ResourceSchema;
@@ -41,18 +42,19 @@ final class KeyStoresResource {
 
   void register(Router r) {
     r.add("GET", PATH, (ex, v) -> ex.send(200,
-        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.keystores(), this::render, PATH)));
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.barbican().keystores(), this::render, PATH)));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA,
-        engine.keystore(Router.uuid(v.get(0))), this::render));
+        engine.barbican().keystore(Router.uuid(v.get(0))), this::render));
     r.add("PATCH", PATH, (ex, v) -> {
       boolean enabled = enabledOf(ex.body());
-      matching().run(ex, Set.of(), k -> enabled ? engine.enableKeystore(k.uuid()) : engine.disableKeystore(k.uuid()),
+      matching().run(ex, Set.of(),
+          k -> enabled ? engine.barbican().enableKeystore(k.uuid()) : engine.barbican().disableKeystore(k.uuid()),
           this::record);
     });
     r.add("DELETE", PATH, (ex, v) -> {
       ex.body().requireNoOthers();
       matching().run(ex, Set.of(), k -> {
-        engine.deleteKeystore(k.uuid());
+        engine.barbican().deleteKeystore(k.uuid());
         return null;
       }, null);
     });
@@ -78,18 +80,19 @@ final class KeyStoresResource {
   }
 
   private CollectionWrite<Keystore> matching() {
-    return new CollectionWrite<>(engine, SCHEMA, engine::keystores, this::render, Keystore::uuid);
+    return new CollectionWrite<>(engine, SCHEMA, engine.barbican()::keystores, this::render, Keystore::uuid);
   }
 
   private ObjectNode record(UUID id) {
-    return engine.keystore(id).map(k -> InstanceGet.defaultView(SCHEMA, k, this::render)).orElse(null);
+    return engine.barbican().keystore(id).map(k -> InstanceGet.defaultView(SCHEMA, k, this::render)).orElse(null);
   }
 
   private static boolean enabledOf(JsonBody b) {
     Boolean enabled = b.bool("enabled");
     b.requireNoOthers();
     if (enabled == null) {
-      throw new ApiException(400, "2", "\"enabled\" is required: true enables (or switches to) the configuration,"
+      throw new ApiException(400, ErrorCode.INVALID_FIELD,
+          "\"enabled\" is required: true enables (or switches to) the configuration,"
           + " false disables it.", "enabled");
     }
     return enabled;
@@ -99,10 +102,10 @@ final class KeyStoresResource {
     ex.params().allowOnly(Set.of("return_timeout"));
     int timeout = ex.params().returnTimeout(0);
     boolean enabled = enabledOf(ex.body());
-    if (engine.keystore(id).isEmpty()) {
+    if (engine.barbican().keystore(id).isEmpty()) {
       throw InstanceGet.notFound();
     }
-    Job job = enabled ? engine.enableKeystore(id) : engine.disableKeystore(id);
+    Job job = enabled ? engine.barbican().enableKeystore(id) : engine.barbican().disableKeystore(id);
     replies.reply(ex, job, JobReplies.Kind.UPDATE, timeout, null, null);
   }
 
@@ -110,7 +113,7 @@ final class KeyStoresResource {
     ex.params().allowOnly(Set.of("return_timeout"));
     ex.params().returnTimeout(0);
     ex.body().requireNoOthers();
-    engine.deleteKeystore(id);
+    engine.barbican().deleteKeystore(id);
     ex.send(200, Json.object());
   }
 }

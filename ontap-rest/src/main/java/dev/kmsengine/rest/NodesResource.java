@@ -3,6 +3,7 @@ package dev.kmsengine.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.NodeInfo;
+import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.rest.query.CollectionQuery;
 import dev.kmsengine.rest.query.FieldType;
 import dev.kmsengine.rest.query.ResourceSchema;
@@ -33,15 +34,15 @@ final class NodesResource {
 
   void register(Router r) {
     r.add("GET", PATH, (ex, v) -> ex.send(200,
-        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.nodes(), (n, a) -> render(n), PATH)));
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().nodes(), (n, a) -> render(n), PATH)));
     r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
         (n, a) -> render(n)));
     r.add("PATCH", PATH, (ex, v) -> {
       requireReboot(ex.params().single("action"));
       ex.body().requireNoOthers();
-      new CollectionWrite<>(engine, SCHEMA, engine::nodes, (n, a) -> render(n), NodeInfo::uuid)
+      new CollectionWrite<>(engine, SCHEMA, engine.cluster()::nodes, (n, a) -> render(n), NodeInfo::uuid)
           .run(ex, Set.of("action"), n -> {
-            engine.rebootNode(n.name());
+            engine.cluster().rebootNode(n.name());
             return null;
           }, null);
     });
@@ -49,7 +50,7 @@ final class NodesResource {
   }
 
   private Optional<NodeInfo> find(UUID uuid) {
-    List<NodeInfo> nodes = engine.nodes();
+    List<NodeInfo> nodes = engine.cluster().nodes();
     return nodes.stream().filter(n -> n.uuid().equals(uuid)).findFirst();
   }
 
@@ -69,13 +70,13 @@ final class NodesResource {
     ex.body().requireNoOthers();
     NodeInfo node = find(uuid).orElseThrow(InstanceGet::notFound);
     requireReboot(action);
-    engine.rebootNode(node.name());
+    engine.cluster().rebootNode(node.name());
     ex.send(200, Json.object());
   }
 
   private static void requireReboot(String action) {
     if (!"reboot".equals(action)) {
-      throw new ApiException(400, "262197", action == null
+      throw new ApiException(400, ErrorCode.INVALID_ARGUMENT_VALUE, action == null
           ? "\"action=reboot\" is required: it is the only change a node accepts."
           : "The value \"" + action + "\" is invalid for field \"action\" (reboot).", "action");
     }

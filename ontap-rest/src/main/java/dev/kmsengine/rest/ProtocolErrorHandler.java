@@ -1,5 +1,6 @@
 package dev.kmsengine.rest;
 
+import dev.kmsengine.error.ErrorCode;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -29,7 +30,8 @@ final class ProtocolErrorHandler extends ErrorHandler {
       return true;
     }
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    ApiException error = new ApiException(status, status == 404 ? "4" : status >= 500 ? "1" : "2",
+    ApiException error = new ApiException(status,
+        status == 404 ? ErrorCode.ENTRY_NOT_FOUND : status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.INVALID_FIELD,
         message(status), "");
     ApiExchange.write(response, callback, status, ApiExchange.errorBody(error),
         ApiExchange.wantsHal(request.getHeaders().getValuesList(HttpHeader.ACCEPT)));

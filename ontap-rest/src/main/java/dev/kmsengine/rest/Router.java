@@ -1,5 +1,6 @@
 package dev.kmsengine.rest;
 
+import dev.kmsengine.error.ErrorCode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,12 +56,13 @@ final class Router {
       Handler h = r.methods.get(ex.method);
       if (h == null) {
         ex.header("Allow", String.join(", ", r.methods.keySet()));
-        throw new ApiException(405, "3", "The method " + ex.method + " is not supported on " + ex.path + ".", "");
+        throw new ApiException(405, ErrorCode.NOT_SUPPORTED,
+            "The method " + ex.method + " is not supported on " + ex.path + ".", "");
       }
       h.handle(ex, vars);
       return;
     }
-    throw new ApiException(404, "4", "API not found: " + abbreviate(ex.path), "");
+    throw new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "API not found: " + abbreviate(ex.path), "");
   }
 
   private static String abbreviate(String path) {
@@ -96,6 +98,6 @@ final class Router {
     } catch (IllegalArgumentException e) {
       // Falls through to "entry doesn't exist".
     }
-    throw new ApiException(404, "4", "entry doesn't exist", "uuid");
+    throw new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "entry doesn't exist", "uuid");
   }
 }

@@ -7,7 +7,7 @@ import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import java.io.IOException;
@@ -101,7 +101,7 @@ final class SimulatorResource {
     } catch (IllegalArgumentException e) {
       throw new KmsException(ErrorCode.INVALID_FIELD, "data_base64", "\"data_base64\" must be base64.");
     }
-    engine.writeBlock(node, volume, block, data);
+    engine.cluster().writeBlock(node, volume, block, data);
     ObjectNode o = blockRecord(volume, block, node);
     o.put("size", data.length);
     ex.send(200, o);
@@ -109,7 +109,7 @@ final class SimulatorResource {
 
   private void readBlock(ApiExchange ex, UUID volume, long block) throws IOException {
     String node = nodeParam(ex);
-    byte[] data = engine.readBlock(node, volume, block);
+    byte[] data = engine.cluster().readBlock(node, volume, block);
     ObjectNode o = blockRecord(volume, block, node);
     o.put("size", data.length);
     o.put("data_base64", Base64.getEncoder().encodeToString(data));
@@ -127,9 +127,9 @@ final class SimulatorResource {
   // ------------------------------------------------------------------ nodes
 
   private NodeInfo node(String name) {
-    List<NodeInfo> nodes = engine.nodes();
+    List<NodeInfo> nodes = engine.cluster().nodes();
     return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
-        .orElseThrow(() -> new ApiException(404, "4", "entry doesn't exist", "node"));
+        .orElseThrow(() -> new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "entry doesn't exist", "node"));
   }
 
   private ObjectNode render(NodeInfo n) {
@@ -147,7 +147,7 @@ final class SimulatorResource {
     ex.params().allowOnly(Set.of());
     ObjectNode o = Json.object();
     var records = o.putArray("records");
-    List<NodeInfo> nodes = engine.nodes();
+    List<NodeInfo> nodes = engine.cluster().nodes();
     nodes.forEach(n -> records.add(render(n)));
     o.put("num_records", nodes.size());
     ex.send(200, o);
@@ -166,7 +166,7 @@ final class SimulatorResource {
       controls.connect(n.name(), connected);
     }
     if (state != null) {
-      engine.setNodeUp(n.name(), state.equals("up"));
+      engine.cluster().setNodeUp(n.name(), state.equals("up"));
     }
     ex.send(200, render(node(n.name())));
   }
@@ -183,7 +183,8 @@ final class SimulatorResource {
     ObjectNode o = JobReplies.jobLink(uuid);
     var records = o.putArray("records");
     for (NodeStatus s : job.nodes()) {
-      records.addObject().put("node", s.node()).put("ok", s.ok()).put("code", s.code()).put("message", s.message());
+      records.addObject().put("node", s.node()).put("ok", s.ok()).put("code", Json.code(s.error()))
+          .put("message", s.message());
     }
     o.put("num_records", job.nodes().size());
     ex.send(200, o);
@@ -192,7 +193,7 @@ final class SimulatorResource {
   // ------------------------------------------------------------------ emulator faults
 
   private OpenStackEmulator emulator() {
-    return controls.emulator().orElseThrow(() -> new ApiException(409, "3",
+    return controls.emulator().orElseThrow(() -> new ApiException(409, ErrorCode.NOT_SUPPORTED,
         "The Keystone/Barbican emulator is not running (--no-emulator).", ""));
   }
 
@@ -235,7 +236,7 @@ final class SimulatorResource {
       throw new KmsException(ErrorCode.INVALID_FIELD, "token_lifetime_s", "\"token_lifetime_s\" must be >= 1.");
     }
     if (deleteSecret != null && os.secretPayload(deleteSecret) == null) {
-      throw new ApiException(404, "4", "entry doesn't exist", "delete_secret");
+      throw new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "entry doesn't exist", "delete_secret");
     }
     synchronized (faultsLock) {
       if (latency != null) {

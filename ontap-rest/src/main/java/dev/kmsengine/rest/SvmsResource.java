@@ -38,7 +38,7 @@ final class SvmsResource {
   }
 
   private List<SvmInfo> dataSvms() {
-    return engine.svms().stream().filter(s -> !s.admin()).toList();
+    return engine.cluster().svms().stream().filter(s -> !s.admin()).toList();
   }
 
   private Optional<SvmInfo> find(UUID uuid) {
@@ -60,7 +60,7 @@ final class SvmsResource {
     JsonBody b = ex.body();
     String name = b.string("name");
     b.requireNoOthers();
-    SvmInfo svm = engine.createSvm(name);
+    SvmInfo svm = engine.cluster().createSvm(name);
     ex.header("Location", PATH + "/" + svm.uuid());
     ObjectNode body = Json.object();
     if (records) {

@@ -38,14 +38,14 @@ final class VolumesResource {
 
   void register(Router r) {
     r.add("GET", PATH, (ex, v) -> ex.send(200,
-        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.volumes(), (vol, a) -> render(vol), PATH)));
-    r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, engine.volume(Router.uuid(v.get(0))),
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().volumes(), (vol, a) -> render(vol), PATH)));
+    r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, engine.cluster().volume(Router.uuid(v.get(0))),
         (vol, a) -> render(vol)));
     r.add("POST", PATH, (ex, v) -> create(ex));
     r.add("DELETE", PATH, (ex, v) -> {
       ex.body().requireNoOthers();
-      new CollectionWrite<>(engine, SCHEMA, engine::volumes, (vol, a) -> render(vol), VolumeInfo::uuid)
-          .run(ex, Set.of(), vol -> engine.deleteVolume(vol.uuid()), null);
+      new CollectionWrite<>(engine, SCHEMA, engine.cluster()::volumes, (vol, a) -> render(vol), VolumeInfo::uuid)
+          .run(ex, Set.of(), vol -> engine.cluster().deleteVolume(vol.uuid()), null);
     });
     r.add("DELETE", PATH + "/{}", (ex, v) -> delete(ex, Router.uuid(v.get(0))));
   }
@@ -75,19 +75,19 @@ final class VolumesResource {
     UUID svmUuid = b.uuid("svm.uuid");
     Boolean encrypted = b.bool("encryption.enabled");
     b.requireNoOthers();
-    Job job = engine.createVolume(svmName, svmUuid, name, encrypted != null && encrypted);
+    Job job = engine.cluster().createVolume(svmName, svmUuid, name, encrypted != null && encrypted);
     UUID id = job.resourceUuid();
     replies.reply(ex, job, JobReplies.Kind.CREATE, timeout, PATH + "/" + id,
-        records ? () -> engine.volume(id).map(VolumesResource::render).orElse(null) : null);
+        records ? () -> engine.cluster().volume(id).map(VolumesResource::render).orElse(null) : null);
   }
 
   private void delete(ApiExchange ex, UUID id) throws IOException {
     ex.params().allowOnly(Set.of("return_timeout"));
     int timeout = ex.params().returnTimeout(0);
     ex.body().requireNoOthers();
-    if (engine.volume(id).isEmpty()) {
+    if (engine.cluster().volume(id).isEmpty()) {
       throw InstanceGet.notFound();
     }
-    replies.reply(ex, engine.deleteVolume(id), JobReplies.Kind.DELETE, timeout, null, null);
+    replies.reply(ex, engine.cluster().deleteVolume(id), JobReplies.Kind.DELETE, timeout, null, null);
   }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.job.Job;
-import dev.kmsengine.job.JobState;
+import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.JobDescriptions;
 import dev.kmsengine.rest.OntapRestServer;
@@ -183,7 +183,7 @@ public final class Simulator implements AutoCloseable {
    * Barbican at start. Nodes that cannot reach it stay without keys ({@code state} says so) until a restore.
    */
   private static void restoreOnStart(KmsEngine engine, PrintStream out) {
-    for (Job job : engine.restoreAll()) {
+    for (Job job : engine.barbican().restoreAll()) {
       try {
         Job done = engine.awaitJob(job, RESTORE_ON_START_WAIT);
         out.println("restore on start: " + JobDescriptions.of(done) + ": " + done.state().wireName()

@@ -11,7 +11,7 @@ import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.kek.KekException;
 import dev.kmsengine.kek.TopLevelKeyProvider;
-import dev.kmsengine.keystore.BarbicanConnection;
+import dev.kmsengine.kek.TopLevelKeyProvider.BarbicanConnection;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.testkit.tls.CertificateAuthority;
 import java.net.ConnectException;

@@ -36,23 +36,23 @@ class DataDirRestartTest {
       KmsEngine e = s.engine();
       SimulatorKeyManager k = s.keys();
       keyId = k.keyId();
-      config = e.awaitJob(e.createBarbicanConfig(BarbicanConfigRequest.builder().svmName("svm1")
+      config = e.awaitJob(e.barbican().createBarbicanConfig(BarbicanConfigRequest.builder().svmName("svm1")
           .configurationName("c").keyId(k.keyId()).keystoneUrl(k.keystoneUrl())
           .applicationCredId(k.credentialId()).applicationCredSecret(k.credentialSecret()).build()), WAIT)
           .requireSuccess().resourceUuid();
-      e.awaitJob(e.enableKeystore(config), WAIT).requireSuccess();
-      volume = e.awaitJob(e.createVolume("svm1", null, "v", true), WAIT).requireSuccess().resourceUuid();
-      e.writeBlock("node1", volume, 0, data);
-      e.awaitJob(e.rekeyInternal(config), WAIT).requireSuccess();
+      e.awaitJob(e.barbican().enableKeystore(config), WAIT).requireSuccess();
+      volume = e.awaitJob(e.cluster().createVolume("svm1", null, "v", true), WAIT).requireSuccess().resourceUuid();
+      e.cluster().writeBlock("node1", volume, 0, data);
+      e.awaitJob(e.barbican().rekeyInternal(config), WAIT).requireSuccess();
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (Simulator s = Simulator.start(args, sink(out))) {
       assertEquals(keyId, s.keys().keyId(), "the emulator serves the same key at the same URL");
       assertTrue(out.toString(StandardCharsets.UTF_8).contains("restore on start"), out::toString);
       KmsEngine e = s.engine();
-      assertTrue(e.kekAvailability(config).clusterState(), "every node restored its keys on start");
-      for (var n : e.nodes()) {
-        assertArrayEquals(data, e.readBlock(n.name(), volume, 0));
+      assertTrue(e.barbican().kekAvailability(config).clusterState(), "every node restored its keys on start");
+      for (var n : e.cluster().nodes()) {
+        assertArrayEquals(data, e.cluster().readBlock(n.name(), volume, 0));
       }
     }
   }

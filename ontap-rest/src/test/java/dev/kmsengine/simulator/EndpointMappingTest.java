@@ -67,7 +67,7 @@ class EndpointMappingTest {
         assertFalse(reply.raw().body().contains("API not found"), where);
         assertTrue(reply.status() < 500, where);
       }
-      assertTrue(s.engine().barbicanConfigs().isEmpty(), "empty bodies created nothing");
+      assertTrue(s.engine().barbican().barbicanConfigs().isEmpty(), "empty bodies created nothing");
     }
   }
 }

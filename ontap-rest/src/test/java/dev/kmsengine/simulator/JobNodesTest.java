@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kmsengine.keystore.NodeStatus;
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
 import dev.kmsengine.simulator.ApiClient.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -68,19 +69,23 @@ class JobNodesTest {
     JsonNode reply = api.ok("/api/simulator/jobs/" + job + "/nodes");
     assertEquals(job, reply.at("/job/uuid").asText());
     assertEquals("/api/cluster/jobs/" + job, reply.at("/job/_links/self/href").asText());
-    List<NodeStatus> shown = new ArrayList<>();
+    List<Shown> shown = new ArrayList<>();
     for (JsonNode r : reply.get("records")) {
-      shown.add(new NodeStatus(r.get("node").asText(), r.get("ok").asBoolean(), r.get("code").asText(),
+      shown.add(new Shown(r.get("node").asText(), r.get("ok").asBoolean(), r.get("code").asText(),
           r.get("message").asText()));
     }
-    assertEquals(simulator.engine().job(UUID.fromString(job)).orElseThrow().nodes(), shown);
+    List<Shown> expected = new ArrayList<>();
+    for (NodeStatus n : simulator.engine().job(UUID.fromString(job)).orElseThrow().nodes()) {
+      expected.add(new Shown(n.node(), n.ok(), n.error().map(ErrorCode::wireCode).orElse("0"), n.message()));
+    }
+    assertEquals(expected, shown);
     assertEquals(2, reply.get("num_records").asInt());
-    NodeStatus node1 = shown.stream().filter(s -> s.node().equals("node1")).findFirst().orElseThrow();
-    NodeStatus node2 = shown.stream().filter(s -> s.node().equals("node2")).findFirst().orElseThrow();
+    Shown node1 = shown.stream().filter(s -> s.node().equals("node1")).findFirst().orElseThrow();
+    Shown node2 = shown.stream().filter(s -> s.node().equals("node2")).findFirst().orElseThrow();
     assertTrue(node1.ok(), node1::toString);
     assertEquals("0", node1.code());
     assertFalse(node2.ok(), node2::toString);
-    assertEquals("65539801", node2.code());
+    assertEquals(ErrorCode.UNREACHABLE.wireCode(), node2.code());
     assertFalse(node2.message().isEmpty(), "node2's failure says why");
     // The ONTAP job itself only has the summary.
     assertEquals(65539842, api.ok("/api/cluster/jobs/" + job).get("code").asInt());
@@ -117,4 +122,7 @@ class JobNodesTest {
     assertEquals(400, withFields.status());
     assertEquals("262179", withFields.errorCode());
   }
+
+  /** One record of the reply, as the client sees it. */
+  private record Shown(String node, boolean ok, String code, String message) {}
 }

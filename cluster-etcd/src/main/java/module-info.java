@@ -1,0 +1,13 @@
+/**
+ * A {@link dev.kmsengine.store.ClusterDatabase} on an etcd cluster: {@link dev.kmsengine.etcd.EtcdClusterDatabase}.
+ */
+@SuppressWarnings("requires-automatic")
+module dev.kmsengine.etcd {
+  requires transitive dev.kmsengine.core;
+  requires java.logging;
+  requires jetcd.common;
+  requires jetcd.core;
+  requires io.grpc;
+
+  exports dev.kmsengine.etcd;
+}

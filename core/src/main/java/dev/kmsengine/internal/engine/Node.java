@@ -1,0 +1,216 @@
+package dev.kmsengine.internal.engine;
+
+import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.internal.crypto.WrappingKey;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A cluster node and its volatile key table: the unwrapped SVM-KEK of each SVM (with its generation) and the
+ * unwrapped VEKs of the volumes. A reboot or going down wipes the table, as losing power wipes a real node's.
+ *
+ * <h2>Key lifetime</h2>
+ * The table's key arrays never leave the node: every read hands out a copy made under the node's lock, and every
+ * wipe zeroises under that same lock. Why: a VEK handed out live and zero-filled by the next restore (which
+ * reinstalls every key) encrypted acknowledged blocks under an all-zero key. A caller owns its copy and
+ * zeroises it when done; the table's own arrays are zeroised only when they leave the table.
+ *
+ * <h2>State checks</h2>
+ * Every check of the node's state and the install that depends on it happen in one call under the node's lock,
+ * against a wipe epoch the operation captured before it fetched or derived the key: a node rebooted in between
+ * never comes back holding a key fetched for it before the reboot.
+ *
+ * <p>Thread-safe.
+ */
+public final class Node {
+  /** A copy of an SVM-KEK held by a node, with the generation it belongs to; its owner closes it. */
+  public static final class HeldKek implements AutoCloseable {
+    /** The SVM-KEK generation. */
+    public final long generation;
+    /** The SVM-KEK itself, owned by this copy. */
+    public final KeyMaterial key;
+    /** A wrapping key over {@link #key}. */
+    public final WrappingKey wrapping;
+
+    HeldKek(long generation, KeyMaterial key) {
+      this.generation = generation;
+      this.key = key;
+      this.wrapping = WrappingKey.of(key);
+    }
+
+    @Override
+    public void close() {
+      key.destroy();
+      wrapping.destroy();
+    }
+  }
+
+  /** The table's own SVM-KEK: generation and key, never handed out. */
+  private record Kek(long generation, KeyMaterial key) {}
+
+  final UUID uuid;
+  /** The node name. */
+  public final String name;
+  private volatile boolean up = true;
+  /** Counts wipes; see the class note. Guarded by this. */
+  private long epoch;
+  /** Guarded by this. */
+  private final Map<UUID, Kek> svmKeks = new HashMap<>();
+  /** Guarded by this. */
+  private final Map<UUID, byte[]> veks = new HashMap<>();
+
+  Node(UUID uuid, String name) {
+    this.uuid = uuid;
+    this.name = name;
+  }
+
+  boolean isUp() {
+    return up;
+  }
+
+  /** Takes the node down (wiping its keys) or brings it back up (with an empty table). */
+  synchronized void setUp(boolean value) {
+    if (!value) {
+      wipe();
+    }
+    up = value;
+  }
+
+  /** A reboot: the node comes back at once with an empty key table. */
+  public synchronized void reboot() {
+    wipe();
+    up = true;
+  }
+
+  /** The current wipe epoch, to pass to the {@code ...IfSameEpoch} installs. */
+  synchronized long epoch() {
+    return epoch;
+  }
+
+  /** Installs a copy of the SVM-KEK unless the node was wiped since {@code seen}; returns whether it did. */
+  synchronized boolean installSvmKekIfSameEpoch(long seen, UUID svm, long generation, KeyMaterial key) {
+    if (seen != epoch || !up) {
+      return false;
+    }
+    installSvmKek(svm, generation, key);
+    return true;
+  }
+
+  /** Installs a copy of the VEK unless the node was wiped since {@code seen}; returns whether it did. */
+  synchronized boolean installVekIfSameEpoch(long seen, UUID volume, byte[] vek) {
+    if (seen != epoch || !up) {
+      return false;
+    }
+    installVek(volume, vek);
+    return true;
+  }
+
+  /**
+   * Installs a copy of a new volume's VEK if the node was not wiped since {@code seen} and holds the SVM-KEK of
+   * {@code generation}, under which the VEK was wrapped; returns whether it did.
+   */
+  synchronized boolean installVekIfHolding(long seen, UUID svm, long generation, UUID volume, byte[] vek) {
+    if (seen != epoch || !up || svmKekGeneration(svm) != generation) {
+      return false;
+    }
+    installVek(volume, vek);
+    return true;
+  }
+
+  /**
+   * Swaps the SVM-KEK of generation {@code from} for {@code key} of generation {@code to}, if the node still holds
+   * generation {@code from} (a wiped node holds nothing, so it gets nothing); returns whether it did.
+   */
+  synchronized boolean replaceSvmKekIfHolding(UUID svm, long from, long to, KeyMaterial key) {
+    if (!up || svmKekGeneration(svm) != from) {
+      return false;
+    }
+    installSvmKek(svm, to, key);
+    return true;
+  }
+
+  private void wipe() {
+    epoch++;
+    for (Kek k : svmKeks.values()) {
+      k.key().destroy();
+    }
+    svmKeks.clear();
+    for (byte[] v : veks.values()) {
+      Arrays.fill(v, (byte) 0);
+    }
+    veks.clear();
+  }
+
+  /** A copy of the SVM-KEK and its generation, which the caller closes; null when absent. */
+  public synchronized HeldKek svmKek(UUID svm) {
+    Kek k = svmKeks.get(svm);
+    return k == null ? null : new HeldKek(k.generation(), k.key().duplicate());
+  }
+
+  /** A copy of the SVM-KEK of {@code generation}, which the caller destroys; null unless up and holding it. */
+  synchronized KeyMaterial svmKekCopy(UUID svm, long generation) {
+    Kek k = svmKeks.get(svm);
+    return up && k != null && k.generation() == generation ? k.key().duplicate() : null;
+  }
+
+  /** The generation of the SVM-KEK held for {@code svm}, 0 when none. */
+  synchronized long svmKekGeneration(UUID svm) {
+    Kek k = svmKeks.get(svm);
+    return k == null ? 0 : k.generation();
+  }
+
+  /** Installs a copy of {@code key} as the SVM's KEK, wiping any previous one. For tests and set-up only. */
+  synchronized void installSvmKek(UUID svm, long generation, KeyMaterial key) {
+    Kek old = svmKeks.put(svm, new Kek(generation, key.duplicate()));
+    if (old != null) {
+      old.key().destroy();
+    }
+  }
+
+  synchronized void removeSvmKek(UUID svm) {
+    Kek old = svmKeks.remove(svm);
+    if (old != null) {
+      old.key().destroy();
+    }
+  }
+
+  /** Installs a copy of the 32 VEK bytes. For tests and set-up only; operations use the checked installs. */
+  public synchronized void installVek(UUID volume, byte[] vek) {
+    byte[] old = veks.put(volume, vek.clone());
+    if (old != null) {
+      Arrays.fill(old, (byte) 0);
+    }
+  }
+
+  synchronized void removeVek(UUID volume) {
+    byte[] old = veks.remove(volume);
+    if (old != null) {
+      Arrays.fill(old, (byte) 0);
+    }
+  }
+
+  synchronized boolean hasVek(UUID volume) {
+    return veks.containsKey(volume);
+  }
+
+  /** A copy of the VEK bytes, which the caller zeroises when done; null when absent. */
+  public synchronized byte[] vek(UUID volume) {
+    byte[] v = veks.get(volume);
+    return v == null ? null : v.clone();
+  }
+
+  synchronized int svmKekCount() {
+    return svmKeks.size();
+  }
+
+  public synchronized int vekCount() {
+    return veks.size();
+  }
+
+  @Override
+  public String toString() {
+    return "Node[" + name + (up ? ", up" : ", down") + "]";
+  }
+}

@@ -1,0 +1,124 @@
+package dev.kmsengine.internal.engine;
+
+import dev.kmsengine.crypto.KeyMaterial;
+import dev.kmsengine.crypto.KeyMaterial.KeyAccess;
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.crypto.KeyBinding;
+import dev.kmsengine.internal.crypto.Randomness;
+import dev.kmsengine.internal.crypto.WrappingKey;
+import dev.kmsengine.internal.engine.KekFetcher.Fetched;
+import dev.kmsengine.keystore.Keystore.KeystoreState;
+import dev.kmsengine.store.WriteBatch;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A volume's key from birth to death: a create makes the VEK (and, for the SVM's first encrypted volume, the
+ * SVM-KEK generation 1 under the top-level KEK), stores it wrapped and installs it on the nodes; a delete destroys
+ * it everywhere. Each runs in a job holding the SVM's lock.
+ *
+ * <p>Thread-safe; callers serialise operations per SVM.
+ */
+final class VolumeKeys {
+  private final EngineState state;
+  private final KekFetcher keks;
+
+  VolumeKeys(EngineState state, KekFetcher keks) {
+    this.state = state;
+    this.keks = keks;
+  }
+
+  void create(SvmRecord svm, UUID volume, String name, boolean encrypted) {
+    // Captured before any key is derived: a node rebooted during the create must not get the new VEK after it.
+    long[] epochs = state.epochs();
+    if (state.volumeNameTaken(svm.uuid(), name)) {
+      throw new KmsException(ErrorCode.DUPLICATE_ENTRY, "name", "Volume \"" + name + "\" already exists.");
+    }
+    byte[] id = new byte[16];
+    Randomness.secureRandom().nextBytes(id);
+    VolumeRecord record = new VolumeRecord(volume, svm.uuid(), name, encrypted,
+        encrypted ? HexFormat.of().formatHex(id) : "");
+    WriteBatch batch = new WriteBatch().put(Buckets.volumes(svm.uuid()), volume, record.encode())
+        .put(Buckets.volumeNames(svm.uuid()), Buckets.volumeNameKey(name), Buckets.uuidBytes(volume));
+    if (!encrypted) {
+      state.db.commit(batch);
+      return;
+    }
+    SvmKeyState ks = state.keyState(svm.uuid());
+    if (ks.enabled() == null) {
+      throw new KmsException(ErrorCode.NO_KMS_CONFIGURED, "encryption.enabled");
+    }
+    if (ks.state() == KeystoreState.BLOCKED) {
+      throw new KmsException(ErrorCode.KEYSTORE_BLOCKED);
+    }
+    ConfigRecord cfg = state.configRecord(ks.enabled());
+    if (ks.generation() == 0) {
+      createFirstEncrypted(svm, volume, ks, cfg, batch, epochs);
+      return;
+    }
+    KeyMaterial svmKek = null;
+    for (int i = 0; i < state.nodes.size() && svmKek == null; i++) {
+      svmKek = state.nodes.get(i).svmKekCopy(svm.uuid(), ks.generation());
+    }
+    if (svmKek == null) {
+      throw new KmsException(ErrorCode.SVM_KEK_NOT_LOADED, "",
+          "No node holds the SVM-KEK of SVM " + svm.name() + " (nodes rebooted or went down since the last restore)."
+              + " Run the restore of configuration " + cfg.uuid() + ", then create the volume again.");
+    }
+    try (KeyMaterial kekCopy = svmKek; WrappingKey wrapping = WrappingKey.of(kekCopy);
+        KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
+      byte[] blob = KekFetcher.wrapVerified(wrapping, vek, KeyBinding.vek(svm.uuid(), volume, ks.generation()),
+          "The wrapped VEK did not verify.");
+      batch.put(Buckets.veks(svm.uuid(), ks.generation()), volume, blob);
+      state.db.commit(batch);
+      byte[] bytes = vek.copyBytes(KeyAccess.insecure());
+      for (int i = 0; i < state.nodes.size(); i++) {
+        state.nodes.get(i).installVekIfHolding(epochs[i], svm.uuid(), ks.generation(), volume, bytes);
+      }
+      Arrays.fill(bytes, (byte) 0);
+    }
+  }
+
+  private void createFirstEncrypted(SvmRecord svm, UUID volume, SvmKeyState ks, ConfigRecord cfg,
+      WriteBatch batch, long[] epochs) {
+    long generation = 1;
+    try (Fetched kek = keks.fetch(cfg);
+        KeyMaterial svmKek = KeyMaterial.generate(Randomness.secureRandom());
+        KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom());
+        WrappingKey svmWrapping = WrappingKey.of(svmKek)) {
+      byte[] wrappedKek = KekFetcher.wrapSvmKek(svmKek, kek.key(),
+          KeyBinding.svmKek(svm.uuid(), cfg.uuid(), generation));
+      byte[] blob = KekFetcher.wrapVerified(svmWrapping, vek, KeyBinding.vek(svm.uuid(), volume, generation),
+          "The wrapped VEK did not verify.");
+      SvmKeyState next = new SvmKeyState(svm.uuid(), ks.enabled(), ks.state(), ks.switchTarget(), generation,
+          Map.of(cfg.uuid(), wrappedKek));
+      batch.put(Buckets.veks(svm.uuid(), generation), volume, blob);
+      batch.put(Buckets.SVM_KEYS, svm.uuid(), next.encode());
+      state.db.commit(batch);
+      byte[] bytes = vek.copyBytes(KeyAccess.insecure());
+      for (int i = 0; i < state.nodes.size(); i++) {
+        Node n = state.nodes.get(i);
+        if (n.installSvmKekIfSameEpoch(epochs[i], svm.uuid(), generation, svmKek)) {
+          n.installVekIfSameEpoch(epochs[i], volume, bytes);
+        }
+      }
+      Arrays.fill(bytes, (byte) 0);
+    }
+  }
+
+  void delete(VolumeRecord v) {
+    SvmKeyState ks = state.keyState(v.svm());
+    WriteBatch batch = new WriteBatch().delete(Buckets.volumes(v.svm()), v.uuid())
+        .delete(Buckets.volumeNames(v.svm()), Buckets.volumeNameKey(v.name())).drop(VolumeBlocks.bucket(v.uuid()));
+    if (ks.generation() > 0) {
+      batch.delete(Buckets.veks(v.svm(), ks.generation()), v.uuid());
+    }
+    state.db.commit(batch);
+    for (Node n : state.nodes) {
+      n.removeVek(v.uuid());
+    }
+  }
+}

@@ -1,0 +1,295 @@
+package dev.kmsengine.internal.job;
+
+import dev.kmsengine.error.ErrorCode;
+import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.error.CauseChain;
+import dev.kmsengine.job.Job;
+import dev.kmsengine.job.Job.JobState;
+import dev.kmsengine.job.Job.Operation;
+import dev.kmsengine.keystore.Keystore.NodeStatus;
+import dev.kmsengine.store.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs jobs, one SVM at a time, and keeps them for inspection.
+ *
+ * <h2>Design</h2>
+ * Every SVM (and the cluster, for jobs of no SVM) has a line: its jobs run one after the other in submission
+ * order, on a daemon thread that the line holds while it has work, while different SVMs proceed in parallel. A
+ * job waits in {@link JobState#QUEUED} until its turn. Why a line and not only a lock: job threads reaching a fair
+ * lock do so in whatever order the scheduler starts them, so a rekey submitted after a restore could run first.
+ * Each job also holds its SVM's fair lock while it runs, which synchronous operations that must not interleave
+ * with jobs ({@link #exclusive}) take too. Threads come from a cached pool: jobs block on locks and on the
+ * network, so a small fixed pool could starve.
+ *
+ * <p>Finished jobs are kept for the retention period (ONTAP: 300 s) measured on the injected {@link Clock}, so
+ * tests can age jobs without sleeping; they are purged lazily on access.
+ *
+ * <p>Thread-safe.
+ */
+public final class JobQueue implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(JobQueue.class.getName());
+  /** ONTAP deletes finished jobs after 300 s. */
+  public static final Duration DEFAULT_RETENTION = Duration.ofSeconds(300);
+
+  private final Clock clock;
+  private final Duration retention;
+  private final ExecutorService executor;
+  private final Map<UUID, Entry> jobs = new ConcurrentHashMap<>();
+  private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final ReentrantLock clusterLock = new ReentrantLock(true);
+  private final Map<UUID, Line> lines = new ConcurrentHashMap<>();
+  private final Line clusterLine = new Line();
+
+  /**
+   * A queue using {@code clock} for job times and retention.
+   *
+   * @param clock the clock for job times and retention
+   * @param retention how long a finished job stays visible
+   */
+  public JobQueue(Clock clock, Duration retention) {
+    this.clock = clock;
+    this.retention = retention;
+    AtomicInteger n = new AtomicInteger();
+    this.executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "kms-job-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Submits a job that runs {@code body} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock).
+   *
+   * @param operation what the job does
+   * @param svm the SVM whose lock the job holds, or {@code null} for the cluster-wide lock
+   * @param resource the uuid of the resource the job creates or changes, or {@code null}
+   * @param body the work
+   * @return the job as queued
+   */
+  public Job submit(Operation operation, UUID svm, UUID resource, JobBody body) {
+    Entry e = new Entry(UUID.randomUUID(), operation, svm, resource);
+    jobs.put(e.uuid, e);
+    (svm == null ? clusterLine : lines.computeIfAbsent(svm, k -> new Line())).add(() -> run(e, body));
+    return e.snapshot();
+  }
+
+  /** The jobs of one SVM, run one after the other in the order they were added. */
+  private final class Line {
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private boolean draining;
+
+    synchronized void add(Runnable job) {
+      waiting.add(job);
+      if (!draining) {
+        draining = true;
+        executor.execute(this::drain);
+      }
+    }
+
+    private void drain() {
+      boolean drained = false;
+      try {
+        for (Runnable job = next(); job != null; job = next()) {
+          job.run();
+        }
+        drained = true;
+      } finally {
+        if (!drained) {
+          // run() ends every job it starts, so this is a bug elsewhere; the jobs behind must still run.
+          executor.execute(this::drain);
+        }
+      }
+    }
+
+    private synchronized Runnable next() {
+      Runnable job = waiting.poll();
+      draining = job != null;
+      return job;
+    }
+  }
+
+  private void run(Entry e, JobBody body) {
+    ReentrantLock lock = lockFor(e.svm);
+    lock.lock();
+    try {
+      e.start(clock.instant());
+      body.run(e);
+      e.finish(clock.instant(), null);
+    } catch (KmsException ex) {
+      LOG.info(() -> "job " + e.uuid + " (" + e.operation + ") failed: " + CauseChain.of(ex));
+      e.finish(clock.instant(), ex);
+    } catch (StoreException ex) {
+      LOG.warning(() -> "job " + e.uuid + " (" + e.operation + ") failed: " + CauseChain.of(ex));
+      e.finish(clock.instant(), ex.toKmsException());
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      e.finish(clock.instant(), new KmsException(ErrorCode.CANCELLED, "", "", ex));
+    } catch (Exception | Error ex) {
+      // An engine bug must still end the job, or its waiters hang. The job shows only the generic internal error;
+      // the log has the cause chain (messages and types only, never key material).
+      LOG.log(Level.SEVERE, "job " + e.uuid + " (" + e.operation + ") failed unexpectedly: " + CauseChain.of(ex));
+      e.finish(clock.instant(), new KmsException(ErrorCode.INTERNAL_ERROR, "", "", ex));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Runs {@code action} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock).
+   *
+   * @param <T> the action's result type
+   * @param svm the SVM whose lock to hold, or {@code null} for the cluster-wide lock
+   * @param action the work
+   * @return what {@code action} returned
+   */
+  public <T> T exclusive(UUID svm, Supplier<T> action) {
+    ReentrantLock lock = lockFor(svm);
+    lock.lock();
+    try {
+      return action.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ReentrantLock lockFor(UUID svm) {
+    return svm == null ? clusterLock : locks.computeIfAbsent(svm, k -> new ReentrantLock(true));
+  }
+
+  /**
+   * The job, unless unknown or purged.
+   *
+   * @param uuid the job's uuid
+   * @return the job's latest state, or empty if unknown or purged
+   */
+  public Optional<Job> get(UUID uuid) {
+    purge();
+    Entry e = jobs.get(uuid);
+    return e == null ? Optional.empty() : Optional.of(e.snapshot());
+  }
+
+  /**
+   * Every retained job, oldest first.
+   *
+   * @return a snapshot of the retained jobs
+   */
+  public List<Job> list() {
+    purge();
+    List<Job> out = new ArrayList<>();
+    for (Entry e : jobs.values()) {
+      out.add(e.snapshot());
+    }
+    out.sort(Comparator.comparing((Job j) -> j.startTime() == null ? Instant.MAX : j.startTime())
+        .thenComparing(j -> j.uuid().toString()));
+    return out;
+  }
+
+  /**
+   * Waits up to {@code timeout} of real time for the job to finish.
+   *
+   * @param uuid the job's uuid
+   * @param timeout the longest time to wait
+   * @return the job's state when it finished or the time ran out
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} if the job is unknown
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  public Job await(UUID uuid, Duration timeout) throws InterruptedException {
+    Entry e = jobs.get(uuid);
+    if (e == null) {
+      throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid");
+    }
+    try {
+      e.done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException ignored) {
+      // Still running (or never completes exceptionally): report the current state.
+    }
+    return e.snapshot();
+  }
+
+  private void purge() {
+    Instant cutoff = clock.instant().minus(retention);
+    jobs.values().removeIf(e -> e.endTime != null && e.endTime.isBefore(cutoff));
+  }
+
+  /** Stops the job threads; running jobs are interrupted. */
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+
+  private static final class Entry implements JobContext {
+    final UUID uuid;
+    final Operation operation;
+    final UUID svm;
+    final UUID resource;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    volatile JobState state = JobState.QUEUED;
+    volatile String message = "Queued";
+    volatile Instant startTime;
+    volatile Instant endTime;
+    volatile KmsException error;
+    volatile List<NodeStatus> nodes = List.of();
+
+    Entry(UUID uuid, Operation operation, UUID svm, UUID resource) {
+      this.uuid = uuid;
+      this.operation = operation;
+      this.svm = svm;
+      this.resource = resource;
+    }
+
+    synchronized void start(Instant now) {
+      startTime = now;
+      message = "Running";
+      state = JobState.RUNNING;
+    }
+
+    synchronized void finish(Instant now, KmsException failure) {
+      endTime = now;
+      error = failure;
+      message = failure == null ? "success" : failure.getMessage();
+      state = failure == null ? JobState.SUCCESS : JobState.FAILURE;
+      done.complete(null);
+    }
+
+    @Override
+    public synchronized void progress(String m) {
+      message = m;
+    }
+
+    @Override
+    public synchronized void nodes(List<NodeStatus> n) {
+      nodes = List.copyOf(n);
+    }
+
+    synchronized Job snapshot() {
+      KmsException err = error;
+      Optional<Job.JobError> jobError = err == null
+          ? Optional.empty()
+          : Optional.of(new Job.JobError(err.errorCode(), err.getMessage(), err.target()));
+      return new Job(uuid, operation, state, err == null ? 0 : err.code(), message, startTime, endTime, jobError,
+          svm, resource, nodes);
+    }
+  }
+}
