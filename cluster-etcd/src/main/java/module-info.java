@@ -8,6 +8,8 @@ module dev.kmsengine.etcd {
   requires jetcd.common;
   requires jetcd.core;
   requires io.grpc;
+  requires io.grpc.stub;
+  requires java.management;
 
   exports dev.kmsengine.etcd;
 }

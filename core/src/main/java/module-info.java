@@ -5,9 +5,10 @@
  * {@link dev.kmsengine.store.ClusterDatabase} (where wrapped keys live); the rest of the exported packages are the
  * value types and the error type.
  *
- * <p>The operations live in {@code dev.kmsengine.internal.*}, which this module does not export (one of them to
- * the REST module only, for its log lines). Their public classes are public only across those packages; code on
- * the class path (this module's tests, the JMH benchmarks) may use them, and they are not API.
+ * <p>The operations live in {@code dev.kmsengine.internal.*}, which this module does not export (the error helpers
+ * to the REST module only, for its log lines; the multi-process seam to the etcd module only). Their public
+ * classes are public only across those packages; code on the class path (this module's tests, the JMH benchmarks)
+ * may use them, and they are not API.
  */
 @SuppressWarnings({"requires-automatic", "module"})
 module dev.kmsengine.core {
@@ -23,4 +24,5 @@ module dev.kmsengine.core {
   exports dev.kmsengine.keystore;
   exports dev.kmsengine.store;
   exports dev.kmsengine.internal.error to dev.kmsengine.rest;
+  exports dev.kmsengine.internal.coordination to dev.kmsengine.etcd;
 }

@@ -1,6 +1,6 @@
 package dev.kmsengine.etcd;
 
-import dev.kmsengine.store.ClusterCoordination;
+import dev.kmsengine.internal.coordination.ClusterCoordination;
 import dev.kmsengine.store.StoreException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -53,8 +53,9 @@ import java.util.logging.Logger;
  * </ul>
  *
  * <p>Thread-safe. Closing it releases its locks and presences and stops its watches; the database stays open.
+ * Package-private until the engine and the simulator use it (multi-process mode): its interface is not API yet.
  */
-public final class EtcdClusterCoordination implements ClusterCoordination {
+final class EtcdClusterCoordination implements ClusterCoordination {
   /** The leases' time to live when none is given. */
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
   private static final Logger LOG = Logger.getLogger(EtcdClusterCoordination.class.getName());
@@ -89,7 +90,7 @@ public final class EtcdClusterCoordination implements ClusterCoordination {
    *     before it takes its locks as lost
    * @return the coordination
    */
-  public static EtcdClusterCoordination of(EtcdClusterDatabase db, Duration ttl) {
+  static EtcdClusterCoordination of(EtcdClusterDatabase db, Duration ttl) {
     return new EtcdClusterCoordination(Objects.requireNonNull(db), ttl);
   }
 

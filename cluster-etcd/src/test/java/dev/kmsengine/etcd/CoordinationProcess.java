@@ -1,6 +1,6 @@
 package dev.kmsengine.etcd;
 
-import dev.kmsengine.store.ClusterCoordination;
+import dev.kmsengine.internal.coordination.ClusterCoordination;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.store.ClusterCoordination;
+import dev.kmsengine.internal.coordination.ClusterCoordination;
 import dev.kmsengine.store.StoreException;
 import dev.kmsengine.store.WriteBatch;
 import io.etcd.jetcd.Client;

@@ -1,5 +1,7 @@
-package dev.kmsengine.store;
+package dev.kmsengine.internal.coordination;
 
+import dev.kmsengine.store.StoreException;
+import dev.kmsengine.store.ClusterDatabase;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;

@@ -1,5 +1,6 @@
-package dev.kmsengine.store;
+package dev.kmsengine.internal.coordination;
 
+import dev.kmsengine.store.StoreException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

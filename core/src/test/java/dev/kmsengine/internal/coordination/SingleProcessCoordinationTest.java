@@ -1,5 +1,6 @@
-package dev.kmsengine.store;
+package dev.kmsengine.internal.coordination;
 
+import dev.kmsengine.store.StoreException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
