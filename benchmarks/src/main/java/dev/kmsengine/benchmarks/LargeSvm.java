@@ -26,6 +26,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.function.IntToLongFunction;
 
 /**
  * An engine with one data SVM holding many encrypted volumes: the subject of the rekey and restore benchmarks.
@@ -92,37 +93,89 @@ final class LargeSvm implements AutoCloseable {
     this(volumes, nodes, parallelism, Kms.inMemory(), new InMemoryClusterDatabase());
   }
 
+  /**
+   * Writes {@code count} volumes in two passes, each in key order: the volume records and VEK blobs (one key, the
+   * volume's uuid), then the name index. Why: a B-tree store (MVStore) rewrites every page a commit touches, and
+   * batches of random keys touch nearly every page of a bucket, so a million volumes in random order rewrote the
+   * whole store some fifty times (59 s and a 1.9 GB file against 7.6 s in memory); in key order a batch touches
+   * only the pages it fills. The in-memory store hashes its keys, so the order changes nothing for it.
+   */
   private void populate(int count) {
     long generation = Engine.of(engine).state().keyState(svm).generation();
     Node.HeldKek held = Engine.of(engine).state().nodes.get(0).svmKek(svm);
     SplittableRandom ids = new SplittableRandom(volumes);
+    long[] uuids = new long[2 * count];
+    for (int j = 0; j < 2 * count; j++) {
+      uuids[j] = ids.nextLong();
+    }
     byte[] keyId = new byte[16];
     byte[] vekBytes = new byte[KeyMaterial.LENGTH];
     String volumeBucket = Buckets.volumes(svm);
-    String nameBucket = Buckets.volumeNames(svm);
     String vekBucket = Buckets.veks(svm, generation);
     WriteBatch batch = new WriteBatch();
-    for (int i = 1; i <= count; i++) {
-      UUID volume = new UUID(ids.nextLong(), ids.nextLong());
+    int[] byVolume = keyOrder(count, j -> uuids[2 * j]);
+    for (int n = 0; n < count; n++) {
+      int j = byVolume[n];
+      UUID volume = new UUID(uuids[2 * j], uuids[2 * j + 1]);
       ids.nextBytes(keyId);
       batch.put(volumeBucket, volume,
-          new VolumeRecord(volume, svm, "vol" + i, true, HexFormat.of().formatHex(keyId)).encode());
-      batch.put(nameBucket, Buckets.volumeNameKey("vol" + i), Buckets.uuidBytes(volume));
+          new VolumeRecord(volume, svm, name(j), true, HexFormat.of().formatHex(keyId)).encode());
       try (KeyMaterial vek = KeyMaterial.generate(Randomness.secureRandom())) {
         batch.put(vekBucket, volume, held.wrapping.wrap(vek, KeyBinding.vek(svm, volume, generation)));
         vek.copyInto(KeyAccess.insecure(), vekBytes, 0);
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("wrapping a VEK failed", e);
       }
-      for (Node n : Engine.of(engine).state().nodes) {
-        n.installVek(volume, vekBytes);
+      for (Node node : Engine.of(engine).state().nodes) {
+        node.installVek(volume, vekBytes);
       }
-      if (batch.size() >= BATCH || i == count) {
-        Engine.of(engine).state().db.commit(batch);
-        batch = new WriteBatch();
-      }
+      batch = commitIfFull(batch, n == count - 1);
     }
     Arrays.fill(vekBytes, (byte) 0);
+    String nameBucket = Buckets.volumeNames(svm);
+    UUID[] nameKeys = new UUID[count];
+    for (int j = 0; j < count; j++) {
+      nameKeys[j] = Buckets.volumeNameKey(name(j));
+    }
+    int[] byName = keyOrder(count, j -> nameKeys[j].getMostSignificantBits());
+    for (int n = 0; n < count; n++) {
+      int j = byName[n];
+      batch.put(nameBucket, nameKeys[j], Buckets.uuidBytes(new UUID(uuids[2 * j], uuids[2 * j + 1])));
+      batch = commitIfFull(batch, n == count - 1);
+    }
+  }
+
+  /** Volume {@code j} of the bulk ones: vol1, vol2, ... ({@code vol0} is the one created through the API). */
+  private static String name(int j) {
+    return "vol" + (j + 1);
+  }
+
+  private WriteBatch commitIfFull(WriteBatch batch, boolean last) {
+    if (batch.size() < BATCH && !last) {
+      return batch;
+    }
+    Engine.of(engine).state().db.commit(batch);
+    return new WriteBatch();
+  }
+
+  /**
+   * The indices {@code 0..count-1} ordered by {@code msb} of each (signed, as the store orders uuids), without a
+   * boxed index per entry: each sort key is the high bits of {@code msb} with the index in its low bits, so ties
+   * in the high bits (rare among random keys) are ordered by index, which is near enough for the B-tree.
+   */
+  private static int[] keyOrder(int count, IntToLongFunction msb) {
+    int bits = 64 - Long.numberOfLeadingZeros(Math.max(1, count));
+    long low = (1L << bits) - 1;
+    long[] sortKeys = new long[count];
+    for (int j = 0; j < count; j++) {
+      sortKeys[j] = (msb.applyAsLong(j) & ~low) | j;
+    }
+    Arrays.sort(sortKeys);
+    int[] order = new int[count];
+    for (int n = 0; n < count; n++) {
+      order[n] = (int) (sortKeys[n] & low);
+    }
+    return order;
   }
 
   Job rekey() {

@@ -155,13 +155,13 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   }
 
   /** The value inside {@code framed}, after checking it is the record stored under {@code key} in {@code bucket}. */
-  private byte[] unframe(String bucket, UUID key, byte[] framed) {
-    check(bucket, key.getMostSignificantBits(), key.getLeastSignificantBits(), framed);
+  private byte[] unframe(RecordChecksum checksum, String bucket, UUID key, byte[] framed) {
+    check(checksum, bucket, key.getMostSignificantBits(), key.getLeastSignificantBits(), framed);
     return Arrays.copyOf(framed, framed.length - RecordChecksum.LENGTH);
   }
 
-  private void check(String bucket, long msb, long lsb, byte[] framed) {
-    if (!RecordChecksum.intact(bucket, msb, lsb, framed)) {
+  private void check(RecordChecksum checksum, String bucket, long msb, long lsb, byte[] framed) {
+    if (!checksum.intact(msb, lsb, framed)) {
       throw damaged(file, bucket, new UUID(msb, lsb), "refusing to serve it");
     }
   }
@@ -172,7 +172,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     try {
       MVMap<UUID, byte[]> map = mapOrNull(bucket);
       byte[] framed = map == null ? null : map.get(key);
-      return framed == null ? null : unframe(bucket, key, framed);
+      return framed == null ? null : unframe(RecordChecksum.of(bucket), bucket, key, framed);
     } catch (MVStoreException e) {
       throw describe(file, e);
     } finally {
@@ -186,8 +186,9 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     try {
       MVMap<UUID, byte[]> map = mapOrNull(bucket);
       if (map != null) {
+        RecordChecksum checksum = RecordChecksum.of(bucket);
         for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
-          action.accept(e.getKey(), unframe(bucket, e.getKey(), e.getValue()));
+          action.accept(e.getKey(), unframe(checksum, bucket, e.getKey(), e.getValue()));
         }
       }
     } catch (MVStoreException e) {
@@ -204,11 +205,12 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     try {
       MVMap<UUID, byte[]> map = mapOrNull(bucket);
       if (map != null) {
+        RecordChecksum checksum = RecordChecksum.of(bucket);
         for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
           long msb = e.getKey().getMostSignificantBits();
           long lsb = e.getKey().getLeastSignificantBits();
           byte[] framed = e.getValue();
-          check(bucket, msb, lsb, framed);
+          check(checksum, bucket, msb, lsb, framed);
           visitor.visit(msb, lsb, framed, 0, framed.length - RecordChecksum.LENGTH);
         }
       }

@@ -49,12 +49,12 @@ final class MvStoreFiles {
         }
         String bucket = name.substring(BUCKET_MAP.length());
         MVMap<UUID, byte[]> map = openBucket(store, name);
+        RecordChecksum checksum = RecordChecksum.of(bucket);
         List<Map.Entry<UUID, byte[]>> entries = new ArrayList<>(map.entrySet());
         for (Map.Entry<UUID, byte[]> e : entries) {
           UUID k = e.getKey();
           byte[] v = e.getValue();
-          map.put(k, RecordChecksum.frame(bucket, k.getMostSignificantBits(), k.getLeastSignificantBits(), v, 0,
-              v.length));
+          map.put(k, checksum.frame(k.getMostSignificantBits(), k.getLeastSignificantBits(), v, 0, v.length));
         }
         records += entries.size();
       }
@@ -163,14 +163,14 @@ final class MvStoreFiles {
         }
         String bucket = name.substring(BUCKET_MAP.length());
         MVMap<UUID, byte[]> map = openBucket(store, name);
+        RecordChecksum checksum = RecordChecksum.of(bucket);
         long n = 0;
         for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
           UUID k = e.getKey();
           if (k == null || e.getValue() == null) {
             throw new StoreException("Cluster database " + path + " has a damaged entry in bucket " + bucket + ".");
           }
-          if (checksummed && !RecordChecksum.intact(bucket, k.getMostSignificantBits(), k.getLeastSignificantBits(),
-              e.getValue())) {
+          if (checksummed && !checksum.intact(k.getMostSignificantBits(), k.getLeastSignificantBits(), e.getValue())) {
             throw damaged(path, bucket, k, "refusing to open it");
           }
           n++;
@@ -331,12 +331,13 @@ final class MvStoreFiles {
     for (Object step : batch.steps()) {
       if (step instanceof WriteBatch.PackedPuts p) {
         String name = mapName(p.bucket());
+        RecordChecksum checksum = RecordChecksum.of(p.bucket());
         for (int j = 0; j < p.count(); j++) {
           int k = 2 * (p.keyIndex() + j);
           long msb = p.keys()[k];
           long lsb = p.keys()[k + 1];
           out.add(new Framed(name, new UUID(msb, lsb),
-              RecordChecksum.frame(p.bucket(), msb, lsb, p.values(), p.offset() + j * p.length(), p.length())));
+              checksum.frame(msb, lsb, p.values(), p.offset() + j * p.length(), p.length())));
         }
       } else {
         WriteBatch.Mutation m = (WriteBatch.Mutation) step;

@@ -1,5 +1,8 @@
 package dev.kmsengine.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.function.BiConsumer;
@@ -14,12 +17,17 @@ import java.util.function.BiConsumer;
  * million on a 2-core box), packed they are copied by {@code System.arraycopy} only.
  *
  * <h2>Layout</h2>
- * An open-addressing table with linear probing, three longs per slot so that a probe usually touches one cache
- * line: the key's two halves, then the value's offset in {@code slab} (high 32 bits) and length plus one (low 32
- * bits), so that 0 marks a free slot and a new table is free without a pass over it (at a million entries that
- * pass wrote 48 MB under the database's lock). Values are appended to the slab; a replaced or deleted value
- * becomes garbage, and the slab is compacted when garbage outweighs live bytes. Deletion shifts the following
- * probe run back (no tombstones).
+ * Entries live in {@code slab}, back to back: the key's two halves (16 bytes), the value's length as a varint
+ * (one byte up to 127) and the value. An open-addressing table with linear probing holds, per slot, the entry's
+ * offset in the slab plus one, so that 0 marks a free slot and a new table is free without a pass over it (at a
+ * million entries that pass wrote megabytes under the database's lock). Why the key is in the slab rather than
+ * in the table: a table is kept at most three-quarters full and doubles, so at a million entries it has two
+ * million slots; at 24 bytes a slot (key and offset) that was 48 bytes per entry, three buckets per volume, a
+ * third of an in-memory volume's heap. At 4 bytes a slot it is 8 bytes per entry, and the key costs its 16 bytes
+ * once, in the slab. A lookup reads the slab for each slot it probes; at that load a probe run is short.
+ *
+ * <p>A replaced or deleted entry becomes garbage, and the slab is compacted when garbage outweighs live bytes.
+ * Deletion shifts the following probe run back (no tombstones).
  *
  * <p>Not thread-safe: the database guards every bucket with its lock.
  */
@@ -27,11 +35,13 @@ final class PackedBucket {
   private static final int MIN_CAPACITY = 16;
   /** The largest slab an array can hold; a single bucket above it is far beyond any SVM the engine targets. */
   private static final int MAX_SLAB = Integer.MAX_VALUE - 8;
-  /** Longs per slot: key most significant bits, key least significant bits, value offset and length. */
-  private static final int STRIDE = 3;
-  private static final long FREE = 0L;
+  /** Bytes of an entry before its length: the key's most and least significant bits. */
+  private static final int KEY = 16;
+  private static final int FREE = 0;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-  private long[] table;
+  /** Per slot: the offset of its entry in {@link #slab} plus one, or {@link #FREE}. */
+  private int[] table;
   private int mask;
   private int size;
   private byte[] slab = new byte[0];
@@ -41,12 +51,8 @@ final class PackedBucket {
   private int expected;
 
   PackedBucket() {
-    allocate(MIN_CAPACITY);
-  }
-
-  private void allocate(int capacity) {
-    table = new long[STRIDE * capacity];
-    mask = capacity - 1;
+    table = new int[MIN_CAPACITY];
+    mask = MIN_CAPACITY - 1;
   }
 
   int size() {
@@ -61,27 +67,65 @@ final class PackedBucket {
     return (int) h;
   }
 
-  private static long meta(int offset, int length) {
-    return ((long) offset << 32) | (length + 1L);
+  /** The bytes an entry with a value of {@code length} bytes takes in the slab. */
+  private static int entrySize(int length) {
+    return KEY + varIntSize(length) + length;
   }
 
-  private int offset(int s) {
-    return (int) (table[STRIDE * s + 2] >>> 32);
+  private static int varIntSize(int v) {
+    int n = 1;
+    while ((v >>>= 7) != 0) {
+      n++;
+    }
+    return n;
   }
 
-  private int length(int s) {
-    return (int) table[STRIDE * s + 2] - 1;
+  private long msbAt(int entry) {
+    return (long) LONGS.get(slab, entry);
   }
 
-  private boolean used(int s) {
-    return table[STRIDE * s + 2] != FREE;
+  private long lsbAt(int entry) {
+    return (long) LONGS.get(slab, entry + 8);
+  }
+
+  /** The value's length of the entry at {@code entry}. */
+  private int lengthAt(int entry) {
+    int at = entry + KEY;
+    int v = 0;
+    for (int shift = 0; ; shift += 7) {
+      int b = slab[at++];
+      v |= (b & 0x7f) << shift;
+      if (b >= 0) {
+        return v;
+      }
+    }
+  }
+
+  /** Where the value of the entry at {@code entry}, of {@code length} bytes, starts. */
+  private static int valueAt(int entry, int length) {
+    return entry + KEY + varIntSize(length);
+  }
+
+  /** Writes an entry at {@code at}; returns its size. */
+  private int writeEntry(int at, long msb, long lsb, byte[] value, int from, int length) {
+    LONGS.set(slab, at, msb);
+    LONGS.set(slab, at + 8, lsb);
+    int p = at + KEY;
+    int v = length;
+    while ((v & ~0x7f) != 0) {
+      slab[p++] = (byte) ((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
+    slab[p++] = (byte) v;
+    System.arraycopy(value, from, slab, p, length);
+    return p + length - at;
   }
 
   /** The slot holding the key, or the free slot where it would go (as {@code -slot - 1}). */
   private int find(long msb, long lsb) {
     int s = hash(msb, lsb) & mask;
-    while (used(s)) {
-      if (table[STRIDE * s] == msb && table[STRIDE * s + 1] == lsb) {
+    for (int t = table[s]; t != FREE; t = table[s]) {
+      if (msbAt(t - 1) == msb && lsbAt(t - 1) == lsb) {
         return s;
       }
       s = (s + 1) & mask;
@@ -89,7 +133,7 @@ final class PackedBucket {
     return -s - 1;
   }
 
-  /** The slab's length in bytes, live values and garbage and room: for tests of its growth. */
+  /** The slab's length in bytes, live entries and garbage and room: for tests of its growth. */
   int slabCapacity() {
     return slab.length;
   }
@@ -97,7 +141,13 @@ final class PackedBucket {
   /** A copy of the value under {@code key}, or null. */
   byte[] get(UUID key) {
     int s = find(key.getMostSignificantBits(), key.getLeastSignificantBits());
-    return s < 0 ? null : Arrays.copyOfRange(slab, offset(s), offset(s) + length(s));
+    if (s < 0) {
+      return null;
+    }
+    int entry = table[s] - 1;
+    int length = lengthAt(entry);
+    int at = valueAt(entry, length);
+    return Arrays.copyOfRange(slab, at, at + length);
   }
 
   /** Stores a copy of {@code value} under {@code key}. */
@@ -122,25 +172,28 @@ final class PackedBucket {
       expected--;
     }
     int s = find(msb, lsb);
-    if (s >= 0 && length <= length(s)) {
-      garbage += length(s) - length;
-      System.arraycopy(value, from, slab, offset(s), length);
-      table[STRIDE * s + 2] = meta(offset(s), length);
+    int size = entrySize(length);
+    if (s >= 0) {
+      int entry = table[s] - 1;
+      int old = entrySize(lengthAt(entry));
+      if (size <= old) {
+        // In place: a shorter length never takes more bytes as a varint, so the entry fits where it was.
+        writeEntry(entry, msb, lsb, value, from, length);
+        garbage += old - size;
+        return;
+      }
+      // Appended before the old entry counts as garbage: a compaction on the way still copies it as live.
+      int at = append(msb, lsb, value, from, length);
+      garbage += old;
+      table[s] = at + 1;
       return;
     }
-    int at = append(value, from, length);
-    if (s >= 0) {
-      garbage += length(s);
-    } else {
-      if (size + 1 > (mask + 1) / 4 * 3) {
-        rehash(2 * (mask + 1));
-      }
-      s = -find(msb, lsb) - 1;
-      table[STRIDE * s] = msb;
-      table[STRIDE * s + 1] = lsb;
-      size++;
+    if (this.size + 1 > (mask + 1) / 4 * 3) {
+      rehash(2 * (mask + 1));
     }
-    table[STRIDE * s + 2] = meta(at, length);
+    int at = append(msb, lsb, value, from, length);
+    table[-find(msb, lsb) - 1] = at + 1;
+    this.size++;
   }
 
   /**
@@ -171,20 +224,21 @@ final class PackedBucket {
     if (s < 0) {
       return;
     }
-    garbage += length(s);
+    garbage += entrySize(lengthAt(table[s] - 1));
     size--;
     // Backward-shift deletion: move later members of the probe run into the hole so lookups never stop early.
     int hole = s;
     int next = (hole + 1) & mask;
-    while (used(next)) {
-      int home = hash(table[STRIDE * next], table[STRIDE * next + 1]) & mask;
+    while (table[next] != FREE) {
+      int entry = table[next] - 1;
+      int home = hash(msbAt(entry), lsbAt(entry)) & mask;
       if (((next - home) & mask) >= ((next - hole) & mask)) {
-        System.arraycopy(table, STRIDE * next, table, STRIDE * hole, STRIDE);
+        table[hole] = table[next];
         hole = next;
       }
       next = (next + 1) & mask;
     }
-    table[STRIDE * hole + 2] = FREE;
+    table[hole] = FREE;
     if (size == 0) {
       slab = new byte[0];
       slabUsed = 0;
@@ -195,9 +249,11 @@ final class PackedBucket {
   /** Calls {@code action} with a fresh key and a copy of the value of every entry. */
   void forEach(BiConsumer<UUID, byte[]> action) {
     for (int s = 0; s <= mask; s++) {
-      if (used(s)) {
-        action.accept(new UUID(table[STRIDE * s], table[STRIDE * s + 1]),
-            Arrays.copyOfRange(slab, offset(s), offset(s) + length(s)));
+      if (table[s] != FREE) {
+        int entry = table[s] - 1;
+        int length = lengthAt(entry);
+        int at = valueAt(entry, length);
+        action.accept(new UUID(msbAt(entry), lsbAt(entry)), Arrays.copyOfRange(slab, at, at + length));
       }
     }
   }
@@ -205,41 +261,46 @@ final class PackedBucket {
   /** Shows {@code visitor} every entry in place: no key object, no copy of the value. */
   void forEachEntry(ClusterDatabase.EntryVisitor visitor) {
     for (int s = 0; s <= mask; s++) {
-      if (used(s)) {
-        visitor.visit(table[STRIDE * s], table[STRIDE * s + 1], slab, offset(s), length(s));
+      if (table[s] != FREE) {
+        int entry = table[s] - 1;
+        int length = lengthAt(entry);
+        visitor.visit(msbAt(entry), lsbAt(entry), slab, valueAt(entry, length), length);
       }
     }
   }
 
-  private int append(byte[] value, int from, int length) {
-    if (slab.length - slabUsed < length) {
+  /** Appends an entry to the slab, growing or compacting it first if needed; returns its offset. */
+  private int append(long msb, long lsb, byte[] value, int from, int length) {
+    int size = entrySize(length);
+    if (slab.length - slabUsed < size) {
       if (garbage > slabUsed / 2) {
         compact();
       }
-      if (slab.length - slabUsed < length) {
-        if ((long) slabUsed + length > MAX_SLAB) {
+      if (slab.length - slabUsed < size) {
+        if ((long) slabUsed + size > MAX_SLAB) {
           throw new StoreException("an in-memory bucket cannot hold more than " + MAX_SLAB + " bytes");
         }
-        long wanted = Math.max((long) slabUsed + (long) length * (expected + 1),
-            Math.max((long) slabUsed + length, slab.length + (slab.length >> 1) + 64L));
+        long wanted = Math.max((long) slabUsed + (long) size * (expected + 1),
+            Math.max((long) slabUsed + size, slab.length + (slab.length >> 1) + 64L));
         slab = Arrays.copyOf(slab, (int) Math.min(wanted, MAX_SLAB));
       }
     }
     int at = slabUsed;
-    System.arraycopy(value, from, slab, at, length);
-    slabUsed += length;
+    slabUsed += writeEntry(at, msb, lsb, value, from, length);
     return at;
   }
 
-  /** Rewrites the slab with live values only, in slot order. */
+  /** Rewrites the slab with live entries only, in slot order. */
   private void compact() {
     byte[] fresh = new byte[(int) Math.min(MAX_SLAB, (slabUsed - garbage) * 3 / 2 + 64)];
     int used = 0;
     for (int s = 0; s <= mask; s++) {
-      if (used(s)) {
-        System.arraycopy(slab, offset(s), fresh, used, length(s));
-        table[STRIDE * s + 2] = meta(used, length(s));
-        used += length(s);
+      if (table[s] != FREE) {
+        int entry = table[s] - 1;
+        int n = entrySize(lengthAt(entry));
+        System.arraycopy(slab, entry, fresh, used, n);
+        table[s] = used + 1;
+        used += n;
       }
     }
     slab = fresh;
@@ -248,12 +309,12 @@ final class PackedBucket {
   }
 
   private void rehash(int capacity) {
-    long[] old = table;
-    allocate(capacity);
-    for (int s = 0; s < old.length; s += STRIDE) {
-      if (old[s + 2] != FREE) {
-        int t = -find(old[s], old[s + 1]) - 1;
-        System.arraycopy(old, s, table, STRIDE * t, STRIDE);
+    int[] old = table;
+    table = new int[capacity];
+    mask = capacity - 1;
+    for (int t : old) {
+      if (t != FREE) {
+        table[-find(msbAt(t - 1), lsbAt(t - 1)) - 1] = t;
       }
     }
   }

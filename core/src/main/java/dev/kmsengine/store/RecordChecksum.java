@@ -11,47 +11,71 @@ import java.util.zip.CRC32C;
  *
  * <p>CRC-32C detects every burst of up to 32 flipped bits and any other damage with probability 1 - 2^-32; it is
  * not a defence against a deliberate forger with write access to the file (the wrapped keys carry GCM tags of
- * their own against that). Stateless and thread-safe.
+ * their own against that).
+ *
+ * <p>An instance serves one bucket and is reused for its records, so a rekey's million frames and checks encode the
+ * bucket's name and allocate a checksum once, not per record. Instances are not thread-safe; the static methods
+ * are.
  */
 final class RecordChecksum {
   /** The bytes a frame adds to a value. */
   static final int LENGTH = 4;
 
-  private RecordChecksum() {}
+  private final byte[] bucket;
+  private final CRC32C crc = new CRC32C();
+  private final byte[] key = new byte[16];
+
+  private RecordChecksum(String bucket) {
+    this.bucket = bucket.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A checksum for the records of {@code bucket}, to frame or check many of them on one thread. */
+  static RecordChecksum of(String bucket) {
+    return new RecordChecksum(bucket);
+  }
 
   /** {@code value[offset, offset + length)} followed by its checksum, in a new array. */
   static byte[] frame(String bucket, long msb, long lsb, byte[] value, int offset, int length) {
-    byte[] out = new byte[length + LENGTH];
-    System.arraycopy(value, offset, out, 0, length);
-    int crc = crc(bucket, msb, lsb, out, length);
-    out[length] = (byte) (crc >>> 24);
-    out[length + 1] = (byte) (crc >>> 16);
-    out[length + 2] = (byte) (crc >>> 8);
-    out[length + 3] = (byte) crc;
-    return out;
+    return of(bucket).frame(msb, lsb, value, offset, length);
   }
 
   /** Whether {@code framed} is a whole frame whose checksum matches its bucket, key and value. */
   static boolean intact(String bucket, long msb, long lsb, byte[] framed) {
+    return of(bucket).intact(msb, lsb, framed);
+  }
+
+  /** As {@link #frame(String, long, long, byte[], int, int)}, for this checksum's bucket. */
+  byte[] frame(long msb, long lsb, byte[] value, int offset, int length) {
+    byte[] out = new byte[length + LENGTH];
+    System.arraycopy(value, offset, out, 0, length);
+    int c = crc(msb, lsb, out, length);
+    out[length] = (byte) (c >>> 24);
+    out[length + 1] = (byte) (c >>> 16);
+    out[length + 2] = (byte) (c >>> 8);
+    out[length + 3] = (byte) c;
+    return out;
+  }
+
+  /** As {@link #intact(String, long, long, byte[])}, for this checksum's bucket. */
+  boolean intact(long msb, long lsb, byte[] framed) {
     int length = framed.length - LENGTH;
     if (length < 0) {
       return false;
     }
     int stored = ((framed[length] & 0xff) << 24) | ((framed[length + 1] & 0xff) << 16)
         | ((framed[length + 2] & 0xff) << 8) | (framed[length + 3] & 0xff);
-    return stored == crc(bucket, msb, lsb, framed, length);
+    return stored == crc(msb, lsb, framed, length);
   }
 
-  private static int crc(String bucket, long msb, long lsb, byte[] value, int length) {
-    CRC32C c = new CRC32C();
-    c.update(bucket.getBytes(StandardCharsets.UTF_8));
-    byte[] key = new byte[16];
+  private int crc(long msb, long lsb, byte[] value, int length) {
+    crc.reset();
+    crc.update(bucket);
     for (int i = 0; i < 8; i++) {
       key[i] = (byte) (msb >>> (56 - 8 * i));
       key[8 + i] = (byte) (lsb >>> (56 - 8 * i));
     }
-    c.update(key);
-    c.update(value, 0, length);
-    return (int) c.getValue();
+    crc.update(key);
+    crc.update(value, 0, length);
+    return (int) crc.getValue();
   }
 }

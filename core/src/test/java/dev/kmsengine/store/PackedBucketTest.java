@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +38,7 @@ class PackedBucketTest {
     b.reserve(10_000);
     b.put(new UUID(0, 0), new byte[62]);
     int sized = b.slabCapacity();
-    assertEquals(10_000 * 62, sized);
+    assertEquals(10_000 * (16 + 1 + 62), sized, "key, length and value of every entry");
     for (int i = 1; i < 10_000; i++) {
       b.put(new UUID(0, i), new byte[62]);
     }
@@ -76,5 +80,38 @@ class PackedBucketTest {
     assertArrayEquals(new byte[] {7, 7}, b.get(new UUID(0, 1)));
     assertArrayEquals(new byte[] {8, 8}, b.get(new UUID(0, 2)));
     assertArrayEquals(new byte[] {9, 9}, b.get(new UUID(0, 3)));
+  }
+
+  @Test
+  void randomPutsReplacesAndRemoves_ofShortAndLongValues_readBackLikeAHashMap() {
+    // Lengths either side of 127 (one or two length bytes), replacements longer and shorter than the value they
+    // replace (appended, or rewritten in place), and removals enough to compact the slab several times.
+    PackedBucket b = new PackedBucket();
+    Map<UUID, byte[]> model = new HashMap<>();
+    SplittableRandom r = new SplittableRandom(16);
+    for (int step = 0; step < 200_000; step++) {
+      UUID key = new UUID(r.nextInt(64), r.nextInt(3000));
+      if (r.nextInt(4) == 0) {
+        b.remove(key);
+        model.remove(key);
+      } else {
+        byte[] value = new byte[r.nextInt(4) == 0 ? 120 + r.nextInt(300) : r.nextInt(70)];
+        r.nextBytes(value);
+        b.put(key, value);
+        model.put(key, value);
+      }
+    }
+    assertEquals(model.size(), b.size());
+    for (Map.Entry<UUID, byte[]> e : model.entrySet()) {
+      assertArrayEquals(e.getValue(), b.get(e.getKey()), "value of " + e.getKey());
+    }
+    Map<UUID, byte[]> seen = new HashMap<>();
+    b.forEachEntry((msb, lsb, slab, offset, length) ->
+        seen.put(new UUID(msb, lsb), Arrays.copyOfRange(slab, offset, offset + length)));
+    assertEquals(model.keySet(), seen.keySet());
+    for (Map.Entry<UUID, byte[]> e : model.entrySet()) {
+      assertArrayEquals(e.getValue(), seen.get(e.getKey()), "value shown in place for " + e.getKey());
+    }
+    assertNull(b.get(new UUID(99, 99)));
   }
 }
