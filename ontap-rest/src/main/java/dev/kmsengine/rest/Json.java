@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +24,9 @@ final class Json {
       .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
+
+  /** Made once: a writer per response would cost more than writing a small record. */
+  private static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
 
   private Json() {}
 
@@ -49,7 +53,7 @@ final class Json {
 
   static byte[] write(JsonNode n) {
     try {
-      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+      return PRETTY.writeValueAsBytes(n);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialise", e);
     }

@@ -108,7 +108,7 @@ public final class OntapRestServer implements AutoCloseable {
     connector.addBean(guard);
     server.addConnector(connector);
     server.setHandler(new GracefulHandler(new ApiHandler(router, new BasicAuth(b.username, b.password),
-        b.maxBodyBytes, guard)));
+        b.maxBodyBytes, guard, pool)));
     connector.open();
   }
 
