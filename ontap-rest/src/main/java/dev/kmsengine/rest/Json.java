@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,8 +24,8 @@ final class Json {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
-  /** Made once: a writer per response would cost more than writing a small record. */
-  private static final ObjectWriter PRETTY = MAPPER.writerWithDefaultPrettyPrinter();
+  /** Jackson's pretty layout, written without Jackson's generator (see PrettyJson). */
+  private static final PrettyJson PRETTY = new PrettyJson(MAPPER);
 
   private Json() {}
 
@@ -53,7 +52,7 @@ final class Json {
 
   static byte[] write(JsonNode n) {
     try {
-      return PRETTY.writeValueAsBytes(n);
+      return PRETTY.write(n);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialise", e);
     }
