@@ -52,7 +52,9 @@ final class ApiHandler extends Handler.Abstract {
     guard.requestStarted(request);
     // A request waiting for a job is silent by design; its wait is bounded by return_timeout, not the idle timeout.
     request.addIdleTimeoutListener(timeout -> false);
-    Callback done = Callback.from(() -> {
+    // As Jetty's own callback, not the default (blocking): a write finishing later then completes on the socket's
+    // thread instead of waking a worker for it.
+    Callback done = Callback.from(callback.getInvocationType(), () -> {
       guard.requestEnded(request);
       callback.succeeded();
     }, callback::failed);

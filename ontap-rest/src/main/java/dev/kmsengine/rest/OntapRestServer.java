@@ -96,7 +96,7 @@ public final class OntapRestServer implements AutoCloseable {
     tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
     tls.setIncludeCipherSuites(CIPHER_SUITES);
     tls.setExcludeCipherSuites();
-    SslConnectionFactory ssl = new SslConnectionFactory(tls, "http/1.1");
+    SslConnectionFactory ssl = new WorkerHandshakes(tls, "http/1.1");
     this.connector = new ServerConnector(server, ACCEPTORS, SELECTORS, ssl, new HttpConnectionFactory(http));
     connector.setHost(host);
     connector.setPort(b.port);
