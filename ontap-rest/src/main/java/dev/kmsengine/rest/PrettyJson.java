@@ -20,6 +20,14 @@ final class PrettyJson {
   private static final byte[] EOL = System.lineSeparator().getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EMPTY_OBJECT = "{ }".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EMPTY_ARRAY = "[ ]".getBytes(StandardCharsets.US_ASCII);
+  /** A line end and the indentation of each level up to the deepest a response has, made once. */
+  private static final byte[][] INDENTS = new byte[16][];
+
+  static {
+    for (int level = 0; level < INDENTS.length; level++) {
+      INDENTS[level] = (System.lineSeparator() + "  ".repeat(level)).getBytes(StandardCharsets.US_ASCII);
+    }
+  }
 
   private final ObjectMapper scalars;
 
@@ -94,6 +102,10 @@ final class PrettyJson {
   }
 
   private static void indent(ByteArrayBuilder out, int level) {
+    if (level < INDENTS.length) {
+      out.write(INDENTS[level]);
+      return;
+    }
     out.write(EOL);
     for (int i = 0; i < level; i++) {
       out.append(' ');
@@ -103,19 +115,22 @@ final class PrettyJson {
 
   private static void string(ByteArrayBuilder out, String s) {
     out.append('"');
-    if (plainAscii(s)) {
-      ascii(out, s);
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    if (plainAscii(utf8)) {
+      out.write(utf8);
     } else {
       out.write(JsonStringEncoder.getInstance().quoteAsUTF8(s));
     }
     out.append('"');
   }
 
-  /** Whether {@code s} needs no escaping and no encoding: printable ASCII without quote or backslash. */
-  private static boolean plainAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+  /**
+   * Whether {@code utf8} needs no escaping: printable ASCII without quote or backslash (a byte of a multi-byte
+   * character is negative, so it is not).
+   */
+  private static boolean plainAscii(byte[] utf8) {
+    for (byte b : utf8) {
+      if (b < 0x20 || b == 0x7f || b == '"' || b == '\\') {
         return false;
       }
     }
@@ -123,8 +138,6 @@ final class PrettyJson {
   }
 
   private static void ascii(ByteArrayBuilder out, String s) {
-    for (int i = 0; i < s.length(); i++) {
-      out.append(s.charAt(i));
-    }
+    out.write(s.getBytes(StandardCharsets.US_ASCII));
   }
 }
