@@ -6,7 +6,9 @@
 #   benchmarks/rest-load.sh            15 s per measurement after a 5 s warm-up (about 3 minutes)
 #   benchmarks/rest-load.sh --short    2 s per measurement: proof that it runs
 # Needs the simulator jar (mvn -B -q -DskipTests package) and Debian's wrk and nginx (installed if absent).
-# Writes benchmarks/target/results/rest-load.txt (the table) and each run's wrk output beside it.
+# Writes benchmarks/target/results/rest-load.txt (the table) and each run's wrk output beside it. Beside
+# requests/s and p99 the table gives each server's CPU time per request (user + system, all its processes, from
+# /proc): unlike requests/s, it hardly depends on what else the machine is running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=15s
@@ -74,16 +76,30 @@ http {
 EOF
 nginx -c "$nginx_conf"
 
-measure() { # server base-url path connections
-  local name=$1 base=$2 path=$3 conns=$4 file
+# CPU time (clock ticks, user + system) of a process and its children: the simulator, or nginx's master and workers.
+cpu_ticks() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+
+measure() { # server pid base-url path connections
+  local name=$1 pid=$2 base=$3 path=$4 conns=$5 file
   file="$out/$name-$(basename "$path" | cut -c1-8)-$conns.txt"
   wrk -t2 -c"$conns" -d"$warmup" -H "$auth" "$base$path" >/dev/null
+  local before after
+  before=$(cpu_ticks "$pid")
   wrk -t2 -c"$conns" -d"$duration" --latency -H "$auth" "$base$path" >"$file"
-  local rps p99 errors
+  after=$(cpu_ticks "$pid")
+  local rps p99 errors requests cpu
   rps=$(awk '/^Requests\/sec/ {print $2}' "$file")
   p99=$(awk '$1 == "99%" {print $2}' "$file")
   errors=$(awk '/Non-2xx|Socket errors/ {print}' "$file" | tr '\n' ' ')
-  printf '%-8s %-22s %5s %10s %10s %s\n' "$name" "$path" "$conns" "$rps" "$p99" "$errors"
+  requests=$(awk '/requests in/ {print $1}' "$file")
+  cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+  printf '%-10s %-22s %5s %10s %10s %9s %s\n' "$name" "$path" "$conns" "$rps" "$p99" "$cpu" "$errors"
 }
 
 # The JIT compiles the server's request path during the first tens of thousands of requests; measuring before
@@ -95,11 +111,11 @@ done
 
 {
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; wrk -t2, keep-alive, $duration each"
-  printf '%-8s %-22s %5s %10s %10s\n' server path conns 'req/s' p99
+  printf '%-10s %-22s %5s %10s %10s %9s\n' server path conns 'req/s' p99 'cpu us/req'
   for path in /api/cluster/nodes "/api/cluster/nodes/$node"; do
     for conns in 50 200; do
-      measure ontap-rest "$url" "$path" "$conns"
-      measure nginx "https://127.0.0.1:$nginx_port" "$path" "$conns"
+      measure ontap-rest "$sim_pid" "$url" "$path" "$conns"
+      measure nginx "$(cat "$work/nginx.pid")" "https://127.0.0.1:$nginx_port" "$path" "$conns"
     done
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -26,7 +26,7 @@ import org.eclipse.jetty.util.Callback;
  * as ONTAP documents.
  *
  * <p>Exactly one {@link #send} completes the exchange: it writes the whole response and then completes Jetty's
- * callback. Confined to the thread handling the request.
+ * callback. Used by one thread at a time: the one that read the request, then perhaps a worker it is handed to.
  */
 final class ApiExchange {
   private final Request request;

@@ -3,6 +3,7 @@ package dev.kmsengine.rest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -47,32 +48,44 @@ final class ConnectionGuard implements Connection.Listener, SslHandshakeListener
   /** Whether a connection is waiting for its client (handshake or headers) or serving a request. */
   private enum Phase { WAITING, SERVING }
 
+  /**
+   * One connection's deadline. Setting a deadline is a write to a field: a request's start and end do not touch
+   * the scheduler, which would cost a lock and a heap insertion and removal per request. One timer per connection
+   * is pending at a time; when it fires before the deadline now set (moved later by the requests served since),
+   * it is scheduled again for the rest.
+   */
   private final class Watched {
     private final SslConnection connection;
     private final long opened = System.nanoTime();
     private Phase phase = Phase.WAITING;
-    private Scheduler.Task deadline;
+    /** When the current wait for the client ends (System.nanoTime). */
+    private long due;
     private long hardDeadline;
+    /** The one pending timer, or null; it fires at {@code timerAt} or later. */
+    private Scheduler.Task timer;
+    private long timerAt;
 
     Watched(SslConnection connection) {
       this.connection = connection;
     }
 
     synchronized void await(Duration within) {
+      long now = System.nanoTime();
       phase = Phase.WAITING;
-      hardDeadline = System.nanoTime() + within.toNanos() * MAX_STRETCH;
-      schedule(within);
+      due = now + within.toNanos();
+      hardDeadline = now + within.toNanos() * MAX_STRETCH;
+      if (timer == null || due - timerAt < 0) {
+        schedule(now, due);
+      }
     }
 
-    private void schedule(Duration after) {
+    private void schedule(long now, long at) {
       cancel();
-      Scheduler.Task[] self = new Scheduler.Task[1];
-      self[0] = scheduler.schedule(() -> expire(self[0]), after);
-      deadline = self[0];
+      timerAt = at;
+      timer = scheduler.schedule(this::expire, Math.max(0, at - now), TimeUnit.NANOSECONDS);
     }
 
     synchronized void serving() {
-      cancel();
       phase = Phase.SERVING;
     }
 
@@ -80,14 +93,19 @@ final class ConnectionGuard implements Connection.Listener, SslHandshakeListener
       return phase == Phase.WAITING;
     }
 
-    private void expire(Scheduler.Task which) {
+    private void expire() {
       synchronized (this) {
-        if (deadline != which || phase != Phase.WAITING) {
+        timer = null;
+        if (phase != Phase.WAITING) {
           return;
         }
-        deadline = null;
-        if (!connection.getEndPoint().isFillInterested() && System.nanoTime() - hardDeadline < 0) {
-          schedule(RECHECK);
+        long now = System.nanoTime();
+        if (now - due < 0) {
+          schedule(now, due);
+          return;
+        }
+        if (!connection.getEndPoint().isFillInterested() && now - hardDeadline < 0) {
+          schedule(now, now + RECHECK.toNanos());
           return;
         }
       }
@@ -95,9 +113,9 @@ final class ConnectionGuard implements Connection.Listener, SslHandshakeListener
     }
 
     synchronized void cancel() {
-      if (deadline != null) {
-        deadline.cancel();
-        deadline = null;
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
       }
     }
 

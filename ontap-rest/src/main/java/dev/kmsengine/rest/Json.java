@@ -26,6 +26,9 @@ final class Json {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
+  /** Jackson's pretty layout, written without Jackson's generator (see PrettyJson). */
+  private static final PrettyJson PRETTY = new PrettyJson(MAPPER);
+
   private Json() {}
 
   static ObjectNode object() {
@@ -51,7 +54,7 @@ final class Json {
 
   static byte[] write(JsonNode n) {
     try {
-      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+      return PRETTY.write(n);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialise", e);
     }

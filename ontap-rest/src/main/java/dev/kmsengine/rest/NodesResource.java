@@ -33,9 +33,10 @@ final class NodesResource {
   }
 
   void register(Router r) {
-    r.add("GET", PATH, (ex, v) -> ex.send(200,
+    // The node table is held in memory (no database read), so reading it never waits.
+    r.addNonWaiting("GET", PATH, (ex, v) -> ex.send(200,
         CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().nodes(), (n, a) -> render(n), PATH)));
-    r.add("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
+    r.addNonWaiting("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
         (n, a) -> render(n)));
     r.add("PATCH", PATH, (ex, v) -> {
       requireReboot(ex.params().single("action"));

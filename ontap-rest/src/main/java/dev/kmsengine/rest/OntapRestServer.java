@@ -37,8 +37,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@link Builder#idleTimeout} is closed. Past {@link Builder#maxConnections} open connections, the oldest one
  * still in its handshake or headers is closed for each new one. A header field over 8 KiB is answered 431, a body
  * over {@link Builder#maxBodyBytes} 413, and everything the HTTP parser refuses gets ONTAP's error JSON too.
- * Requests run on a bounded pool of threads; a request that waits for a job ({@code return_timeout}) holds one for
- * at most 120 s. Close to stop: it stops accepting and lets requests in flight finish for up to
+ * A request that only reads state held in memory (the node GETs) is answered on the thread that read it from the
+ * socket; every other one runs on a bounded pool of worker threads, and one that waits for a job
+ * ({@code return_timeout}) holds a worker for at most 120 s. Close to stop: it stops accepting and lets requests in flight finish for up to
  * {@link Builder#stopTimeout}. Thread-safe.
  */
 public final class OntapRestServer implements AutoCloseable {
@@ -96,7 +97,7 @@ public final class OntapRestServer implements AutoCloseable {
     tls.setIncludeProtocols("TLSv1.3", "TLSv1.2");
     tls.setIncludeCipherSuites(CIPHER_SUITES);
     tls.setExcludeCipherSuites();
-    SslConnectionFactory ssl = new SslConnectionFactory(tls, "http/1.1");
+    SslConnectionFactory ssl = new WorkerHandshakes(tls, "http/1.1");
     this.connector = new ServerConnector(server, ACCEPTORS, SELECTORS, ssl, new HttpConnectionFactory(http));
     connector.setHost(host);
     connector.setPort(b.port);
@@ -108,7 +109,7 @@ public final class OntapRestServer implements AutoCloseable {
     connector.addBean(guard);
     server.addConnector(connector);
     server.setHandler(new GracefulHandler(new ApiHandler(router, new BasicAuth(b.username, b.password),
-        b.maxBodyBytes, guard)));
+        b.maxBodyBytes, guard, pool)));
     connector.open();
   }
 
@@ -201,8 +202,8 @@ public final class OntapRestServer implements AutoCloseable {
     }
 
     /**
-     * The most requests handled at once (default 64); more wait in a queue. A request waiting for a job holds
-     * one for up to its {@code return_timeout}.
+     * The worker threads (default 64): the most requests that may wait (for a body, the database or a job) handled
+     * at once; more wait in a queue. A request waiting for a job holds one for up to its {@code return_timeout}.
      *
      * @param count the number of request threads, at least 1
      * @return this builder

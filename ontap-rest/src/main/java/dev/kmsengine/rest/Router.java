@@ -11,6 +11,10 @@ import java.util.UUID;
 /**
  * Maps {@code METHOD /api/...} to handlers. Patterns are literal segments and {@code {}} for a path variable.
  * An unknown path is 404; a known path with another method is 405 with {@code Allow}.
+ *
+ * <p>A handler added with {@link #addNonWaiting} promises never to wait: it reads only state held in memory,
+ * no request body, no database, no job. Those requests are answered on the thread that read them from the
+ * socket; every other one is handed to a worker thread, which costs a thread wake-up per request.
  */
 final class Router {
   /** Handles one request; {@code vars} are the path variables in order. */
@@ -19,20 +23,39 @@ final class Router {
     void handle(ApiExchange ex, List<String> vars) throws IOException;
   }
 
-  private record Route(List<String> pattern, Map<String, Handler> methods) {}
+  /** A method's handler on one path, and whether it may wait (for a body, the database, a job). */
+  private record Entry(Handler handler, boolean mayWait) {}
+
+  private record Route(List<String> pattern, Map<String, Entry> methods) {}
+
+  /** A request's handler and path variables; {@link #run} answers it. */
+  record Match(Handler handler, List<String> vars, boolean mayWait) {
+    void run(ApiExchange ex) throws IOException {
+      handler.handle(ex, vars);
+    }
+  }
 
   private final List<Route> routes = new ArrayList<>();
 
   Router add(String method, String pattern, Handler handler) {
+    return add(method, pattern, new Entry(handler, true));
+  }
+
+  /** Adds a handler that never waits (see the class comment): it may run on the socket's own thread. */
+  Router addNonWaiting(String method, String pattern, Handler handler) {
+    return add(method, pattern, new Entry(handler, false));
+  }
+
+  private Router add(String method, String pattern, Entry entry) {
     List<String> segs = split(pattern);
     for (Route r : routes) {
       if (r.pattern.equals(segs)) {
-        r.methods.put(method, handler);
+        r.methods.put(method, entry);
         return this;
       }
     }
-    Map<String, Handler> m = new LinkedHashMap<>();
-    m.put(method, handler);
+    Map<String, Entry> m = new LinkedHashMap<>();
+    m.put(method, entry);
     routes.add(new Route(segs, m));
     return this;
   }
@@ -47,20 +70,24 @@ final class Router {
     return out;
   }
 
-  void dispatch(ApiExchange ex) throws IOException {
+  /**
+   * The handler of {@code ex}'s method and path.
+   *
+   * @throws ApiException 404 for an unknown path, 405 (with {@code Allow} set) for a method the path lacks
+   */
+  Match find(ApiExchange ex) {
     for (Route r : routes) {
       List<String> vars = match(r.pattern, ex.segments);
       if (vars == null) {
         continue;
       }
-      Handler h = r.methods.get(ex.method);
-      if (h == null) {
+      Entry e = r.methods.get(ex.method);
+      if (e == null) {
         ex.header("Allow", String.join(", ", r.methods.keySet()));
         throw new ApiException(405, ErrorCode.NOT_SUPPORTED,
             "The method " + ex.method + " is not supported on " + ex.path + ".", "");
       }
-      h.handle(ex, vars);
-      return;
+      return new Match(e.handler, vars, e.mayWait);
     }
     throw new ApiException(404, ErrorCode.ENTRY_NOT_FOUND, "API not found: " + abbreviate(ex.path), "");
   }

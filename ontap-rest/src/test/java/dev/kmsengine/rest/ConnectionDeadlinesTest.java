@@ -190,6 +190,31 @@ class ConnectionDeadlinesTest {
     }
   }
 
+  @Test
+  void eachRequestMovesTheDeadlineOfAKeptAliveConnection_andASilentOneIsStillClosed() throws Exception {
+    // Between requests a connection may stay silent for the idle plus the header timeout: 2 s here.
+    try (TestServer t = new TestServer(b -> b.idleTimeout(Duration.ofSeconds(1)).headerTimeout(Duration.ofSeconds(1)),
+        "svm1"); SSLSocket s = t.connect(Duration.ofSeconds(30))) {
+      byte[] keepAlive = ("GET /api/cluster/nodes HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + TestServer.AUTH
+          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      long start = System.nanoTime();
+      int answered = 0;
+      // Requests 0.5 s apart for three times the deadline: each one's timer is the previous one's, moved on.
+      while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(6) && answered < 100) {
+        s.getOutputStream().write(keepAlive);
+        s.getOutputStream().flush();
+        TestServer.RawResponse r = TestServer.readResponse(s.getInputStream());
+        assertEquals(200, r == null ? -1 : r.status(), "request " + answered + " on the kept-alive connection");
+        answered++;
+        Thread.sleep(500);
+      }
+      long silentFrom = System.nanoTime();
+      assertEquals(-1, readOrClosed(s.getInputStream()), "the silent connection is closed");
+      long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentFrom);
+      assertTrue(silentMillis < 30_000, "closed after " + silentMillis + " ms");
+    }
+  }
+
   private static int readOrClosed(InputStream in) throws IOException {
     try {
       return in.read();

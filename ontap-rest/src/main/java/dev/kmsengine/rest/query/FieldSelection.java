@@ -33,28 +33,38 @@ public final class FieldSelection {
    * @throws dev.kmsengine.error.KmsException 262179 for a field the resource does not have
    */
   public static FieldSelection parse(ResourceSchema schema, String fields, boolean collection) {
-    Set<String> included = new LinkedHashSet<>(schema.keys());
     if (fields == null || fields.isBlank()) {
-      if (!collection) {
-        addDefaults(schema, included);
+      return schema.defaultSelection(collection);
+    }
+    Set<String> included = new LinkedHashSet<>(schema.keys());
+    for (String raw : fields.split(",")) {
+      String f = raw.trim();
+      if (f.isEmpty()) {
+        continue;
       }
-    } else {
-      for (String raw : fields.split(",")) {
-        String f = raw.trim();
-        if (f.isEmpty()) {
-          continue;
-        }
-        if (f.equals("*")) {
-          addDefaults(schema, included);
-        } else if (f.equals("**")) {
-          included.addAll(schema.allFields());
-        } else if (schema.isKnown(f)) {
-          included.addAll(schema.fieldsUnder(f));
-        } else {
-          throw QueryParameters.unexpected(f);
-        }
+      if (f.equals("*")) {
+        addDefaults(schema, included);
+      } else if (f.equals("**")) {
+        included.addAll(schema.allFields());
+      } else if (schema.isKnown(f)) {
+        included.addAll(schema.fieldsUnder(f));
+      } else {
+        throw QueryParameters.unexpected(f);
       }
     }
+    return of(schema, included);
+  }
+
+  /** The selection without {@code fields}: key fields in a collection, the default set in an instance. */
+  static FieldSelection defaults(ResourceSchema schema, boolean collection) {
+    Set<String> included = new LinkedHashSet<>(schema.keys());
+    if (!collection) {
+      addDefaults(schema, included);
+    }
+    return of(schema, included);
+  }
+
+  private static FieldSelection of(ResourceSchema schema, Set<String> included) {
     Set<String> advanced = new LinkedHashSet<>();
     for (String f : included) {
       if (schema.isAdvanced(f)) {

@@ -22,34 +22,44 @@ final class Ordering implements Comparator<JsonNode> {
   }
 
   static Ordering parse(ResourceSchema schema, String orderBy) {
-    List<Key> keys = new ArrayList<>();
     if (orderBy == null || orderBy.isBlank()) {
-      for (String p : schema.defaultOrder()) {
-        keys.add(new Key(p, schema.type(p), false));
-      }
-    } else {
-      for (String raw : orderBy.split(",")) {
-        String[] words = raw.trim().split("\\s+");
-        if (words.length == 0 || words[0].isEmpty() || words.length > 2) {
-          throw new KmsException(ErrorCode.INVALID_ARGUMENT_VALUE, "order_by",
-              "The value \"" + Values.abbreviate(orderBy) + "\" is invalid for field \"order_by\".");
-        }
-        FieldType type = schema.type(words[0]);
-        if (type == null) {
-          throw QueryParameters.unexpected(words[0]);
-        }
-        boolean desc = false;
-        if (words.length == 2) {
-          String dir = words[1].toLowerCase(Locale.ROOT);
-          if (!dir.equals("asc") && !dir.equals("desc")) {
-            throw new KmsException(ErrorCode.INVALID_ARGUMENT_VALUE, "order_by",
-                "The order \"" + Values.abbreviate(words[1]) + "\" is invalid; use \"asc\" or \"desc\".");
-          }
-          desc = dir.equals("desc");
-        }
-        keys.add(new Key(words[0], type, desc));
-      }
+      return schema.defaultOrdering();
     }
+    List<Key> keys = new ArrayList<>();
+    for (String raw : orderBy.split(",")) {
+      String[] words = raw.trim().split("\\s+");
+      if (words.length == 0 || words[0].isEmpty() || words.length > 2) {
+        throw new KmsException(ErrorCode.INVALID_ARGUMENT_VALUE, "order_by",
+            "The value \"" + Values.abbreviate(orderBy) + "\" is invalid for field \"order_by\".");
+      }
+      FieldType type = schema.type(words[0]);
+      if (type == null) {
+        throw QueryParameters.unexpected(words[0]);
+      }
+      boolean desc = false;
+      if (words.length == 2) {
+        String dir = words[1].toLowerCase(Locale.ROOT);
+        if (!dir.equals("asc") && !dir.equals("desc")) {
+          throw new KmsException(ErrorCode.INVALID_ARGUMENT_VALUE, "order_by",
+              "The order \"" + Values.abbreviate(words[1]) + "\" is invalid; use \"asc\" or \"desc\".");
+        }
+        desc = dir.equals("desc");
+      }
+      keys.add(new Key(words[0], type, desc));
+    }
+    return total(keys);
+  }
+
+  /** The schema's default order, for a request without {@code order_by}. */
+  static Ordering defaults(ResourceSchema schema) {
+    List<Key> keys = new ArrayList<>();
+    for (String p : schema.defaultOrder()) {
+      keys.add(new Key(p, schema.type(p), false));
+    }
+    return total(keys);
+  }
+
+  private static Ordering total(List<Key> keys) {
     if (keys.stream().noneMatch(k -> k.path().equals(ResourceSchema.ID))) {
       keys.add(new Key(ResourceSchema.ID, FieldType.STRING, false));
     }

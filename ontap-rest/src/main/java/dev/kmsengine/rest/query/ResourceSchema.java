@@ -24,6 +24,11 @@ public final class ResourceSchema {
   private final Set<String> advanced;
   private final List<String> defaultOrder;
   private final List<String> orderedFields;
+  /** What a request without {@code fields} selects, in a collection and an instance. */
+  private final FieldSelection collectionDefault;
+  private final FieldSelection instanceDefault;
+  /** The order of a collection without {@code order_by}. */
+  private final Ordering defaultOrdering;
 
   private ResourceSchema(Builder b) {
     this.fields = Map.copyOf(b.fields);
@@ -32,6 +37,18 @@ public final class ResourceSchema {
     this.defaultOrder = List.copyOf(b.defaultOrder);
     // Declaration order is kept for "**" expansion; records keep their own field order when projected.
     this.orderedFields = List.copyOf(b.fields.keySet());
+    // Most requests name neither fields nor an order, so those answers are made once, not per request.
+    this.collectionDefault = FieldSelection.defaults(this, true);
+    this.instanceDefault = FieldSelection.defaults(this, false);
+    this.defaultOrdering = Ordering.defaults(this);
+  }
+
+  FieldSelection defaultSelection(boolean collection) {
+    return collection ? collectionDefault : instanceDefault;
+  }
+
+  Ordering defaultOrdering() {
+    return defaultOrdering;
   }
 
   /**
