@@ -118,12 +118,20 @@ public final class Simulator implements AutoCloseable {
   static Simulator start(String[] args, PrintStream out) throws UsageException, IOException {
     SimulatorOptions o = SimulatorOptions.parse(args);
     ClusterDatabase db = SimulatorDatabase.open(o);
-    ClusterSpec spec = ClusterSpec.builder("cluster1").nodeCount(o.nodes()).adminSvm("cluster1")
+    ClusterSpec spec = ClusterSpec.builder(SimulatorOptions.CLUSTER_NAME).nodeCount(o.nodes())
+        .adminSvm(SimulatorOptions.CLUSTER_NAME)
         .dataSvms(o.svms().toArray(String[]::new)).build();
     InetAddress bind = InetAddress.getByName(o.bind());
     Path stateDir = Files.createTempDirectory("kms-engine-simulator-");
     // The emulator keeps its state wherever the cluster database does, so both survive a restart together.
-    SimulatorKeyManager keys = SimulatorKeyManager.open(o, stateDir, o.dataDir());
+    SimulatorKeyManager keys;
+    try {
+      keys = SimulatorKeyManager.open(o, stateDir, o.dataDir());
+    } catch (UsageException | IOException | RuntimeException e) {
+      // An etcd store holds a connection and an MVStore file a lock: release them for the next try.
+      db.close();
+      throw e;
+    }
     Path caFile;
     SSLContext tls;
     if (o.tlsCert() != null) {
@@ -148,6 +156,7 @@ public final class Simulator implements AutoCloseable {
     } catch (IOException e) {
       engine.close();
       keys.close();
+      db.close();
       throw new UsageException("Cannot listen on " + o.bind() + ":" + o.port() + ": " + e.getMessage());
     }
     server.start();
