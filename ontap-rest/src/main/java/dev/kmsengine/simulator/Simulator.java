@@ -163,7 +163,7 @@ public final class Simulator implements AutoCloseable {
     Simulator s = new Simulator(engine, server, keys, db);
     restoreOnStart(engine, out);
     String url = server.baseUri().toString();
-    Banner.print(out, url, caFile, password, spec, keys);
+    Banner.print(out, url, caFile, password, spec, keys, SimulatorDatabase.describe(o));
     if (o.readyFile() != null) {
       ReadyFile.write(o.readyFile(), readyContent(url, caFile, password, spec, keys));
     }

@@ -40,6 +40,15 @@ final class SimulatorDatabase {
     }
   }
 
+  /** Where {@link #open} keeps the cluster database, for the banner. */
+  static String describe(SimulatorOptions options) {
+    if (options.etcd() != null) {
+      return "etcd " + options.etcd().describe().substring(EtcdStoreOptions.SCHEME.length()) + ", namespace "
+          + options.etcd().namespace() + " (key file " + options.etcd().keyFile() + ")";
+    }
+    return options.dataDir() == null ? "in memory" : options.dataDir().resolve(FILE).toString();
+  }
+
   /**
    * Opens the etcd store, creating the key file's directory first. A store that cannot be opened (no member
    * answers, a foreign or newer format in the namespace, an unusable key file) is one line naming the endpoints.

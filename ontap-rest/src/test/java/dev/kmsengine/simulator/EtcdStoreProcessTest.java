@@ -48,6 +48,8 @@ class EtcdStoreProcessTest {
     Map<String, byte[]> written = new LinkedHashMap<>();
     SimulatorProcess first = SimulatorProcess.start(dir, args);
     try {
+      String banner = first.output();
+      assertTrue(banner.contains("database:     etcd http://") && banner.contains("namespace " + namespace), banner);
       ApiClient api = first.api;
       config = api.createConfig(api.configBody(SVM, "etcdConfiguration"));
       api.enable(config);
