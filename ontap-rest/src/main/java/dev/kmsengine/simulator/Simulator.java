@@ -10,6 +10,7 @@ import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.JobDescriptions;
 import dev.kmsengine.rest.OntapRestServer;
 import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.StoreException;
 import dev.kmsengine.testkit.tls.CertificateAuthority;
 import dev.kmsengine.testkit.tls.PrivateKeyPem;
 import dev.kmsengine.tls.Pem;
@@ -123,7 +124,8 @@ public final class Simulator implements AutoCloseable {
         .dataSvms(o.svms().toArray(String[]::new)).build();
     InetAddress bind = InetAddress.getByName(o.bind());
     Path stateDir = Files.createTempDirectory("kms-engine-simulator-");
-    // The emulator keeps its state wherever the cluster database does, so both survive a restart together.
+    // The emulator keeps its state in --data-dir, as the MVStore file (or the etcd store's default key file)
+    // does, so both survive a restart together.
     SimulatorKeyManager keys;
     try {
       keys = SimulatorKeyManager.open(o, stateDir, o.dataDir());
@@ -146,7 +148,17 @@ public final class Simulator implements AutoCloseable {
       Files.writeString(caFile, ca.certificatePem());
     }
     Secret password = Secret.of(o.adminPassword() != null ? o.adminPassword() : randomPassword());
-    KmsEngine engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(db).build();
+    KmsEngine engine;
+    try {
+      engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(db).build();
+    } catch (StoreException e) {
+      // E.g. a configuration-protection key file that does not belong to the store: refuse in one line, and
+      // release what would otherwise keep the JVM running (the emulator, the etcd client).
+      keys.close();
+      db.close();
+      throw new UsageException("Cannot start on the cluster database (" + SimulatorDatabase.describe(o) + "): "
+          + e.getMessage());
+    }
     OntapRestServer server;
     try {
       server = OntapRestServer.builder(engine).tls(tls).credentials(ADMIN_USER, password).bind(bind)

@@ -42,7 +42,8 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
       "  --data-dir DIR        durable cluster state (default: in memory)",
       "  --cluster-db etcd:URL[,URL...]",
       "                        keep the cluster database on etcd (client URLs http://HOST:PORT)",
-      "  --etcd-namespace P    key prefix of this cluster's store in etcd (default /kms-engine/cluster1/)",
+      "  --etcd-namespace P    key prefix of this cluster's store in etcd (default "
+          + EtcdStoreOptions.defaultNamespace(CLUSTER_NAME) + ")",
       "  --config-protection-key FILE",
       "                        the etcd store's configuration-protection key file, created if absent",
       "                        (default DIR/" + EtcdStoreOptions.KEY_FILE + " with --data-dir; else required)",

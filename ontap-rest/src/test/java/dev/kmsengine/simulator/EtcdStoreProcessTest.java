@@ -134,6 +134,32 @@ class EtcdStoreProcessTest {
     }
   }
 
+  @Test
+  void anotherKeyFile_isRefusedInOneLine_andTheStoreStillOpensWithItsOwn(@TempDir Path dir) throws Exception {
+    Path mine = Files.createDirectories(dir.resolve("mine"));
+    Path other = Files.createDirectories(dir.resolve("other"));
+    List<String> args = List.of("--data-dir", mine.toString(), "--cluster-db", TestEtcd.clusterDb(),
+        "--etcd-namespace", namespace);
+    try {
+      String config;
+      try (SimulatorProcess first = SimulatorProcess.start(mine, args)) {
+        config = first.api.createConfig(first.api.configBody(SVM, "sealed"));
+      }
+      SimulatorProcess.Exit exit = SimulatorProcess.refused(other, List.of("--data-dir", other.toString(),
+          "--cluster-db", TestEtcd.clusterDb(), "--etcd-namespace", namespace), Duration.ofSeconds(120));
+      assertEquals(2, exit.code(), exit::toString);
+      assertOneLine(exit.stderr());
+      assertTrue(exit.stderr().contains("does not belong to this database")
+          && exit.stderr().contains(other.resolve(EtcdStoreOptions.KEY_FILE).toString()), exit::toString);
+      try (SimulatorProcess again = SimulatorProcess.start(mine, args)) {
+        assertEquals("sealed", again.api.ok("/api/security/barbican-kms/" + config).at("/configuration/name")
+            .asText());
+      }
+    } finally {
+      TestEtcd.deleteNamespace(namespace);
+    }
+  }
+
   private static void assertOneLine(String stderr) {
     assertEquals(1, stderr.strip().lines().count(), () -> "one line, no stack trace: " + stderr);
     assertFalse(stderr.contains("Exception in thread") || stderr.contains("\tat "), stderr);
