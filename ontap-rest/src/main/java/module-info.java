@@ -5,6 +5,7 @@
 module dev.kmsengine.rest {
   requires transitive dev.kmsengine.core;
   requires dev.kmsengine.barbican;
+  requires dev.kmsengine.etcd;
   requires transitive dev.kmsengine.testkit;
   requires com.fasterxml.jackson.databind;
   requires org.eclipse.jetty.server;

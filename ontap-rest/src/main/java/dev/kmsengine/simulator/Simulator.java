@@ -10,6 +10,7 @@ import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.JobDescriptions;
 import dev.kmsengine.rest.OntapRestServer;
 import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.StoreException;
 import dev.kmsengine.testkit.tls.CertificateAuthority;
 import dev.kmsengine.testkit.tls.PrivateKeyPem;
 import dev.kmsengine.tls.Pem;
@@ -118,12 +119,21 @@ public final class Simulator implements AutoCloseable {
   static Simulator start(String[] args, PrintStream out) throws UsageException, IOException {
     SimulatorOptions o = SimulatorOptions.parse(args);
     ClusterDatabase db = SimulatorDatabase.open(o);
-    ClusterSpec spec = ClusterSpec.builder("cluster1").nodeCount(o.nodes()).adminSvm("cluster1")
+    ClusterSpec spec = ClusterSpec.builder(SimulatorOptions.CLUSTER_NAME).nodeCount(o.nodes())
+        .adminSvm(SimulatorOptions.CLUSTER_NAME)
         .dataSvms(o.svms().toArray(String[]::new)).build();
     InetAddress bind = InetAddress.getByName(o.bind());
     Path stateDir = Files.createTempDirectory("kms-engine-simulator-");
-    // The emulator keeps its state wherever the cluster database does, so both survive a restart together.
-    SimulatorKeyManager keys = SimulatorKeyManager.open(o, stateDir, o.dataDir());
+    // The emulator keeps its state in --data-dir, as the MVStore file (or the etcd store's default key file)
+    // does, so both survive a restart together.
+    SimulatorKeyManager keys;
+    try {
+      keys = SimulatorKeyManager.open(o, stateDir, o.dataDir());
+    } catch (UsageException | IOException | RuntimeException e) {
+      // An etcd store holds a connection and an MVStore file a lock: release them for the next try.
+      db.close();
+      throw e;
+    }
     Path caFile;
     SSLContext tls;
     if (o.tlsCert() != null) {
@@ -138,7 +148,17 @@ public final class Simulator implements AutoCloseable {
       Files.writeString(caFile, ca.certificatePem());
     }
     Secret password = Secret.of(o.adminPassword() != null ? o.adminPassword() : randomPassword());
-    KmsEngine engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(db).build();
+    KmsEngine engine;
+    try {
+      engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(db).build();
+    } catch (StoreException e) {
+      // E.g. a configuration-protection key file that does not belong to the store: refuse in one line, and
+      // release what would otherwise keep the JVM running (the emulator, the etcd client).
+      keys.close();
+      db.close();
+      throw new UsageException("Cannot start on the cluster database (" + SimulatorDatabase.describe(o) + "): "
+          + e.getMessage());
+    }
     OntapRestServer server;
     try {
       server = OntapRestServer.builder(engine).tls(tls).credentials(ADMIN_USER, password).bind(bind)
@@ -148,13 +168,14 @@ public final class Simulator implements AutoCloseable {
     } catch (IOException e) {
       engine.close();
       keys.close();
+      db.close();
       throw new UsageException("Cannot listen on " + o.bind() + ":" + o.port() + ": " + e.getMessage());
     }
     server.start();
     Simulator s = new Simulator(engine, server, keys, db);
     restoreOnStart(engine, out);
     String url = server.baseUri().toString();
-    Banner.print(out, url, caFile, password, spec, keys);
+    Banner.print(out, url, caFile, password, spec, keys, SimulatorDatabase.describe(o));
     if (o.readyFile() != null) {
       ReadyFile.write(o.readyFile(), readyContent(url, caFile, password, spec, keys));
     }

@@ -1,6 +1,7 @@
 package dev.kmsengine.simulator;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,10 +23,14 @@ import java.util.List;
  * @param headerTimeout seconds a REST connection may take to send a request's line and headers
  * @param idleTimeout seconds a REST connection may stay silent
  * @param maxConnections the most REST connections open at once
+ * @param etcd with {@code --cluster-db etcd:...}, the etcd store to open instead of memory or {@code dataDir}'s
+ *     file; else null
  */
 record SimulatorOptions(int port, String bind, int nodes, List<String> svms, String adminPassword, Path dataDir,
     List<Path> trustCas, boolean emulator, Path readyFile, Path tlsCert, Path tlsKey, int handshakeTimeout,
-    int headerTimeout, int idleTimeout, int maxConnections) {
+    int headerTimeout, int idleTimeout, int maxConnections, EtcdStoreOptions etcd) {
+  /** The simulated cluster's name, also its admin SVM's. */
+  static final String CLUSTER_NAME = "cluster1";
 
   static final String USAGE = String.join("\n",
       "Usage: java -jar kms-engine-simulator.jar [options]",
@@ -35,6 +40,14 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
       "  --svm NAME            a data SVM (repeatable; default svm1 and barbican_svm)",
       "  --admin-password PW   password of user admin (default: random, printed)",
       "  --data-dir DIR        durable cluster state (default: in memory)",
+      "  --cluster-db etcd:URL[,URL...]",
+      "                        keep the cluster database on etcd (client URLs http://HOST:PORT)",
+      "  --etcd-namespace P    key prefix of this cluster's store in etcd (default "
+          + EtcdStoreOptions.defaultNamespace(CLUSTER_NAME) + ")",
+      "  --config-protection-key FILE",
+      "                        the etcd store's configuration-protection key file, created if absent",
+      "                        (default DIR/" + EtcdStoreOptions.KEY_FILE + " with --data-dir; else required)",
+      "  --etcd-timeout S      seconds one request to etcd may take (default 15)",
       "  --trust-ca FILE       extra PEM CA trusted for Keystone/Barbican (repeatable)",
       "  --no-emulator         do not start the Keystone/Barbican emulator",
       "  --ready-file FILE     once listening, write url, CA, credentials as JSON (mode 0600)",
@@ -64,6 +77,10 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
     int headerTimeout = 5;
     int idleTimeout = 30;
     int maxConnections = 1000;
+    String clusterDb = null;
+    String etcdNamespace = null;
+    Path keyFile = null;
+    Integer etcdTimeout = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -83,6 +100,10 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
         case "--header-timeout" -> headerTimeout = integer(a, value(args, ++i, a), 1, 3600);
         case "--idle-timeout" -> idleTimeout = integer(a, value(args, ++i, a), 1, 3600);
         case "--max-connections" -> maxConnections = integer(a, value(args, ++i, a), 1, 100_000);
+        case "--cluster-db" -> clusterDb = value(args, ++i, a);
+        case "--etcd-namespace" -> etcdNamespace = value(args, ++i, a);
+        case "--config-protection-key" -> keyFile = Path.of(value(args, ++i, a));
+        case "--etcd-timeout" -> etcdTimeout = integer(a, value(args, ++i, a), 1, 3600);
         default -> throw new UsageException("Unknown option \"" + a + "\".\n" + USAGE);
       }
     }
@@ -92,12 +113,21 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
     if (adminPassword != null && adminPassword.isEmpty()) {
       throw new UsageException("--admin-password must not be empty.");
     }
+    EtcdStoreOptions etcd = null;
+    if (clusterDb != null) {
+      etcd = EtcdStoreOptions.parse(clusterDb, CLUSTER_NAME, etcdNamespace, keyFile, dataDir,
+          etcdTimeout == null ? EtcdStoreOptions.DEFAULT_TIMEOUT : Duration.ofSeconds(etcdTimeout));
+    } else if (etcdNamespace != null || keyFile != null || etcdTimeout != null) {
+      throw new UsageException((etcdNamespace != null ? "--etcd-namespace"
+          : keyFile != null ? "--config-protection-key" : "--etcd-timeout")
+          + " goes with --cluster-db etcd:URL[,URL...].");
+    }
     if (svms.isEmpty()) {
       svms = List.of("svm1", "barbican_svm");
     }
     return new SimulatorOptions(port, bind, nodes, List.copyOf(svms), adminPassword, dataDir,
         List.copyOf(trustCas), emulator, readyFile, tlsCert, tlsKey, handshakeTimeout, headerTimeout, idleTimeout,
-        maxConnections);
+        maxConnections, etcd);
   }
 
   private static String value(String[] args, int i, String option) throws UsageException {
@@ -123,6 +153,6 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
   public String toString() {
     return "SimulatorOptions[port=" + port + ", bind=" + bind + ", nodes=" + nodes + ", svms=" + svms
         + ", adminPassword=" + (adminPassword == null ? "random" : "given") + ", dataDir=" + dataDir
-        + ", emulator=" + emulator + "]";
+        + ", emulator=" + emulator + ", clusterDb=" + (etcd == null ? "default" : etcd.describe()) + "]";
   }
 }

@@ -43,7 +43,10 @@ class SimulatorOptionsDocsTest {
       Map.entry("--pid", "gunicorn"),
       Map.entry("--config-file", "oslo.config"),
       Map.entry("--keystone-user", "keystone-manage"),
-      Map.entry("--keystone-group", "keystone-manage"));
+      Map.entry("--keystone-group", "keystone-manage"),
+      Map.entry("--endpoints", "etcdctl"),
+      Map.entry("--prefix", "etcdctl"),
+      Map.entry("--keys-only", "etcdctl"));
 
   private static Set<String> options(String text) {
     Set<String> out = new TreeSet<>();

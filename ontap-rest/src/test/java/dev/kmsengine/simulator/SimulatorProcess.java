@@ -47,16 +47,7 @@ final class SimulatorProcess implements AutoCloseable {
     Path ready = dir.resolve("ready.json");
     Files.deleteIfExists(ready);
     Path log = Files.createTempFile(dir, "simulator-", ".log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    String jar = System.getProperty("simulator.jar");
-    if (jar != null) {
-      if (!Files.isRegularFile(Path.of(jar))) {
-        throw new IllegalStateException("simulator.jar names no file: " + jar);
-      }
-      cmd.addAll(List.of("-jar", jar));
-    } else {
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Simulator.class.getName()));
-    }
+    List<String> cmd = command();
     cmd.addAll(List.of("--port", "0", "--ready-file", ready.toString()));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -74,6 +65,43 @@ final class SimulatorProcess implements AutoCloseable {
     }
     JsonNode json = ApiClient.JSON.readTree(ready.toFile());
     return new SimulatorProcess(p, new ApiClient(json), log);
+  }
+
+  /** How a simulator that was expected not to start ended: its exit code and what it wrote to each stream. */
+  record Exit(int code, String stdout, String stderr) {}
+
+  /**
+   * Runs a simulator with {@code args} (besides {@code --port 0}) that is expected to refuse to start, and waits
+   * for it to exit (at most {@code limit}); its output goes to files in {@code dir}.
+   */
+  static Exit refused(Path dir, List<String> args, Duration limit) throws Exception {
+    List<String> cmd = command();
+    cmd.addAll(List.of("--port", "0"));
+    cmd.addAll(args);
+    Path out = Files.createTempFile(dir, "refused-", ".out");
+    Path err = Files.createTempFile(dir, "refused-", ".err");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly().waitFor(60, TimeUnit.SECONDS);
+      throw new IllegalStateException("simulator still running after " + limit + ": " + Files.readString(out)
+          + Files.readString(err));
+    }
+    return new Exit(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  /** {@code java -jar} on the shaded jar, or the main class from the test class path; options follow. */
+  private static List<String> command() {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    String jar = System.getProperty("simulator.jar");
+    if (jar != null) {
+      if (!Files.isRegularFile(Path.of(jar))) {
+        throw new IllegalStateException("simulator.jar names no file: " + jar);
+      }
+      cmd.addAll(List.of("-jar", jar));
+    } else {
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Simulator.class.getName()));
+    }
+    return cmd;
   }
 
   /** SIGKILL: no shutdown hook, no close, no last write; returns once the process is gone. */
