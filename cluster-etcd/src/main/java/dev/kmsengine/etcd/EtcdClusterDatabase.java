@@ -45,6 +45,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * The cluster database on an etcd cluster (etcd 3.4 or later): every commit is made visible by one etcd
@@ -281,7 +282,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private record Pointer(List<Segment> segments, long modRevision, long revision) {}
 
   private Pointer pointer(String bucket, String what) {
-    GetResponse r = await(what, client.getKVClient().get(key("b/" + bucket)));
+    GetResponse r = read(what, () -> client.getKVClient().get(key("b/" + bucket)));
     if (r.getKvs().isEmpty()) {
       return new Pointer(List.of(), 0, r.getHeader().getRevision());
     }
@@ -310,7 +311,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     for (int attempt = 0; ; attempt++) {
       SeenPointer seen = seenPointers.get(bucket);
       if (seen == null || attempt > 0) {
-        GetResponse r = await("read", client.getKVClient().get(pointerKey));
+        GetResponse r = read("read", () -> client.getKVClient().get(pointerKey));
         seen = r.getKvs().isEmpty() ? new SeenPointer(null, List.of()) : new SeenPointer(r.getKvs().get(0).getValue(),
             Segment.parse(r.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8)));
         seenPointers.put(bucket, seen);
@@ -327,7 +328,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
                 .build())
             : Op.get(entryKey(s, key), GetOption.DEFAULT));
       }
-      TxnResponse r = await("read", client.getKVClient().txn().If(same).Then(reads.toArray(Op[]::new)).commit());
+      TxnResponse r = read("read",
+          () -> client.getKVClient().txn().If(same).Then(reads.toArray(Op[]::new)).commit());
       if (!r.isSucceeded()) {
         continue;
       }
@@ -378,7 +380,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
 
   private SegmentCursor cursor(Segment s, long revision) {
     ByteSequence start = s.packed() ? chunkPrefix(s) : entryPrefix(s);
-    return new SegmentCursor((from, end, limit) -> await("read", client.getKVClient().get(from,
+    return new SegmentCursor((from, end, limit) -> read("read", () -> client.getKVClient().get(from,
         GetOption.builder().withRange(end).withRevision(revision).withLimit(limit).build())),
         s.packed(), start, prefixEnd(start));
   }
@@ -410,7 +412,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   }
 
   private int countKeys(ByteSequence start, long revision) {
-    GetResponse r = await("read", client.getKVClient().get(start, GetOption.builder().withRange(prefixEnd(start))
+    GetResponse r = read("read", () -> client.getKVClient().get(start, GetOption.builder()
+        .withRange(prefixEnd(start))
         .withRevision(revision).withCountOnly(true).build()));
     return Math.toIntExact(r.getCount());
   }
@@ -418,7 +421,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   @Override
   public List<String> buckets(String prefix) {
     ByteSequence start = key("b/" + prefix);
-    GetResponse r = await("read", client.getKVClient().get(start, prefix(start)));
+    GetResponse r = read("read", () -> client.getKVClient().get(start, prefix(start)));
     long revision = r.getHeader().getRevision();
     List<String> out = new ArrayList<>();
     for (KeyValue kv : r.getKvs()) {
@@ -789,6 +792,25 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while waiting for etcd", e);
+    }
+  }
+
+  /**
+   * Awaits a read, sent again while the connection to a member breaks under it (UNAVAILABLE), until the request
+   * timeout. A read changes nothing, so a second copy is harmless, and the client's balancer sends the next request
+   * to another member: a read then survives a member's death as a commit does ({@link #applyOnce}).
+   */
+  private <T> T read(String what, Supplier<CompletableFuture<T>> request) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        return await(what, request.get());
+      } catch (StoreException e) {
+        if (!connectionLost(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        backOff();
+      }
     }
   }
 

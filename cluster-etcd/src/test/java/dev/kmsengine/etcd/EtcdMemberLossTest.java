@@ -92,6 +92,33 @@ class EtcdMemberLossTest {
   }
 
   @Test
+  void readsGoOnWhenOneMemberOfThreeIsKilled() throws Exception {
+    try (EtcdClusterDatabase db = EtcdTestCluster.builder(dir, namespace).timeout(Duration.ofSeconds(30)).open()) {
+      db.commit(batch(7));
+      CountDownLatch twenty = new CountDownLatch(20);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Thread reader = new Thread(() -> {
+        try {
+          for (int n = 1; n <= 300; n++) {
+            assertEquals(7, committedBatch(db));
+            assertEquals(20, db.count("b"));
+            twenty.countDown();
+          }
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      });
+      reader.start();
+      assertTrue(twenty.await(120, TimeUnit.SECONDS), "20 reads");
+      kill("m0");
+      reader.join(TimeUnit.MINUTES.toMillis(5));
+      assertNull(failure.get(), () -> "a read failed: " + failure.get());
+      assertEquals(7, committedBatch(db));
+      db.deleteNamespace();
+    }
+  }
+
+  @Test
   void withTwoMembersKilledCommitsFailClearlyApplyNothingAndSucceedWhenTheyReturn() throws Exception {
     try (EtcdClusterDatabase db = EtcdTestCluster.builder(dir, namespace).timeout(Duration.ofSeconds(5)).open()) {
       db.commit(batch(1));
