@@ -2,7 +2,6 @@ package dev.kmsengine.internal.engine;
 
 import dev.kmsengine.crypto.KeyMaterial;
 import dev.kmsengine.internal.crypto.WrappingKey;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -59,7 +58,7 @@ public final class Node {
   /** Guarded by this. */
   private final Map<UUID, Kek> svmKeks = new HashMap<>();
   /** Guarded by this. */
-  private final Map<UUID, byte[]> veks = new HashMap<>();
+  private final VekTable veks = new VekTable();
 
   Node(UUID uuid, String name) {
     this.uuid = uuid;
@@ -137,10 +136,7 @@ public final class Node {
       k.key().destroy();
     }
     svmKeks.clear();
-    for (byte[] v : veks.values()) {
-      Arrays.fill(v, (byte) 0);
-    }
-    veks.clear();
+    veks.wipe();
   }
 
   /** A copy of the SVM-KEK and its generation, which the caller closes; null when absent. */
@@ -178,27 +174,20 @@ public final class Node {
 
   /** Installs a copy of the 32 VEK bytes. For tests and set-up only; operations use the checked installs. */
   public synchronized void installVek(UUID volume, byte[] vek) {
-    byte[] old = veks.put(volume, vek.clone());
-    if (old != null) {
-      Arrays.fill(old, (byte) 0);
-    }
+    veks.put(volume, vek);
   }
 
   synchronized void removeVek(UUID volume) {
-    byte[] old = veks.remove(volume);
-    if (old != null) {
-      Arrays.fill(old, (byte) 0);
-    }
+    veks.remove(volume);
   }
 
   synchronized boolean hasVek(UUID volume) {
-    return veks.containsKey(volume);
+    return veks.contains(volume);
   }
 
   /** A copy of the VEK bytes, which the caller zeroises when done; null when absent. */
   public synchronized byte[] vek(UUID volume) {
-    byte[] v = veks.get(volume);
-    return v == null ? null : v.clone();
+    return veks.copy(volume);
   }
 
   synchronized int svmKekCount() {
