@@ -25,6 +25,8 @@ final class VekTable {
   /** Key bytes per entry. */
   static final int KEY_LENGTH = 32;
   private static final int INITIAL_ENTRIES = 16;
+  /** The most entries whose key bytes fit one array. */
+  static final int MAX_ENTRIES = Integer.MAX_VALUE / KEY_LENGTH;
 
   private long[] msbs = new long[INITIAL_ENTRIES];
   private long[] lsbs = new long[INITIAL_ENTRIES];
@@ -134,7 +136,11 @@ final class VekTable {
   }
 
   private void growEntries() {
-    int capacity = msbs.length + (msbs.length >> 1);
+    if (msbs.length == MAX_ENTRIES) {
+      // One more and the key array's length (32 bytes an entry) would overflow an int.
+      throw new IllegalStateException("a node's VEK table holds at most " + MAX_ENTRIES + " keys");
+    }
+    int capacity = Math.min(MAX_ENTRIES, msbs.length + (msbs.length >> 1));
     msbs = Arrays.copyOf(msbs, capacity);
     lsbs = Arrays.copyOf(lsbs, capacity);
     byte[] old = keys;
