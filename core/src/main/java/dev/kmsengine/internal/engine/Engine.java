@@ -7,6 +7,7 @@ import dev.kmsengine.cluster.SvmInfo;
 import dev.kmsengine.cluster.VolumeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.coordination.ClusterCoordination;
 import dev.kmsengine.internal.job.JobQueue;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.Operation;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -48,6 +50,8 @@ public final class Engine implements AutoCloseable {
   final Rekey rekeys;
   final Restore restores;
   private final VolumeBlocks blocks;
+  private final NodeDirectory directory;
+  private final NodeStatusBoard board;
 
   /**
    * Builds and recovers an engine; {@link KmsEngine.Builder} has already applied its defaults.
@@ -58,20 +62,26 @@ public final class Engine implements AutoCloseable {
    * @param clock the clock for job times and retention
    * @param jobRetention how long finished jobs stay visible
    * @param parallelism rewrap and fan-out threads
+   * @param localNodes the nodes this process hosts, all in {@code spec}
+   * @param endpoint what this process announces for its nodes
    */
   public Engine(ClusterSpec spec, TopLevelKeyProvider provider, ClusterDatabase database, Clock clock,
-      Duration jobRetention, int parallelism) {
-    this.state = new EngineState(spec, provider, database, parallelism);
+      Duration jobRetention, int parallelism, Set<String> localNodes, String endpoint) {
+    this.state = new EngineState(spec, provider, database, parallelism, localNodes);
+    ClusterCoordination coordination = ClusterCoordination.singleProcess();
+    boolean multiProcess = false;
+    this.directory = new NodeDirectory(spec.nodes(), localNodes, endpoint, coordination, System::nanoTime);
+    this.board = new NodeStatusBoard(state, multiProcess);
     state.resealConfigSecrets();
     this.jobs = new JobQueue(clock, jobRetention);
     this.fanOut = new ClusterNodes(state.nodes, parallelism);
     KekFetcher keks = new KekFetcher(state);
-    this.status = new KekStatusReport(state, fanOut);
+    this.status = new KekStatusReport(state, fanOut, directory, board);
     this.lifecycle = new KeystoreLifecycle(state, keks);
     this.volumeKeys = new VolumeKeys(state, keks);
     this.rekeys = new Rekey(state, keks, new ParallelRewrap(state, fanOut));
     this.restores = new Restore(state, fanOut);
-    this.blocks = new VolumeBlocks(state);
+    this.blocks = new VolumeBlocks(state, directory);
     state.initialiseSvms();
     Recovery.run(state);
   }
@@ -116,17 +126,29 @@ public final class Engine implements AutoCloseable {
 
   public List<NodeInfo> nodes() {
     List<NodeInfo> out = new ArrayList<>();
-    for (Node n : state.nodes) {
-      out.add(new NodeInfo(n.uuid, n.name, n.isUp(), n.svmKekCount(), n.vekCount()));
+    for (String name : state.spec.nodes()) {
+      if (directory.isLocal(name)) {
+        Node n = state.node(name);
+        out.add(new NodeInfo(n.uuid, n.name, n.isUp(), n.svmKekCount(), n.vekCount(), true,
+            Optional.of(directory.endpoint())));
+        continue;
+      }
+      Optional<String> endpoint = directory.endpointOf(name);
+      NodeStatusRecord published = endpoint.isPresent() ? board.published(name) : null;
+      boolean up = published != null && published.up();
+      out.add(new NodeInfo(state.nodeUuid(name), name, up, up ? published.generations().size() : 0,
+          up ? published.veks() : 0, false, endpoint));
     }
     return out;
   }
 
   public void rebootNode(String name) {
+    directory.requireLocal(name);
     state.node(name).reboot();
   }
 
   public void setNodeUp(String name, boolean up) {
+    directory.requireLocal(name);
     state.node(name).setUp(up);
   }
 
@@ -317,10 +339,13 @@ public final class Engine implements AutoCloseable {
   public void close() {
     jobs.close();
     fanOut.close();
+    board.close();
+    directory.close();
   }
 
   @Override
   public String toString() {
-    return "KmsEngine[cluster=" + state.spec.name() + ", nodes=" + state.nodes.size() + "]";
+    return "KmsEngine[cluster=" + state.spec.name() + ", nodes=" + state.spec.nodes().size()
+        + (directory.allLocal() ? "" : ", local=" + state.nodes.size()) + "]";
   }
 }

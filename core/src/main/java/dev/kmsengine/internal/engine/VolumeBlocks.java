@@ -31,9 +31,11 @@ final class VolumeBlocks {
   private static final int TAG_BITS = 128;
 
   private final EngineState state;
+  private final NodeDirectory directory;
 
-  VolumeBlocks(EngineState state) {
+  VolumeBlocks(EngineState state, NodeDirectory directory) {
     this.state = state;
+    this.directory = directory;
   }
 
   static String bucket(UUID volume) {
@@ -81,6 +83,7 @@ final class VolumeBlocks {
     if (block < 0) {
       throw new KmsException(ErrorCode.INVALID_FIELD, "block", "Block numbers start at 0.");
     }
+    directory.requireLocal(nodeName);
     Node node = state.node(nodeName);
     if (!node.isUp()) {
       throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName + " is down. Bring it up, run"
