@@ -2,12 +2,11 @@ package dev.kmsengine.internal.engine;
 
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
-import dev.kmsengine.internal.coordination.ClusterCoordination;
+import dev.kmsengine.store.ClusterDatabase.Coordination;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.LongSupplier;
 
 /**
@@ -27,17 +26,14 @@ final class NodeDirectory implements AutoCloseable {
   /** How long a fetched list of live nodes is used before it is fetched again. */
   static final long LIVE_NODES_TTL_NANOS = 1_000_000_000L;
 
-  /** A node's name and where it runs: {@code endpoint} is empty for a remote node that is not live. */
-  record Placement(String name, UUID uuid, boolean local, Optional<String> endpoint) {}
-
   private record Snapshot(Map<String, String> live, long fetchedAt) {}
 
   private final List<String> order;
   private final Set<String> local;
   private final String endpoint;
-  private final ClusterCoordination coordination;
+  private final Coordination coordination;
   private final LongSupplier nanoTime;
-  private final ClusterCoordination.Presence presence;
+  private final Coordination.Presence presence;
   private volatile Snapshot snapshot;
 
   /**
@@ -46,14 +42,14 @@ final class NodeDirectory implements AutoCloseable {
    * @throws dev.kmsengine.store.StoreException if the coordination refuses (another live process hosts one of
    *     them) or cannot be reached
    */
-  NodeDirectory(List<String> order, Set<String> local, String endpoint, ClusterCoordination coordination,
+  NodeDirectory(List<String> order, Set<String> local, String endpoint, Coordination coordination,
       LongSupplier nanoTime) {
     this.order = List.copyOf(order);
     this.local = Set.copyOf(local);
     this.endpoint = endpoint;
     this.coordination = coordination;
     this.nanoTime = nanoTime;
-    this.presence = coordination.announce(this.local);
+    this.presence = coordination.announce(this.local, endpoint);
   }
 
   /** Whether every node of the cluster runs in this process. */
@@ -108,11 +104,7 @@ final class NodeDirectory implements AutoCloseable {
     Snapshot s = snapshot;
     long now = nanoTime.getAsLong();
     if (s == null || now - s.fetchedAt() >= LIVE_NODES_TTL_NANOS) {
-      Map<String, String> fresh = new java.util.HashMap<>();
-      for (String n : coordination.liveNodes()) {
-        fresh.put(n, local.contains(n) ? endpoint : "");
-      }
-      s = new Snapshot(Map.copyOf(fresh), now);
+      s = new Snapshot(Map.copyOf(coordination.liveNodes()), now);
       snapshot = s;
     }
     return s.live();

@@ -1,7 +1,7 @@
 package dev.kmsengine.internal.engine;
 
 import dev.kmsengine.error.ErrorCode;
-import dev.kmsengine.internal.coordination.ClusterCoordination;
+import dev.kmsengine.store.ClusterDatabase.Coordination;
 import dev.kmsengine.internal.engine.NodeRequest.Kind;
 import dev.kmsengine.internal.error.CauseChain;
 import dev.kmsengine.keystore.Keystore.NodeStatus;
@@ -53,7 +53,7 @@ final class NodeRequests implements AutoCloseable {
   private final Map<UUID, CompletableFuture<NodeStatus>> waiting = new ConcurrentHashMap<>();
   private final Set<UUID> serving = ConcurrentHashMap.newKeySet();
   private final ExecutorService workers;
-  private final List<ClusterCoordination.Subscription> subscriptions = new ArrayList<>();
+  private final List<Coordination.Subscription> subscriptions = new ArrayList<>();
 
   NodeRequests(EngineState state, NodeDirectory directory, boolean multiProcess, Map<Kind, Duration> timeouts) {
     this.state = state;
@@ -74,7 +74,7 @@ final class NodeRequests implements AutoCloseable {
   }
 
   /** Starts watching for requests and answers, and serves the requests for local nodes already waiting. */
-  void start(ClusterCoordination coordination) {
+  void start(Coordination coordination) {
     if (!multiProcess) {
       return;
     }
@@ -219,7 +219,7 @@ final class NodeRequests implements AutoCloseable {
 
   @Override
   public void close() {
-    subscriptions.forEach(ClusterCoordination.Subscription::close);
+    subscriptions.forEach(Coordination.Subscription::close);
     if (workers != null) {
       workers.shutdownNow();
     }
