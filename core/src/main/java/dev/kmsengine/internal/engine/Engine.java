@@ -85,9 +85,11 @@ public final class Engine implements AutoCloseable {
       Duration jobRetention, int parallelism, Set<String> localNodes, String endpoint) {
     this.state = new EngineState(spec, provider, database, parallelism, localNodes);
     this.coordination = database.coordination();
-    boolean multiProcess = coordination.distributed();
     state.resealConfigSecrets();
     this.directory = new NodeDirectory(spec.nodes(), localNodes, endpoint, coordination, System::nanoTime);
+    // A process hosting every node has the cluster to itself: no other process can host one, so nobody needs to be
+    // told of its nodes, and no other process's change needs watching.
+    boolean multiProcess = coordination.distributed() && !directory.allLocal();
     try {
       this.jobs = new JobQueue(clock, jobRetention);
       this.fanOut = new ClusterNodes(state.nodes, parallelism);

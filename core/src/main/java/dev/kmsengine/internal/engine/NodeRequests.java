@@ -94,6 +94,9 @@ final class NodeRequests implements AutoCloseable {
     Map<String, NodeStatus> out = new LinkedHashMap<>();
     Map<String, UUID> asked = new LinkedHashMap<>();
     WriteBatch batch = new WriteBatch();
+    if (multiProcess) {
+      directory.refresh();
+    }
     for (String node : directory.remoteNodes()) {
       if (!multiProcess || !directory.isLive(node)) {
         out.put(node, NodeStatus.failure(node, downCode, "Node is down: no running process hosts it."));
@@ -142,6 +145,9 @@ final class NodeRequests implements AutoCloseable {
         return f.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         resultChanged(id);
+        if (!f.isDone() && !directory.isLive(node)) {
+          return NodeStatus.failure(node, downCode, "Node is down: its process stopped before it answered.");
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return NodeStatus.failure(node, ErrorCode.CANCELLED, "Interrupted while waiting for the node's process.");
