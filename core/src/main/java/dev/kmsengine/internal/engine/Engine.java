@@ -63,7 +63,7 @@ public final class Engine implements AutoCloseable {
       Duration jobRetention, int parallelism) {
     this.state = new EngineState(spec, provider, database, parallelism);
     state.resealConfigSecrets();
-    this.jobs = new JobQueue(clock, jobRetention);
+    this.jobs = new JobQueue(clock, jobRetention, database, JobQueue.DEFAULT_LOCK_WAIT);
     this.fanOut = new ClusterNodes(state.nodes, parallelism);
     KekFetcher keks = new KekFetcher(state);
     this.status = new KekStatusReport(state, fanOut);
