@@ -7,6 +7,8 @@ import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.job.Job.Operation;
 import dev.kmsengine.keystore.Keystore.NodeStatus;
+import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.ClusterDatabase.Coordination.SvmLock;
 import dev.kmsengine.store.StoreException;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,6 +45,15 @@ import java.util.logging.Logger;
  * with jobs ({@link #exclusive}) take too. Threads come from a cached pool: jobs block on locks and on the
  * network, so a small fixed pool could starve.
  *
+ * <h2>Across processes</h2>
+ * Within the fair lock, a job (and an {@link #exclusive} operation) also takes its SVM's lock from the database's
+ * {@link ClusterDatabase#coordination() coordination} ({@link JobLocks#CLUSTER} for the cluster-wide line),
+ * waiting up to the lock wait; a lock not obtained in time fails the job with a message naming the SVM. While the
+ * body runs its thread works under that lock ({@link JobLocks}), so every commit through the engine's database
+ * checks it first and carries its fence. If the lock is lost (its lease expired: another process may hold it now),
+ * the job is cancelled: its next commit fails ({@link ErrorCode#DATABASE_FAILED}, the message naming the lost
+ * lock) and applies nothing. With the single-process coordination this lock is never contended or lost.
+ *
  * <p>Finished jobs are kept for the retention period (ONTAP: 300 s) measured on the injected {@link Clock}, so
  * tests can age jobs without sleeping; they are purged lazily on access.
  *
@@ -52,9 +63,16 @@ public final class JobQueue implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobQueue.class.getName());
   /** ONTAP deletes finished jobs after 300 s. */
   public static final Duration DEFAULT_RETENTION = Duration.ofSeconds(300);
+  /**
+   * How long a job waits for its SVM's lock when another process holds it: longer than a typical rekey of a large
+   * SVM's first steps, short enough that a stuck holder shows as a failed job rather than a hung one.
+   */
+  public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(30);
 
   private final Clock clock;
   private final Duration retention;
+  private final ClusterDatabase.Coordination coordination;
+  private final Duration lockWait;
   private final ExecutorService executor;
   private final Map<UUID, Entry> jobs = new ConcurrentHashMap<>();
   private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -63,14 +81,18 @@ public final class JobQueue implements AutoCloseable {
   private final Line clusterLine = new Line();
 
   /**
-   * A queue using {@code clock} for job times and retention.
+   * A queue using {@code clock} for job times and retention, and {@code db}'s coordination for SVM locks.
    *
    * @param clock the clock for job times and retention
    * @param retention how long a finished job stays visible
+   * @param db the cluster database, whose {@link ClusterDatabase#coordination()} gives the SVM locks
+   * @param lockWait how long a job waits for its SVM's lock
    */
-  public JobQueue(Clock clock, Duration retention) {
+  public JobQueue(Clock clock, Duration retention, ClusterDatabase db, Duration lockWait) {
     this.clock = clock;
     this.retention = retention;
+    this.coordination = db.coordination();
+    this.lockWait = lockWait;
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "kms-job-" + n.incrementAndGet());
@@ -135,7 +157,11 @@ public final class JobQueue implements AutoCloseable {
     lock.lock();
     try {
       e.start(clock.instant());
-      body.run(e);
+      try (JobLocks.Scope held = JobLocks.take(coordination, lockKey(e.svm), lockWait)) {
+        e.held = held.lock;
+        held.lock.onLost(e::lockLost);
+        body.run(e);
+      }
       e.finish(clock.instant(), null);
     } catch (KmsException ex) {
       LOG.info(() -> "job " + e.uuid + " (" + e.operation + ") failed: " + CauseChain.of(ex));
@@ -152,23 +178,35 @@ public final class JobQueue implements AutoCloseable {
       LOG.log(Level.SEVERE, "job " + e.uuid + " (" + e.operation + ") failed unexpectedly: " + CauseChain.of(ex));
       e.finish(clock.instant(), new KmsException(ErrorCode.INTERNAL_ERROR, "", "", ex));
     } finally {
+      e.held = null;
       lock.unlock();
     }
   }
 
+  private static UUID lockKey(UUID svm) {
+    return svm == null ? JobLocks.CLUSTER : svm;
+  }
+
   /**
-   * Runs {@code action} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock).
+   * Runs {@code action} while holding {@code svm}'s lock ({@code null}: the cluster-wide lock), in this process and
+   * (through the coordination) across processes.
    *
    * @param <T> the action's result type
    * @param svm the SVM whose lock to hold, or {@code null} for the cluster-wide lock
    * @param action the work
    * @return what {@code action} returned
+   * @throws StoreException if the lock was not obtained within the lock wait
    */
   public <T> T exclusive(UUID svm, Supplier<T> action) {
     ReentrantLock lock = lockFor(svm);
     lock.lock();
     try {
-      return action.get();
+      JobLocks.Scope held = JobLocks.take(coordination, lockKey(svm), lockWait);
+      try {
+        return action.get();
+      } finally {
+        held.close();
+      }
     } finally {
       lock.unlock();
     }
@@ -251,6 +289,8 @@ public final class JobQueue implements AutoCloseable {
     volatile Instant endTime;
     volatile KmsException error;
     volatile List<NodeStatus> nodes = List.of();
+    /** The SVM lock the body runs under, while it runs. */
+    volatile SvmLock held;
 
     Entry(UUID uuid, Operation operation, UUID svm, UUID resource) {
       this.uuid = uuid;
@@ -276,6 +316,21 @@ public final class JobQueue implements AutoCloseable {
     @Override
     public synchronized void progress(String m) {
       message = m;
+    }
+
+    @Override
+    public void ensureHeld() {
+      SvmLock l = held;
+      if (l != null) {
+        l.ensureHeld();
+      }
+    }
+
+    /** The lock's lease expired: the job is cancelled, which its next commit (or {@link #ensureHeld}) enforces. */
+    void lockLost() {
+      LOG.warning(() -> "job " + uuid + " (" + operation + ") lost the lock of SVM " + lockKey(svm)
+          + "; it is cancelled and commits nothing more");
+      progress("Cancelling: the lock of SVM " + lockKey(svm) + " was lost, so another process may hold it.");
     }
 
     @Override
