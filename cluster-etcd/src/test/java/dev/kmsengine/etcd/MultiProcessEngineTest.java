@@ -11,13 +11,16 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.cluster.NodeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.engine.Buckets;
 import dev.kmsengine.internal.engine.TestCluster;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.keystore.Keystore.KekAvailability;
 import dev.kmsengine.keystore.Keystore.NodeStatus;
+import dev.kmsengine.store.ClusterDatabase.Coordination;
 import dev.kmsengine.store.StoreException;
+import dev.kmsengine.store.WriteBatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -197,6 +200,29 @@ class MultiProcessEngineTest {
 
     assertTrue(r.reachable(), r::message);
     assertEquals(SPEC.nodes(), r.nodes().stream().map(NodeStatus::node).toList());
+  }
+
+  @Test
+  void recoveryAtStart_leavesTheStagingOfARekeyAnotherProcessRuns_andRecoversOnceTheLockIsFree() throws Exception {
+    enabledConfig(a);
+    volume(a, "v1");
+    UUID svm = a.cluster().svms().stream().filter(s -> s.name().equals("svm1")).findFirst().orElseThrow().uuid();
+    String staging = Buckets.veks(svm, 2);
+    EtcdClusterDatabase dbA = databases.get(0);
+    engines.remove(b);
+    b.close();
+    KmsEngine c;
+    try (Coordination.SvmLock rekeyRunning = dbA.coordination().lockSvm(svm, WAIT)) {
+      dbA.commit(new WriteBatch().put(staging, UUID.randomUUID(), new byte[62]));
+
+      c = engine("engine-c", "node3", "node4");
+
+      assertEquals(1, dbA.count(staging), "the staged generation of the rekey A runs is left alone");
+    }
+    await(() -> !dbA.buckets(Buckets.vekPrefix(svm)).contains(staging),
+        "C drops the leftover once the lock is free");
+    assertEquals(List.of(Buckets.veks(svm, 1)), dbA.buckets(Buckets.vekPrefix(svm)));
+    assertTrue(c.cluster().nodes().stream().anyMatch(n -> n.name().equals("node3") && n.local()));
   }
 
   @Test
