@@ -218,6 +218,7 @@ class MultiProcessEngineTest {
       c = engine("engine-c", "node3", "node4");
 
       assertEquals(1, dbA.count(staging), "the staged generation of the rekey A runs is left alone");
+      assertTrue(rekeyRunning.held());
     }
     await(() -> !dbA.buckets(Buckets.vekPrefix(svm)).contains(staging),
         "C drops the leftover once the lock is free");
