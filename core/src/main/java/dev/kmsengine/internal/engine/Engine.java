@@ -62,6 +62,8 @@ public final class Engine implements AutoCloseable {
   public Engine(ClusterSpec spec, TopLevelKeyProvider provider, ClusterDatabase database, Clock clock,
       Duration jobRetention, int parallelism) {
     this.state = new EngineState(spec, provider, database, parallelism);
+    // First: a process of another cluster shape is refused before it writes or starts anything.
+    ClusterShape.settle(state);
     state.resealConfigSecrets();
     this.jobs = new JobQueue(clock, jobRetention, database, JobQueue.DEFAULT_LOCK_WAIT);
     this.fanOut = new ClusterNodes(state.nodes, parallelism);
@@ -72,7 +74,6 @@ public final class Engine implements AutoCloseable {
     this.rekeys = new Rekey(state, keks, new ParallelRewrap(state, fanOut));
     this.restores = new Restore(state, fanOut);
     this.blocks = new VolumeBlocks(state);
-    state.initialiseSvms();
     Recovery.run(state);
   }
 
