@@ -83,6 +83,8 @@ public final class Engine implements AutoCloseable {
       Duration jobRetention, int parallelism, Set<String> localNodes, String endpoint) {
     this.state = new EngineState(spec, provider, database, parallelism, localNodes);
     this.coordination = database.coordination();
+    // First: a process of another cluster shape is refused before it writes or starts anything.
+    ClusterShape.settle(state);
     state.resealConfigSecrets();
     this.directory = new NodeDirectory(spec.nodes(), localNodes, endpoint, coordination, System::nanoTime);
     // A process hosting every node has the cluster to itself: no other process can host one, so nobody needs to be
@@ -104,7 +106,6 @@ public final class Engine implements AutoCloseable {
       this.restores = new Restore(state, fanOut, remoteRestore);
       this.blocks = new VolumeBlocks(state, directory, volumeKeys);
       this.recovery = new Recovery(state);
-      state.initialiseSvms();
       if (multiProcess) {
         generations.start(coordination);
         requests.serve(NodeRequest.Kind.RESTORE, r -> remoteRestore.serve(r, restores));

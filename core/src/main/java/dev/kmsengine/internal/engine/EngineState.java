@@ -81,7 +81,8 @@ public final class EngineState {
     }
     for (String name : spec.dataSvms()) {
       if (existing.stream().noneMatch(s -> s.name().equals(name))) {
-        SvmRecord svm = new SvmRecord(UUID.randomUUID(), name, false);
+        // Stable, as the admin SVM's: two processes adding the spec's SVMs add the same records.
+        SvmRecord svm = new SvmRecord(stableUuid("svm/" + name), name, false);
         batch.put(Buckets.SVMS, svm.uuid(), svm.encode());
       }
     }

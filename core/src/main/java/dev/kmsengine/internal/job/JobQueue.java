@@ -54,6 +54,11 @@ import java.util.logging.Logger;
  * the job is cancelled: its next commit fails ({@link ErrorCode#DATABASE_FAILED}, the message naming the lost
  * lock) and applies nothing. With the single-process coordination this lock is never contended or lost.
  *
+ * <p>When the coordination is distributed (several processes share the database), each job's record is also
+ * written to the store when it is submitted, starts and ends ({@link StoredJobs}), so that {@link #get},
+ * {@link #list} and {@link #await} show the jobs of the other processes too (await by polling the store). A job
+ * runs in the process it was submitted to. With the single-process coordination nothing is written.
+ *
  * <p>Finished jobs are kept for the retention period (ONTAP: 300 s) measured on the injected {@link Clock}, so
  * tests can age jobs without sleeping; they are purged lazily on access.
  *
@@ -68,11 +73,15 @@ public final class JobQueue implements AutoCloseable {
    * SVM's first steps, short enough that a stuck holder shows as a failed job rather than a hung one.
    */
   public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(30);
+  /** How often {@link #await} reads another process's job record again. */
+  private static final long POLL_MILLIS = 200;
 
   private final Clock clock;
   private final Duration retention;
   private final ClusterDatabase.Coordination coordination;
   private final Duration lockWait;
+  /** The job records in the store, or {@code null} for a database of one process. */
+  private final StoredJobs stored;
   private final ExecutorService executor;
   private final Map<UUID, Entry> jobs = new ConcurrentHashMap<>();
   private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -93,6 +102,7 @@ public final class JobQueue implements AutoCloseable {
     this.retention = retention;
     this.coordination = db.coordination();
     this.lockWait = lockWait;
+    this.stored = coordination.distributed() ? new StoredJobs(db, clock, retention) : null;
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "kms-job-" + n.incrementAndGet());
@@ -109,9 +119,13 @@ public final class JobQueue implements AutoCloseable {
    * @param resource the uuid of the resource the job creates or changes, or {@code null}
    * @param body the work
    * @return the job as queued
+   * @throws StoreException if the job's record could not be written (several processes only); it is not run then
    */
   public Job submit(Operation operation, UUID svm, UUID resource, JobBody body) {
     Entry e = new Entry(UUID.randomUUID(), operation, svm, resource);
+    if (stored != null) {
+      stored.write(e.snapshot());
+    }
     jobs.put(e.uuid, e);
     (svm == null ? clusterLine : lines.computeIfAbsent(svm, k -> new Line())).add(() -> run(e, body));
     return e.snapshot();
@@ -157,6 +171,9 @@ public final class JobQueue implements AutoCloseable {
     lock.lock();
     try {
       e.start(clock.instant());
+      if (stored != null) {
+        stored.writeQuietly(e.snapshot());
+      }
       try (JobLocks.Scope held = JobLocks.take(coordination, lockKey(e.svm), lockWait)) {
         e.held = held.lock;
         held.lock.onLost(e::lockLost);
@@ -180,6 +197,11 @@ public final class JobQueue implements AutoCloseable {
     } finally {
       e.held = null;
       lock.unlock();
+      // Written before waiters here learn of the end, so that one who then asks another process sees it too.
+      if (stored != null) {
+        stored.writeQuietly(e.snapshot());
+      }
+      e.done.complete(null);
     }
   }
 
@@ -225,7 +247,10 @@ public final class JobQueue implements AutoCloseable {
   public Optional<Job> get(UUID uuid) {
     purge();
     Entry e = jobs.get(uuid);
-    return e == null ? Optional.empty() : Optional.of(e.snapshot());
+    if (e != null) {
+      return Optional.of(e.snapshot());
+    }
+    return stored == null ? Optional.empty() : stored.find(uuid);
   }
 
   /**
@@ -238,6 +263,9 @@ public final class JobQueue implements AutoCloseable {
     List<Job> out = new ArrayList<>();
     for (Entry e : jobs.values()) {
       out.add(e.snapshot());
+    }
+    if (stored != null) {
+      out.addAll(stored.others());
     }
     out.sort(Comparator.comparing((Job j) -> j.startTime() == null ? Instant.MAX : j.startTime())
         .thenComparing(j -> j.uuid().toString()));
@@ -255,6 +283,9 @@ public final class JobQueue implements AutoCloseable {
    */
   public Job await(UUID uuid, Duration timeout) throws InterruptedException {
     Entry e = jobs.get(uuid);
+    if (e == null && stored != null) {
+      return awaitStored(uuid, timeout);
+    }
     if (e == null) {
       throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid");
     }
@@ -266,15 +297,47 @@ public final class JobQueue implements AutoCloseable {
     return e.snapshot();
   }
 
-  private void purge() {
-    Instant cutoff = clock.instant().minus(retention);
-    jobs.values().removeIf(e -> e.endTime != null && e.endTime.isBefore(cutoff));
+  /** Another process's job: its record, read again every {@link #POLL_MILLIS} ms until it ends or time runs out. */
+  private Job awaitStored(UUID uuid, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Job j = stored.find(uuid).orElseThrow(() -> new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid"));
+    while (!j.state().isTerminal()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
+      Optional<Job> now = stored.find(uuid);
+      if (now.isEmpty()) {
+        break;
+      }
+      j = now.get();
+    }
+    return j;
   }
 
-  /** Stops the job threads; running jobs are interrupted. */
+  private void purge() {
+    Instant cutoff = clock.instant().minus(retention);
+    List<UUID> purged = new ArrayList<>();
+    jobs.values().removeIf(e -> {
+      boolean old = e.endTime != null && e.endTime.isBefore(cutoff);
+      if (old) {
+        purged.add(e.uuid);
+      }
+      return old;
+    });
+    if (stored != null) {
+      stored.delete(purged);
+    }
+  }
+
+  /** Stops the job threads (running jobs are interrupted) and withdraws this process's presence. */
   @Override
   public void close() {
     executor.shutdownNow();
+    if (stored != null) {
+      stored.close();
+    }
   }
 
   private static final class Entry implements JobContext {
@@ -310,7 +373,6 @@ public final class JobQueue implements AutoCloseable {
       error = failure;
       message = failure == null ? "success" : failure.getMessage();
       state = failure == null ? JobState.SUCCESS : JobState.FAILURE;
-      done.complete(null);
     }
 
     @Override

@@ -104,6 +104,16 @@ class NodeDirectoryTest {
     }
 
     @Override
+    public Presence announceProcess(UUID process) {
+      return inner.announceProcess(process);
+    }
+
+    @Override
+    public Set<UUID> liveProcesses() {
+      return inner.liveProcesses();
+    }
+
+    @Override
     public Map<String, String> liveNodes() {
       lists.incrementAndGet();
       return inner.liveNodes();

@@ -245,4 +245,11 @@ class JobQueueTest {
     }
     assertEquals(0, db.count("b"));
   }
+
+  @Test
+  void withASingleProcessDatabaseNoJobRecordIsWritten() throws Exception {
+    Job job = queue.submit(Operation.RESTORE, UUID.randomUUID(), null, ctx -> { });
+    assertEquals(JobState.SUCCESS, queue.await(job.uuid(), Duration.ofSeconds(30)).state());
+    assertEquals(List.of(), db.buckets(""), "nothing in the store");
+  }
 }
