@@ -51,23 +51,25 @@ class EtcdClusterShapeTest {
     return db;
   }
 
-  private KmsEngine engine(ClusterSpec spec) {
-    KmsEngine e = KmsEngine.builder(spec).keyProvider(new InMemoryKeyProvider()).database(store()).build();
+  /** A process of {@code spec} hosting {@code node} (a live process's node cannot be announced by another). */
+  private KmsEngine engine(ClusterSpec spec, String node) {
+    KmsEngine e = KmsEngine.builder(spec).keyProvider(new InMemoryKeyProvider()).database(store())
+        .localNodes(List.of(node)).build();
     open.add(e);
     return e;
   }
 
   @Test
   void laterProcessesShareTheFirstOnesSvmsAndOneOfAnotherShapeIsRefusedNamingTheDifference() {
-    KmsEngine first = engine(SPEC);
-    KmsEngine second = engine(ClusterSpec.builder("shaped").nodes("n1", "n2").dataSvms("vs2", "vs1").build());
+    KmsEngine first = engine(SPEC, "n1");
+    KmsEngine second = engine(ClusterSpec.builder("shaped").nodes("n1", "n2").dataSvms("vs2", "vs1").build(), "n2");
     assertEquals(3, second.cluster().svms().size(), "one record per SVM, not one per process");
     assertEquals(Set.copyOf(first.cluster().svms()), Set.copyOf(second.cluster().svms()));
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> engine(ClusterSpec.builder("shaped").nodes("n1", "n2", "n3").dataSvms("vs1", "vs2").build()));
+        () -> engine(ClusterSpec.builder("shaped").nodes("n1", "n2", "n3").dataSvms("vs1", "vs2").build(), "n3"));
     assertTrue(e.getMessage().contains("nodes [n1, n2] stored, [n1, n2, n3] here"), e.getMessage());
     e = assertThrows(IllegalStateException.class,
-        () -> engine(ClusterSpec.builder("shaped").nodes("n1", "n2").dataSvms("vs1").build()));
+        () -> engine(ClusterSpec.builder("shaped").nodes("n1", "n2").dataSvms("vs1").build(), "n2"));
     assertTrue(e.getMessage().contains("data SVMs [vs1, vs2] stored, [vs1] here"), e.getMessage());
   }
 

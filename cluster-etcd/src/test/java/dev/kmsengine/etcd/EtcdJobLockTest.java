@@ -83,8 +83,11 @@ class EtcdJobLockTest {
     dbA = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
     dbB = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
     pausing = new PausingCommits(dbA);
-    a = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(pausing).build();
-    b = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(dbB).build();
+    // Two processes host one node each: a live process's node cannot be announced by another.
+    a = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(pausing).localNodes(List.of("n1"))
+        .build();
+    b = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(dbB).localNodes(List.of("n2"))
+        .build();
     svm = a.cluster().svms().get(0).uuid();
   }
 

@@ -16,6 +16,7 @@ import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -64,8 +65,11 @@ class EtcdJobRecordsTest {
         delegate.commit(batch);
       }
     };
-    a = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(pausing).build();
-    b = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(dbB).build();
+    // Two processes host one node each: a live process's node cannot be announced by another.
+    a = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(pausing).localNodes(List.of("n1"))
+        .build();
+    b = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(dbB).localNodes(List.of("n2"))
+        .build();
     svm = a.cluster().svms().get(0).uuid();
   }
 
