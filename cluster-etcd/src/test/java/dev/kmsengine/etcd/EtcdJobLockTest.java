@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.KmsEngine;
-import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
-import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.store.ClusterDatabase.Coordination;
-import dev.kmsengine.store.ForwardingClusterDatabase;
-import dev.kmsengine.store.WriteBatch;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -23,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,75 +31,30 @@ import org.junit.jupiter.api.io.TempDir;
  * in the middle of its commit applies nothing.
  */
 class EtcdJobLockTest {
-  private static final Duration TTL = Duration.ofSeconds(3);
   private static final Duration LONG = Duration.ofSeconds(60);
-  private static final ClusterSpec SPEC = ClusterSpec.builder("locks").nodes("n1", "n2").build();
   @TempDir Path dir;
-  private final String namespace = "/kms-test/" + UUID.randomUUID() + "/";
-  private EtcdClusterDatabase dbA;
-  private EtcdClusterDatabase dbB;
-  private PausingCommits pausing;
+  private TwoEngines t;
   private KmsEngine a;
   private KmsEngine b;
   private UUID svm;
 
-  /** Stops the next commit made under a lock (one that carries a fence) until released. */
-  private static final class PausingCommits extends ForwardingClusterDatabase {
-    final CountDownLatch paused = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-    volatile boolean armed;
-
-    PausingCommits(EtcdClusterDatabase delegate) {
-      super(delegate);
-    }
-
-    @Override
-    public void commit(WriteBatch batch) {
-      if (armed && batch.fence() != null) {
-        armed = false;
-        paused.countDown();
-        try {
-          assertTrue(release.await(60, TimeUnit.SECONDS));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      delegate.commit(batch);
-    }
-
-    @Override
-    public void close() {
-      // The test closes the store itself.
-    }
-  }
-
   @BeforeEach
   void open() {
-    dbA = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
-    dbB = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
-    pausing = new PausingCommits(dbA);
-    // Two processes host one node each: a live process's node cannot be announced by another.
-    a = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(pausing).localNodes(List.of("n1"))
-        .build();
-    b = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(dbB).localNodes(List.of("n2"))
-        .build();
-    svm = a.cluster().svms().get(0).uuid();
+    t = new TwoEngines(dir, "locks");
+    a = t.a;
+    b = t.b;
+    svm = t.svm;
   }
 
   @AfterEach
   void close() {
-    pausing.release.countDown();
-    a.close();
-    b.close();
-    dbA.deleteNamespace();
-    dbA.close();
-    dbB.close();
+    t.close();
   }
 
   @Test
   void aJobWaitsWhileAnotherProcessHoldsItsSvmsLock() throws Exception {
     Job job;
-    try (Coordination.SvmLock other = dbB.coordination().lockSvm(svm, LONG)) {
+    try (Coordination.SvmLock other = t.dbB.coordination().lockSvm(svm, LONG)) {
       job = a.cluster().createVolume(null, svm, "v1", false);
       Job meanwhile = a.awaitJob(job, Duration.ofSeconds(2));
       assertNotEquals(JobState.SUCCESS, meanwhile.state(), "the job does not run while the lock is held");
@@ -117,15 +67,15 @@ class EtcdJobLockTest {
 
   @Test
   void aJobWhoseLockIsTakenOverMidCommitAppliesNothingAndSaysTheLockWasLost() throws Exception {
-    pausing.armed = true;
+    t.pauseNextLockedCommit();
     Job job = a.cluster().createVolume(null, svm, "v1", false);
-    assertTrue(pausing.paused.await(60, TimeUnit.SECONDS), "the job reached its commit");
+    assertTrue(t.paused.await(60, TimeUnit.SECONDS), "the job reached its commit");
     // The job has checked its lock already; its lease is revoked (as if it expired while the process stalled) and
     // another process takes the lock, before the commit reaches etcd.
     revokeLockLeases(svm);
-    try (Coordination.SvmLock taken = dbB.coordination().lockSvm(svm, LONG)) {
+    try (Coordination.SvmLock taken = t.dbB.coordination().lockSvm(svm, LONG)) {
       assertTrue(taken.held());
-      pausing.release.countDown();
+      t.release.countDown();
       Job done = a.awaitJob(job, LONG);
       assertEquals(JobState.FAILURE, done.state());
       assertEquals(ErrorCode.DATABASE_FAILED.code(), done.code());
@@ -140,7 +90,7 @@ class EtcdJobLockTest {
   /** Revokes the lease of every holder of {@code svm}'s lock, from a client of its own. */
   private void revokeLockLeases(UUID svm) throws Exception {
     try (Client other = Client.builder().endpoints(EtcdTestCluster.endpoints().toArray(URI[]::new)).build()) {
-      ByteSequence prefix = ByteSequence.from(namespace + "c/lock/" + svm, StandardCharsets.UTF_8);
+      ByteSequence prefix = ByteSequence.from(t.namespace + "c/lock/" + svm, StandardCharsets.UTF_8);
       List<KeyValue> holders = other.getKVClient().get(prefix, GetOption.builder().isPrefix(true).build())
           .get(30, TimeUnit.SECONDS).getKvs();
       assertEquals(1, holders.size(), "one holder");

@@ -6,19 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kmsengine.KmsEngine;
-import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
-import dev.kmsengine.kek.InMemoryKeyProvider;
-import dev.kmsengine.store.ForwardingClusterDatabase;
-import dev.kmsengine.store.WriteBatch;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,56 +25,24 @@ import org.junit.jupiter.api.io.TempDir;
  * failed.
  */
 class EtcdJobRecordsTest {
-  private static final Duration TTL = Duration.ofSeconds(3);
   private static final Duration LONG = Duration.ofSeconds(60);
-  private static final ClusterSpec SPEC = ClusterSpec.builder("records").nodes("n1", "n2").build();
   @TempDir Path dir;
-  private final String namespace = "/kms-test/" + UUID.randomUUID() + "/";
-  private EtcdClusterDatabase dbA;
-  private EtcdClusterDatabase dbB;
-  private final CountDownLatch paused = new CountDownLatch(1);
-  private final CountDownLatch release = new CountDownLatch(1);
-  private volatile boolean pauseNext;
+  private TwoEngines t;
   private KmsEngine a;
   private KmsEngine b;
   private UUID svm;
 
   @BeforeEach
   void open() {
-    dbA = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
-    dbB = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
-    // Stops the next commit made under an SVM lock until released, so that a job is caught running.
-    ForwardingClusterDatabase pausing = new ForwardingClusterDatabase(dbA) {
-      @Override
-      public void commit(WriteBatch batch) {
-        if (pauseNext && batch.fence() != null) {
-          pauseNext = false;
-          paused.countDown();
-          try {
-            release.await(60, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        delegate.commit(batch);
-      }
-    };
-    // Two processes host one node each: a live process's node cannot be announced by another.
-    a = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(pausing).localNodes(List.of("n1"))
-        .build();
-    b = KmsEngine.builder(SPEC).keyProvider(new InMemoryKeyProvider()).database(dbB).localNodes(List.of("n2"))
-        .build();
-    svm = a.cluster().svms().get(0).uuid();
+    t = new TwoEngines(dir, "records");
+    a = t.a;
+    b = t.b;
+    svm = t.svm;
   }
 
   @AfterEach
   void close() {
-    release.countDown();
-    a.close();
-    b.close();
-    dbB.deleteNamespace();
-    dbA.close();
-    dbB.close();
+    t.close();
   }
 
   @Test
@@ -97,12 +59,12 @@ class EtcdJobRecordsTest {
 
   @Test
   void aRunningJobWhoseProcessWentAwayIsReportedFailed() throws Exception {
-    pauseNext = true;
+    t.pauseNextLockedCommit();
     Job job = a.cluster().createVolume(null, svm, "v1", false);
-    assertTrue(paused.await(60, TimeUnit.SECONDS), "the job is running");
+    assertTrue(t.paused.await(60, TimeUnit.SECONDS), "the job is running");
     assertEquals(JobState.RUNNING, b.job(job.uuid()).orElseThrow().state(), "seen running by the other process");
     // Process A goes away with its job still running: its leases end (a dead process's expire after the TTL).
-    dbA.close();
+    t.dbA.close();
     Job reported = b.job(job.uuid()).orElseThrow();
     assertEquals(JobState.FAILURE, reported.state());
     assertEquals(ErrorCode.CANCELLED.code(), reported.code());

@@ -141,8 +141,8 @@ public interface ClusterDatabase extends AutoCloseable {
    * a single-process coordination, one per database instance (so every caller in this JVM shares its locks):
    * locks within this JVM, every announced node live until withdrawn, watches that never fire. A store that
    * several processes open at once (etcd) returns one built on its own primitives, whose
-   * {@link Coordination#distributed()} is {@code true}. The coordination lives as long as the database: closing the
-   * database releases its locks and presences and stops its watches.
+   * {@link Coordination#distributed()} is {@code true}; closing that database releases its coordination's locks and
+   * presences and stops its watches.
    *
    * @return this database's coordination
    */
