@@ -110,15 +110,17 @@ class MultiProcessEngineTest {
   }
 
   @Test
-  void deletedVolume_isNotReadableThroughTheOtherEnginesNode() throws Exception {
+  void deletedVolume_isNotReadableThroughTheOtherEnginesNode_andItsVekLeavesThatNode() throws Exception {
     enabledConfig(a);
     UUID volume = volume(a, "v1");
     b.cluster().writeBlock("node3", volume, 0, bytes("x"));
+    assertEquals(1, node(b, "node3").veks(), "loaded on the write");
 
     succeed(a, a.cluster().deleteVolume(volume));
 
     KmsException e = assertThrows(KmsException.class, () -> b.cluster().readBlock("node3", volume, 0));
     assertEquals(ErrorCode.ENTRY_NOT_FOUND, e.errorCode());
+    assertEquals(0, node(b, "node3").veks(), "the deleted volume's VEK left the node");
   }
 
   @Test
