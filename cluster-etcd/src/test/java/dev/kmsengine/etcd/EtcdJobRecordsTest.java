@@ -10,6 +10,9 @@ import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -71,5 +74,31 @@ class EtcdJobRecordsTest {
     assertTrue(reported.message().contains("stopped before the job ended"), reported.message());
     assertFalse(b.cluster().volume(job.resourceUuid()).isPresent(), "nothing of the job was applied");
     assertEquals(JobState.FAILURE, b.awaitJob(job.uuid(), LONG).state(), "awaiting it ends too");
+  }
+
+  @Test
+  void aJobOfAKilledProcessIsReportedFailedOnceItsLeaseExpires() throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), JobProcess.class.getName(), dir.toString(), t.namespace, "records",
+        Long.toString(TwoEngines.TTL.toSeconds())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      while ((line = out.readLine()) != null && !line.startsWith("job ")) {
+        // Skips anything a library prints first.
+      }
+      assertTrue(line != null, "the child process reached its job's commit");
+      UUID job = UUID.fromString(line.substring(4));
+      assertEquals(JobState.RUNNING, b.job(job).orElseThrow().state(), "running in the child, as its record says");
+      p.destroyForcibly();
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      Job reported = b.awaitJob(job, LONG);
+      assertEquals(JobState.FAILURE, reported.state(), "reported failed once the dead process's lease expired");
+      assertEquals(ErrorCode.CANCELLED.code(), reported.code());
+      assertTrue(reported.message().contains("stopped before the job ended"), reported.message());
+      assertFalse(b.cluster().volume(reported.resourceUuid()).isPresent(), "nothing of the job was applied");
+    } finally {
+      p.destroyForcibly();
+    }
   }
 }
