@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.KmsEngine;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
@@ -34,16 +33,10 @@ class EtcdJobLockTest {
   private static final Duration LONG = Duration.ofSeconds(60);
   @TempDir Path dir;
   private TwoEngines t;
-  private KmsEngine a;
-  private KmsEngine b;
-  private UUID svm;
 
   @BeforeEach
   void open() {
     t = new TwoEngines(dir, "locks");
-    a = t.a;
-    b = t.b;
-    svm = t.svm;
   }
 
   @AfterEach
@@ -54,43 +47,43 @@ class EtcdJobLockTest {
   @Test
   void aJobWaitsWhileAnotherProcessHoldsItsSvmsLock() throws Exception {
     Job job;
-    try (Coordination.SvmLock other = t.dbB.coordination().lockSvm(svm, LONG)) {
-      job = a.cluster().createVolume(null, svm, "v1", false);
-      Job meanwhile = a.awaitJob(job, Duration.ofSeconds(2));
+    try (Coordination.SvmLock other = t.dbB.coordination().lockSvm(t.svm, LONG)) {
+      job = t.a.cluster().createVolume(null, t.svm, "v1", false);
+      Job meanwhile = t.a.awaitJob(job, Duration.ofSeconds(2));
       assertNotEquals(JobState.SUCCESS, meanwhile.state(), "the job does not run while the lock is held");
-      assertEquals(List.of(), b.cluster().volumes(svm), "nothing was committed meanwhile");
+      assertEquals(List.of(), t.b.cluster().volumes(t.svm), "nothing was committed meanwhile");
       assertTrue(other.held());
     }
-    assertEquals(JobState.SUCCESS, a.awaitJob(job, LONG).state());
-    assertEquals("v1", b.cluster().volumes(svm).get(0).name(), "the other process sees the volume");
+    assertEquals(JobState.SUCCESS, t.a.awaitJob(job, LONG).state());
+    assertEquals("v1", t.b.cluster().volumes(t.svm).get(0).name(), "the other process sees the volume");
   }
 
   @Test
   void aJobWhoseLockIsTakenOverMidCommitAppliesNothingAndSaysTheLockWasLost() throws Exception {
     t.pauseNextLockedCommit();
-    Job job = a.cluster().createVolume(null, svm, "v1", false);
+    Job job = t.a.cluster().createVolume(null, t.svm, "v1", false);
     assertTrue(t.paused.await(60, TimeUnit.SECONDS), "the job reached its commit");
     // The job has checked its lock already; its lease is revoked (as if it expired while the process stalled) and
     // another process takes the lock, before the commit reaches etcd.
-    revokeLockLeases(svm);
-    try (Coordination.SvmLock taken = t.dbB.coordination().lockSvm(svm, LONG)) {
+    revokeLockLeases(t.svm);
+    try (Coordination.SvmLock taken = t.dbB.coordination().lockSvm(t.svm, LONG)) {
       assertTrue(taken.held());
       t.release.countDown();
-      Job done = a.awaitJob(job, LONG);
+      Job done = t.a.awaitJob(job, LONG);
       assertEquals(JobState.FAILURE, done.state());
       assertEquals(ErrorCode.DATABASE_FAILED.code(), done.code());
-      assertTrue(done.message().contains("lock of SVM " + svm), done.message());
-      assertEquals(List.of(), b.cluster().volumes(svm), "the commit applied nothing");
+      assertTrue(done.message().contains("lock of SVM " + t.svm), done.message());
+      assertEquals(List.of(), t.b.cluster().volumes(t.svm), "the commit applied nothing");
     }
-    Job again = b.cluster().createVolume(null, svm, "v1", false);
-    assertEquals(JobState.SUCCESS, b.awaitJob(again, LONG).state(), "the other process runs the job instead");
-    assertEquals(1, a.cluster().volumes(svm).size());
+    Job again = t.b.cluster().createVolume(null, t.svm, "v1", false);
+    assertEquals(JobState.SUCCESS, t.b.awaitJob(again, LONG).state(), "the other process runs the job instead");
+    assertEquals(1, t.a.cluster().volumes(t.svm).size());
   }
 
-  /** Revokes the lease of every holder of {@code svm}'s lock, from a client of its own. */
-  private void revokeLockLeases(UUID svm) throws Exception {
+  /** Revokes the lease of every holder of {@code lockedSvm}'s lock, from a client of its own. */
+  private void revokeLockLeases(UUID lockedSvm) throws Exception {
     try (Client other = Client.builder().endpoints(EtcdTestCluster.endpoints().toArray(URI[]::new)).build()) {
-      ByteSequence prefix = ByteSequence.from(t.namespace + "c/lock/" + svm, StandardCharsets.UTF_8);
+      ByteSequence prefix = ByteSequence.from(t.namespace + "c/lock/" + lockedSvm, StandardCharsets.UTF_8);
       List<KeyValue> holders = other.getKVClient().get(prefix, GetOption.builder().isPrefix(true).build())
           .get(30, TimeUnit.SECONDS).getKvs();
       assertEquals(1, holders.size(), "one holder");

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.KmsEngine;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
 import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -28,16 +30,10 @@ class EtcdJobRecordsTest {
   private static final Duration LONG = Duration.ofSeconds(60);
   @TempDir Path dir;
   private TwoEngines t;
-  private KmsEngine a;
-  private KmsEngine b;
-  private UUID svm;
 
   @BeforeEach
   void open() {
     t = new TwoEngines(dir, "records");
-    a = t.a;
-    b = t.b;
-    svm = t.svm;
   }
 
   @AfterEach
@@ -47,29 +43,55 @@ class EtcdJobRecordsTest {
 
   @Test
   void aJobSubmittedToOneProcessIsSeenAndAwaitedThroughTheOther() throws Exception {
-    Job job = a.cluster().createVolume(null, svm, "v1", false);
-    Job seen = b.awaitJob(job.uuid(), LONG);
+    Job job = t.a.cluster().createVolume(null, t.svm, "v1", false);
+    Job seen = t.b.awaitJob(job.uuid(), LONG);
     assertEquals(JobState.SUCCESS, seen.state(), "awaited through the other process's record");
     assertEquals(job.resourceUuid(), seen.resourceUuid());
-    assertEquals(JobState.SUCCESS, b.job(job.uuid()).orElseThrow().state());
-    assertTrue(b.jobs().stream().anyMatch(j -> j.uuid().equals(job.uuid())), "listed by the other process");
-    KmsException unknown = assertThrows(KmsException.class, () -> b.awaitJob(UUID.randomUUID(), LONG));
+    assertEquals(JobState.SUCCESS, t.b.job(job.uuid()).orElseThrow().state());
+    assertTrue(t.b.jobs().stream().anyMatch(j -> j.uuid().equals(job.uuid())), "listed by the other process");
+    KmsException unknown = assertThrows(KmsException.class, () -> t.b.awaitJob(UUID.randomUUID(), LONG));
     assertEquals(ErrorCode.ENTRY_NOT_FOUND, unknown.errorCode());
   }
 
   @Test
   void aRunningJobWhoseProcessWentAwayIsReportedFailed() throws Exception {
     t.pauseNextLockedCommit();
-    Job job = a.cluster().createVolume(null, svm, "v1", false);
+    Job job = t.a.cluster().createVolume(null, t.svm, "v1", false);
     assertTrue(t.paused.await(60, TimeUnit.SECONDS), "the job is running");
-    assertEquals(JobState.RUNNING, b.job(job.uuid()).orElseThrow().state(), "seen running by the other process");
+    assertEquals(JobState.RUNNING, t.b.job(job.uuid()).orElseThrow().state(), "seen running by the other process");
     // Process A goes away with its job still running: its leases end (a dead process's expire after the TTL).
     t.dbA.close();
-    Job reported = b.job(job.uuid()).orElseThrow();
+    Job reported = t.b.job(job.uuid()).orElseThrow();
     assertEquals(JobState.FAILURE, reported.state());
     assertEquals(ErrorCode.CANCELLED.code(), reported.code());
     assertTrue(reported.message().contains("stopped before the job ended"), reported.message());
-    assertFalse(b.cluster().volume(job.resourceUuid()).isPresent(), "nothing of the job was applied");
-    assertEquals(JobState.FAILURE, b.awaitJob(job.uuid(), LONG).state(), "awaiting it ends too");
+    assertFalse(t.b.cluster().volume(job.resourceUuid()).isPresent(), "nothing of the job was applied");
+    assertEquals(JobState.FAILURE, t.b.awaitJob(job.uuid(), LONG).state(), "awaiting it ends too");
+  }
+
+  @Test
+  void aJobOfAKilledProcessIsReportedFailedOnceItsLeaseExpires() throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), JobProcess.class.getName(), dir.toString(), t.namespace, "records",
+        Long.toString(TwoEngines.TTL.toSeconds())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      while ((line = out.readLine()) != null && !line.startsWith("job ")) {
+        // Skips anything a library prints first.
+      }
+      assertTrue(line != null, "the child process reached its job's commit");
+      UUID job = UUID.fromString(line.substring(4));
+      assertEquals(JobState.RUNNING, t.b.job(job).orElseThrow().state(), "running in the child, as its record says");
+      p.destroyForcibly();
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      Job reported = t.b.awaitJob(job, LONG);
+      assertEquals(JobState.FAILURE, reported.state(), "reported failed once the dead process's lease expired");
+      assertEquals(ErrorCode.CANCELLED.code(), reported.code());
+      assertTrue(reported.message().contains("stopped before the job ended"), reported.message());
+      assertFalse(t.b.cluster().volume(reported.resourceUuid()).isPresent(), "nothing of the job was applied");
+    } finally {
+      p.destroyForcibly();
+    }
   }
 }
