@@ -8,6 +8,7 @@ import dev.kmsengine.store.ForwardingClusterDatabase;
 import dev.kmsengine.store.WriteBatch;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
@@ -37,8 +38,9 @@ public final class JobProcess {
         delegate.commit(batch);
       }
     };
-    KmsEngine engine = KmsEngine.builder(ClusterSpec.builder(args[2]).nodes("n1", "n2").build())
-        .keyProvider(new InMemoryKeyProvider()).database(stopping).build();
+    // The two engines of TwoEngines host n1 and n2; a live process's node cannot be announced by another.
+    KmsEngine engine = KmsEngine.builder(ClusterSpec.builder(args[2]).nodes("n1", "n2", "n3").build())
+        .keyProvider(new InMemoryKeyProvider()).database(stopping).localNodes(List.of("n3")).build();
     UUID svm = engine.cluster().svms().get(0).uuid();
     Job job = engine.cluster().createVolume(null, svm, "v1", false);
     paused.await();

@@ -31,7 +31,8 @@ final class TwoEngines implements AutoCloseable {
   private volatile boolean pauseNext;
 
   TwoEngines(Path dir, String cluster) {
-    ClusterSpec spec = ClusterSpec.builder(cluster).nodes("n1", "n2").build();
+    // n3 is for a third process (JobProcess).
+    ClusterSpec spec = ClusterSpec.builder(cluster).nodes("n1", "n2", "n3").build();
     dbA = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
     dbB = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
     ForwardingClusterDatabase pausing = new ForwardingClusterDatabase(dbA) {
