@@ -9,7 +9,6 @@ module dev.kmsengine.etcd {
   requires jetcd.core;
   requires io.grpc;
   requires io.grpc.stub;
-  requires java.management;
 
   exports dev.kmsengine.etcd;
 }

@@ -37,7 +37,8 @@ public final class Cluster {
   }
 
   /**
-   * The nodes, in cluster order.
+   * The nodes, in cluster order, including those other engine processes on the same database host
+   * ({@link NodeInfo#local()}).
    *
    * @return a snapshot of every node's name and state
    */
@@ -49,7 +50,8 @@ public final class Cluster {
    * Reboots a node: it comes back at once with an empty key table and stays without keys until a restore.
    *
    * @param name the node's name, as in the cluster specification
-   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node, {@link ErrorCode#REMOTE_NODE} for a
+   *     node another engine process hosts
    */
   public void rebootNode(String name) {
     engine.rebootNode(name);
@@ -60,7 +62,8 @@ public final class Cluster {
    *
    * @param name the node's name, as in the cluster specification
    * @param up {@code true} to bring the node up, {@code false} to take it down
-   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node
+   * @throws KmsException {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown node, {@link ErrorCode#REMOTE_NODE} for a
+   *     node another engine process hosts
    */
   public void setNodeUp(String name, boolean up) {
     engine.setNodeUp(name, up);
@@ -154,7 +157,8 @@ public final class Cluster {
    * @param data the plaintext, at most 64 KiB
    * @throws KmsException {@link ErrorCode#VEK_NOT_LOADED} if the node is down or lacks the volume's key,
    *     {@link ErrorCode#ENTRY_NOT_FOUND} for an unknown volume, {@link ErrorCode#INVALID_FIELD} for a block over
-   *     64 KiB or a negative block number
+   *     64 KiB or a negative block number, {@link ErrorCode#REMOTE_NODE} if another engine process hosts the node
+   *     (with several processes, a local node loads the key of a volume another process created on first use)
    */
   public void writeBlock(String node, UUID volume, long block, byte[] data) {
     engine.writeBlock(node, volume, block, data);

@@ -87,6 +87,12 @@ import java.util.function.Supplier;
  * (a snapshot, a member's disk) alone reveals no configuration secret. Every process that opens the same store
  * needs a copy of that file.
  *
+ * <h2>Several processes</h2>
+ * Any number of processes may open the same namespace at once. {@link #coordination()} gives them SVM locks, node
+ * liveness and watches on the same etcd cluster (keys under {@code c/}); a commit whose batch carries a lock's
+ * {@linkplain WriteBatch#fence fence} compares, in the transaction that makes it current, that the lock's key still
+ * exists with the create revision the holder got, and applies nothing otherwise.
+ *
  * <p>Thread-safe: reads run concurrently; commits are serialised within this instance, and a commit that races
  * another process's commit on the same bucket fails (applying nothing) instead of overwriting it.
  */
@@ -95,6 +101,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   public static final int FORMAT_VERSION = 2;
   /** The namespace when none is given. */
   public static final String DEFAULT_NAMESPACE = "/kms-engine/";
+  /** The time to live of the coordination's leases when none is given ({@link Builder#leaseTimeToLive}). */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+  /** The shortest lease time to live: below it one slow renewal round trip would lose a lock. */
+  static final Duration MIN_LEASE_TTL = Duration.ofSeconds(2);
   /** Operations per transaction: etcd's default {@code --max-txn-ops} is 128, and compares count apart. */
   static final int MAX_OPS = 100;
   /** Bytes per transaction, below etcd's default {@code --max-request-bytes} of 1.5 MiB with room for framing. */
@@ -124,7 +134,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private final String endpoints;
   private final ByteSequence ns;
   private final Duration timeout;
+  private final Duration leaseTtl;
   private final ConfigProtectionKey protectionKey;
+  /** Made on first use, so a process that never asks holds no lease and no thread for it. Guarded by this. */
+  private EtcdClusterCoordination coordination;
   private final SecureRandom random = new SecureRandom();
   private final Object commitLock = new Object();
   /** This instance's name for its sequence key {@code w/<writer>}. */
@@ -136,6 +149,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     this.endpoints = String.join(",", b.endpoints.stream().map(URI::toString).toList());
     this.ns = bytes(b.namespace);
     this.timeout = b.timeout;
+    this.leaseTtl = b.leaseTtl;
     this.client = Client.builder().endpoints(b.endpoints).connectTimeout(b.timeout).build();
     try {
       checkFormat();
@@ -163,6 +177,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     private String namespace = DEFAULT_NAMESPACE;
     private Path keyFile;
     private Duration timeout = Duration.ofSeconds(15);
+    private Duration leaseTtl = DEFAULT_LEASE_TTL;
 
     private Builder(List<URI> endpoints) {
       if (endpoints.isEmpty()) {
@@ -208,6 +223,24 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         throw new IllegalArgumentException("the timeout must be positive");
       }
       this.timeout = t;
+      return this;
+    }
+
+    /**
+     * The time to live of the etcd leases behind {@link #coordination()}'s SVM locks and node presences (default
+     * 10 s, at least 2 s): how long a dead process's locks stay held and its nodes stay live, and how long a live
+     * process may go without reaching etcd before it takes its locks as lost (and its nodes are reported down).
+     *
+     * @param ttl the time to live, whole seconds
+     * @return this builder
+     * @throws IllegalArgumentException if it is shorter than 2 s
+     */
+    public Builder leaseTimeToLive(Duration ttl) {
+      if (ttl.compareTo(MIN_LEASE_TTL) < 0) {
+        throw new IllegalArgumentException("the lease time to live must be at least " + MIN_LEASE_TTL.toSeconds()
+            + " s, not " + ttl.toMillis() + " ms");
+      }
+      this.leaseTtl = ttl;
       return this;
     }
 
@@ -478,10 +511,11 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         segmentsFull |= !e.getValue().dropped && p.segments().size() > MAX_SEGMENTS
             && p.segments().get(p.segments().size() - 1).packed();
       }
+      WriteBatch.Fence fence = batch.fence();
       if (ops <= MAX_OPS && bytes <= MAX_BYTES && !segmentsFull) {
-        commitInOne(changes, current, retired);
+        commitInOne(changes, current, retired, fence);
       } else {
-        commitStaged(changes, current, retired);
+        commitStaged(changes, current, retired, fence);
       }
     }
     deleteSegments(retired);
@@ -501,7 +535,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
    * else to a new entries segment; a delete over an older segment is a tombstone. Every touched pointer is
    * written, so that its mod revision tells a commit happened.
    */
-  private void commitInOne(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired) {
+  private void commitInOne(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired,
+      WriteBatch.Fence fence) {
     List<Op> ops = new ArrayList<>();
     List<Segment> dropped = new ArrayList<>();
     changes.forEach((bucket, c) -> {
@@ -541,7 +576,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     if (ops.isEmpty()) {
       return;
     }
-    applyOnce(unchanged(current), ops);
+    applyOnce(unchanged(current), ops, fence);
     retired.addAll(dropped);
   }
 
@@ -558,7 +593,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
    * The segment holds the batch's entries (tombstones for its deletes when older segments stay), or, for a dropped
    * bucket or one already at {@link #MAX_SEGMENTS}, the whole merged bucket, which then replaces the old segments.
    */
-  private void commitStaged(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired) {
+  private void commitStaged(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired,
+      WriteBatch.Fence fence) {
     if (changes.size() > MAX_STAGED_BUCKETS) {
       throw new StoreException("etcd cluster database " + ns + " at " + endpoints + ": a batch of this size may"
           + " touch at most " + MAX_STAGED_BUCKETS + " buckets, this one touches " + changes.size()
@@ -633,7 +669,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
             : Op.put(key("b/" + bucket), bytes(Segment.format(next)), PutOption.DEFAULT));
       }
       stager.flush();
-      applyOnce(cmps, flip);
+      applyOnce(cmps, flip, fence);
       staged.clear();
       retired.addAll(replaced);
     } finally {
@@ -734,11 +770,17 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
    * {@code w/<writer>} from {@link #sequence} to the next number, and only if it is still at {@link #sequence}.
    * When the connection to a member breaks under it (the member died), whether etcd applied it is unknown; the
    * sequence key tells, and if it was not applied the same transaction is sent again, through another member,
-   * until the request timeout. Called under {@link #commitLock}.
+   * until the request timeout. With a lock's {@code lockFence}, it also requires that the lock's key still exists
+   * with the create revision its holder got: etcd deletes the key when the holder's lease expires, and a later
+   * holder's key is another one. Called under {@link #commitLock}.
    */
-  private void applyOnce(List<Cmp> compares, List<Op> ops) {
+  private void applyOnce(List<Cmp> compares, List<Op> ops, WriteBatch.Fence lockFence) {
     ByteSequence fence = key("w/" + writer);
     List<Cmp> cmps = new ArrayList<>(compares);
+    ByteSequence lockKey = lockFence == null ? null : bytes(lockFence.key());
+    if (lockKey != null) {
+      cmps.add(new Cmp(lockKey, Cmp.Op.EQUAL, CmpTarget.createRevision(lockFence.revision())));
+    }
     cmps.add(sequence == 0 ? new Cmp(fence, Cmp.Op.EQUAL, CmpTarget.version(0))
         : new Cmp(fence, Cmp.Op.EQUAL, CmpTarget.value(bytes(Long.toString(sequence)))));
     List<Op> then = new ArrayList<>(ops);
@@ -750,6 +792,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         TxnResponse r = await(FINAL_TRANSACTION, client.getKVClient().txn().If(cmps.toArray(Cmp[]::new))
             .Then(then.toArray(Op[]::new)).commit());
         if (!r.isSucceeded() && !applied(fence, next)) {
+          if (lockKey != null && !stillLocked(lockKey, lockFence)) {
+            throw new StoreException(describe() + ": lock of SVM " + lockFence.svm() + " lost: its etcd lease"
+                + " expired, so another process may hold it; nothing was applied.");
+          }
           throw concurrentWriter();
         }
         sequence++;
@@ -764,6 +810,11 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         }
       }
     }
+  }
+
+  private boolean stillLocked(ByteSequence lockKey, WriteBatch.Fence lockFence) {
+    List<KeyValue> kvs = await("commit", client.getKVClient().get(lockKey)).getKvs();
+    return !kvs.isEmpty() && kvs.get(0).getCreateRevision() == lockFence.revision();
   }
 
   private boolean applied(ByteSequence fence, ByteSequence next) {
@@ -861,8 +912,30 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     await("delete", client.getKVClient().delete(ns, deleteRange(ns)));
   }
 
+  /**
+   * Coordination through this store's etcd cluster and namespace: SVM locks on etcd's lock service, node liveness
+   * on leases ({@link Builder#leaseTimeToLive}), watches on bucket pointers; {@code distributed()} is {@code true}.
+   * One per instance, made on first use; {@link #close()} releases its locks and presences.
+   *
+   * @return this store's coordination
+   */
+  @Override
+  public synchronized Coordination coordination() {
+    if (coordination == null) {
+      coordination = EtcdClusterCoordination.of(this, leaseTtl);
+    }
+    return coordination;
+  }
+
   @Override
   public void close() {
+    EtcdClusterCoordination c;
+    synchronized (this) {
+      c = coordination;
+    }
+    if (c != null) {
+      c.close();
+    }
     try {
       client.getKVClient().delete(key("w/" + writer)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {

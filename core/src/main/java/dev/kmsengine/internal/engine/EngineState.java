@@ -4,6 +4,7 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.cluster.VolumeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.job.JobLocks;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfig;
 import dev.kmsengine.keystore.Keystore.KeystoreState;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -29,7 +31,10 @@ public final class EngineState {
   final TopLevelKeyProvider provider;
   /** The cluster database. */
   public final ClusterDatabase db;
-  /** The nodes, in cluster order. */
+  /**
+   * The nodes this process hosts (every node of the cluster unless the engine was built with
+   * {@code localNodes}), in cluster order: the only key tables in this process.
+   */
   public final List<Node> nodes;
   final int parallelism;
   private final ConfigProtectionKey configKey;
@@ -41,17 +46,25 @@ public final class EngineState {
    */
   private final ReentrantReadWriteLock configWrites = new ReentrantReadWriteLock();
 
-  EngineState(ClusterSpec spec, TopLevelKeyProvider provider, ClusterDatabase db, int parallelism) {
+  EngineState(ClusterSpec spec, TopLevelKeyProvider provider, ClusterDatabase db, int parallelism,
+      Set<String> localNodes) {
     this.spec = spec;
     this.provider = provider;
-    this.db = db;
+    this.db = JobLocks.checkingCommits(db);
     this.parallelism = parallelism;
     this.configKey = db.configProtectionKey();
     List<Node> n = new ArrayList<>();
     for (String name : spec.nodes()) {
-      n.add(new Node(stableUuid("node/" + name), name));
+      if (localNodes.contains(name)) {
+        n.add(new Node(nodeUuid(name), name));
+      }
     }
     this.nodes = List.copyOf(n);
+  }
+
+  /** A node's uuid, the same in every process: derived from the cluster and node names. */
+  UUID nodeUuid(String name) {
+    return stableUuid("node/" + name);
   }
 
   private UUID stableUuid(String what) {
@@ -68,7 +81,8 @@ public final class EngineState {
     }
     for (String name : spec.dataSvms()) {
       if (existing.stream().noneMatch(s -> s.name().equals(name))) {
-        SvmRecord svm = new SvmRecord(UUID.randomUUID(), name, false);
+        // Stable, as the admin SVM's: two processes adding the spec's SVMs add the same records.
+        SvmRecord svm = new SvmRecord(stableUuid("svm/" + name), name, false);
         batch.put(Buckets.SVMS, svm.uuid(), svm.encode());
       }
     }
