@@ -229,6 +229,29 @@ class MultiProcessEngineTest {
   }
 
   @Test
+  void staging_leftByAProcessThatDiedHoldingTheLock_isDroppedByTheNextJobInAnotherProcess() throws Exception {
+    UUID cfg = enabledConfig(a);
+    UUID v1 = volume(a, "v1");
+    b.cluster().writeBlock("node3", v1, 0, bytes("before"));
+    UUID svm = a.cluster().svms().stream().filter(s -> s.name().equals("svm1")).findFirst().orElseThrow().uuid();
+    String staging = Buckets.veks(svm, 2);
+    // A third process takes the lock, stages a rekey's first page and is gone: its lock is free, nobody restarts.
+    EtcdClusterDatabase dying = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(Duration.ofSeconds(2)).open();
+    databases.add(dying);
+    try (Coordination.SvmLock lock = dying.coordination().lockSvm(svm, WAIT)) {
+      dying.commit(new WriteBatch().fence(lock.fence()).put(staging, UUID.randomUUID(), new byte[62]));
+    }
+    assertEquals(1, dying.count(staging));
+
+    volume(b, "v2");
+
+    assertEquals(List.of(Buckets.veks(svm, 1)), dying.buckets(Buckets.vekPrefix(svm)),
+        "the job took the lock and dropped the dead holder's staging before its own work");
+    succeed(b, b.barbican().rekeyInternal(cfg));
+    assertArrayEquals(bytes("before"), a.cluster().readBlock("node1", v1, 0));
+  }
+
+  @Test
   void aNodeThatALiveProcessHosts_cannotBeHostedByAnother() {
     assertThrows(StoreException.class, () -> engine("engine-c", "node2"));
   }

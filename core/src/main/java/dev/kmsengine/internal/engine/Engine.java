@@ -91,7 +91,7 @@ public final class Engine implements AutoCloseable {
     // told of its nodes, and no other process's change needs watching.
     boolean multiProcess = coordination.distributed() && !directory.allLocal();
     try {
-      this.jobs = new JobQueue(clock, jobRetention, database, JobQueue.DEFAULT_LOCK_WAIT);
+      this.jobs = new JobQueue(clock, jobRetention, database, JobQueue.DEFAULT_LOCK_WAIT, this::afterSvmLocked);
       this.fanOut = new ClusterNodes(state.nodes, parallelism);
       this.board = new NodeStatusBoard(state, multiProcess);
       this.requests = new NodeRequests(state, directory, multiProcess, Map.of(NodeRequest.Kind.RESTORE,
@@ -105,7 +105,7 @@ public final class Engine implements AutoCloseable {
       RemoteRestore remoteRestore = new RemoteRestore(state, requests, board);
       this.restores = new Restore(state, fanOut, remoteRestore);
       this.blocks = new VolumeBlocks(state, directory, volumeKeys);
-      this.recovery = new Recovery(state);
+      this.recovery = new Recovery(state, multiProcess);
       if (multiProcess) {
         generations.start(coordination);
         requests.serve(NodeRequest.Kind.RESTORE, r -> remoteRestore.serve(r, restores));
@@ -137,7 +137,8 @@ public final class Engine implements AutoCloseable {
 
   /**
    * What the job runner calls just after it took an SVM's lock for a job, before the job's body: recovers the SVM
-   * first if its recovery was deferred at start because another process held the lock.
+   * first if its recovery was deferred at start because another process held the lock, or (several processes) if
+   * the process that held the lock before died in the middle of changing the SVM's keys.
    *
    * @param svm the SVM whose lock was taken
    * @param lock the lock, whose fence the recovery's commit carries

@@ -23,7 +23,10 @@ import java.util.logging.Logger;
  * dropping it would fail that rekey. So in multi-process mode an SVM is recovered only under its lock
  * ({@link #underLocks}): taken with a short wait at start; an SVM whose lock is held elsewhere is recovered later,
  * by the first of {@link #afterLock} (the job runner, just after it took the lock for a job on the SVM) and a
- * background attempt that waits for the lock ({@link #retryDeferred}).
+ * background attempt that waits for the lock ({@link #retryDeferred}). And a process may die holding an SVM's
+ * lock in the middle of a rekey while the others go on: nobody restarts, so nobody would recover at start. In
+ * multi-process mode every job that takes an SVM's lock therefore repairs the SVM first ({@link #afterLock}): a
+ * read of its key record and of its bucket names, and a commit only if something was left half done.
  *
  * <p>Thread-safe: each SVM is recovered under its lock, or (one process) before the engine accepts operations.
  */
@@ -31,11 +34,14 @@ final class Recovery {
   private static final Logger LOG = Logger.getLogger(Recovery.class.getName());
 
   private final EngineState state;
+  /** Whether other processes share the database: then the previous holder of an SVM's lock may have died. */
+  private final boolean multiProcess;
   /** SVMs whose recovery waits for their lock. */
   private final Set<UUID> deferred = ConcurrentHashMap.newKeySet();
 
-  Recovery(EngineState state) {
+  Recovery(EngineState state, boolean multiProcess) {
     this.state = state;
+    this.multiProcess = multiProcess;
   }
 
   /** Recovers every SVM; for an engine that is the only process on its database. */
@@ -62,9 +68,12 @@ final class Recovery {
     return Set.copyOf(deferred);
   }
 
-  /** Recovers {@code svm} if its recovery was deferred; the caller holds the SVM's lock ({@code lock}, if given). */
+  /**
+   * Recovers {@code svm} if its recovery was deferred, or always with several processes; the caller holds the SVM's
+   * lock ({@code lock}, if given).
+   */
   void afterLock(UUID svm, Coordination.SvmLock lock) {
-    if (deferred.remove(svm)) {
+    if (deferred.remove(svm) | multiProcess) {
       recover(state.keyState(svm), lock);
     }
   }

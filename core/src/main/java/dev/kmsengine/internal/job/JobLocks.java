@@ -44,6 +44,11 @@ public final class JobLocks {
       this.thread = Thread.currentThread();
     }
 
+    /** Whether this scope took the lock, rather than reusing one its thread already worked under. */
+    boolean taken() {
+      return owner;
+    }
+
     @Override
     public void close() {
       if (closed || Thread.currentThread() != thread) {

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -80,6 +81,8 @@ public final class JobQueue implements AutoCloseable {
   private final Duration retention;
   private final ClusterDatabase.Coordination coordination;
   private final Duration lockWait;
+  /** Called with each SVM lock this queue takes, before the work that needed it (the engine's recovery). */
+  private final BiConsumer<UUID, SvmLock> afterLock;
   /** The job records in the store, or {@code null} for a database of one process. */
   private final StoredJobs stored;
   private final ExecutorService executor;
@@ -98,6 +101,23 @@ public final class JobQueue implements AutoCloseable {
    * @param lockWait how long a job waits for its SVM's lock
    */
   public JobQueue(Clock clock, Duration retention, ClusterDatabase db, Duration lockWait) {
+    this(clock, retention, db, lockWait, (svm, lock) -> { });
+  }
+
+  /**
+   * A queue as above that calls {@code afterLock} each time it has taken an SVM's lock (not the cluster-wide one),
+   * before the job or operation that needed it: where a process that died holding the lock left that SVM's keys
+   * half changed, the next holder repairs them first.
+   *
+   * @param clock the clock for job times and retention
+   * @param retention how long a finished job stays visible
+   * @param db the cluster database, whose {@link ClusterDatabase#coordination()} gives the SVM locks
+   * @param lockWait how long a job waits for its SVM's lock
+   * @param afterLock called with the SVM and its lock, on the thread that holds it
+   */
+  public JobQueue(Clock clock, Duration retention, ClusterDatabase db, Duration lockWait,
+      BiConsumer<UUID, SvmLock> afterLock) {
+    this.afterLock = afterLock;
     this.clock = clock;
     this.retention = retention;
     this.coordination = db.coordination();
@@ -177,6 +197,7 @@ public final class JobQueue implements AutoCloseable {
       try (JobLocks.Scope held = JobLocks.take(coordination, lockKey(e.svm), lockWait)) {
         e.held = held.lock;
         held.lock.onLost(e::lockLost);
+        locked(e.svm, held);
         body.run(e);
       }
       e.finish(clock.instant(), null);
@@ -205,6 +226,12 @@ public final class JobQueue implements AutoCloseable {
     }
   }
 
+  private void locked(UUID svm, JobLocks.Scope held) {
+    if (svm != null && held.taken()) {
+      afterLock.accept(svm, held.lock);
+    }
+  }
+
   private static UUID lockKey(UUID svm) {
     return svm == null ? JobLocks.CLUSTER : svm;
   }
@@ -225,6 +252,7 @@ public final class JobQueue implements AutoCloseable {
     try {
       JobLocks.Scope held = JobLocks.take(coordination, lockKey(svm), lockWait);
       try {
+        locked(svm, held);
         return action.get();
       } finally {
         held.close();
