@@ -1,21 +1,15 @@
 package dev.kmsengine.store;
 
-import static dev.kmsengine.store.MvStoreFiles.BUCKET_MAP;
 import static dev.kmsengine.store.MvStoreFiles.LOG;
 import static dev.kmsengine.store.MvStoreFiles.cause;
 import static dev.kmsengine.store.MvStoreFiles.closeQuietly;
 import static dev.kmsengine.store.MvStoreFiles.copyBuckets;
-import static dev.kmsengine.store.MvStoreFiles.damaged;
 import static dev.kmsengine.store.MvStoreFiles.deleteQuietly;
 import static dev.kmsengine.store.MvStoreFiles.describe;
-import static dev.kmsengine.store.MvStoreFiles.frame;
-import static dev.kmsengine.store.MvStoreFiles.mapName;
-import static dev.kmsengine.store.MvStoreFiles.openBucket;
 import static dev.kmsengine.store.MvStoreFiles.openStore;
 import static dev.kmsengine.store.MvStoreFiles.requireComplete;
 import static dev.kmsengine.store.MvStoreFiles.syncDirectory;
 
-import dev.kmsengine.store.MvStoreFiles.Framed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +17,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
-import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 
@@ -90,7 +82,7 @@ import org.h2.mvstore.MVStoreException;
  */
 public final class MvStoreClusterDatabase implements ClusterDatabase {
   /** The layout version this code writes, stored in the file's header; newer files are refused. */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
 
   private final Path file;
   private final CommitMarker marker;
@@ -148,31 +140,11 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     return store;
   }
 
-  private MVMap<UUID, byte[]> mapOrNull(String bucket) {
-    MVStore s = readable();
-    String name = mapName(bucket);
-    return s.hasMap(name) ? openBucket(s, name) : null;
-  }
-
-  /** The value inside {@code framed}, after checking it is the record stored under {@code key} in {@code bucket}. */
-  private byte[] unframe(RecordChecksum checksum, String bucket, UUID key, byte[] framed) {
-    check(checksum, bucket, key.getMostSignificantBits(), key.getLeastSignificantBits(), framed);
-    return Arrays.copyOf(framed, framed.length - RecordChecksum.LENGTH);
-  }
-
-  private void check(RecordChecksum checksum, String bucket, long msb, long lsb, byte[] framed) {
-    if (!checksum.intact(msb, lsb, framed)) {
-      throw damaged(file, bucket, new UUID(msb, lsb), "refusing to serve it");
-    }
-  }
-
   @Override
   public byte[] get(String bucket, UUID key) {
     lock.readLock().lock();
     try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      byte[] framed = map == null ? null : map.get(key);
-      return framed == null ? null : unframe(RecordChecksum.of(bucket), bucket, key, framed);
+      return MvStoreBuckets.get(readable(), file, bucket, key);
     } catch (MVStoreException e) {
       throw describe(file, e);
     } finally {
@@ -182,38 +154,19 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
 
   @Override
   public void forEach(String bucket, BiConsumer<UUID, byte[]> action) {
-    lock.readLock().lock();
-    try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      if (map != null) {
-        RecordChecksum checksum = RecordChecksum.of(bucket);
-        for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
-          action.accept(e.getKey(), unframe(checksum, bucket, e.getKey(), e.getValue()));
-        }
-      }
-    } catch (MVStoreException e) {
-      throw describe(file, e);
-    } finally {
-      lock.readLock().unlock();
-    }
+    forEachEntry(bucket, (msb, lsb, value, offset, length) ->
+        action.accept(new UUID(msb, lsb), Arrays.copyOfRange(value, offset, offset + length)));
   }
 
-  /** As {@link #forEach}, with each record checked and shown in place, without its frame and without a copy. */
+  /**
+   * As {@link #forEach}, with each record checked and shown in place, without its frame and without a copy, in
+   * key order.
+   */
   @Override
   public void forEachEntry(String bucket, EntryVisitor visitor) {
     lock.readLock().lock();
     try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      if (map != null) {
-        RecordChecksum checksum = RecordChecksum.of(bucket);
-        for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
-          long msb = e.getKey().getMostSignificantBits();
-          long lsb = e.getKey().getLeastSignificantBits();
-          byte[] framed = e.getValue();
-          check(checksum, bucket, msb, lsb, framed);
-          visitor.visit(msb, lsb, framed, 0, framed.length - RecordChecksum.LENGTH);
-        }
-      }
+      MvStoreBuckets.scan(readable(), file, bucket, visitor, "refusing to serve it");
     } catch (MVStoreException e) {
       throw describe(file, e);
     } finally {
@@ -225,8 +178,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   public int count(String bucket) {
     lock.readLock().lock();
     try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      return map == null ? 0 : map.size();
+      return Math.toIntExact(MvStoreBuckets.count(readable(), bucket));
     } catch (MVStoreException e) {
       throw describe(file, e);
     } finally {
@@ -239,14 +191,12 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     lock.readLock().lock();
     try {
       MVStore s = readable();
-      String start = mapName(prefix);
       List<String> out = new ArrayList<>();
-      for (String name : s.getMapNames()) {
-        if (name.startsWith(start) && !openBucket(s, name).isEmpty()) {
-          out.add(name.substring(BUCKET_MAP.length()));
+      for (String bucket : MvStoreBuckets.names(s, prefix)) {
+        if (MvStoreBuckets.count(s, bucket) > 0) {
+          out.add(bucket);
         }
       }
-      out.sort(null);
       return out;
     } catch (MVStoreException e) {
       throw describe(file, e);
@@ -255,13 +205,12 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     }
   }
 
-  /** A mutation with its value already framed; {@code value} null for a delete, {@code key} null for a drop. */
   @Override
   public void commit(WriteBatch batch) {
     Objects.requireNonNull(batch, "batch");
-    // Framed before the lock: a rekey's packed puts become an object per entry here, on the committing worker,
-    // not while every other writer waits.
-    List<Framed> mutations = frame(batch);
+    // Framed before the lock: a rekey's packed puts are encoded and checksummed as pages here, on the committing
+    // worker, not while every other writer waits.
+    MvStoreBatch mutations = MvStoreBatch.frame(batch);
     lock.writeLock().lock();
     try {
       if (closed) {
@@ -270,7 +219,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       writable();
       boolean written = false;
       try {
-        apply(mutations);
+        mutations.apply(store);
         store.commit();
         written = true;
         store.sync();
@@ -353,22 +302,6 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
         // Already closed by MVStore itself after the write error; nothing of it is used again.
       }
       store = null;
-    }
-  }
-
-  private void apply(List<Framed> mutations) {
-    for (Framed m : mutations) {
-      if (m.key() == null) {
-        if (store.hasMap(m.map())) {
-          store.removeMap(m.map());
-        }
-      } else if (m.value() == null) {
-        if (store.hasMap(m.map())) {
-          openBucket(store, m.map()).remove(m.key());
-        }
-      } else {
-        openBucket(store, m.map()).put(m.key(), m.value());
-      }
     }
   }
 
