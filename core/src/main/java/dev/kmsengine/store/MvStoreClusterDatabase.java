@@ -28,8 +28,13 @@ import org.h2.mvstore.MVStoreException;
  * A durable {@link ClusterDatabase} in one file, on H2's MVStore.
  *
  * <h2>Layout</h2>
- * Each bucket is one MVMap named {@code bucket:} + the bucket name, from uuid to bytes, so a drop is one
- * {@code removeMap} whatever the bucket's size. The store's header carries {@link #FORMAT_VERSION}.
+ * Format 3 ({@link MvStoreBuckets}): a bucket's records are entries of one MVMap ({@code bucket:} + its name, from
+ * uuid to framed bytes, as in format 2) or, when a commit puts many of them in key order (a rekey's staged blobs),
+ * {@link MvStorePage}s of about a thousand records each in a second MVMap ({@code pages:} + its name). Why: in
+ * format 2 a durable rekey of a million VEKs was a million MVStore puts and the drop of a million-entry map,
+ * about 2 µs each; as pages it is about 1,300 of each, and the rekey costs little more than the in-memory one. A
+ * lookup in a page is a binary search. A drop is one {@code removeMap} per map whatever the bucket's size. The
+ * store's header carries {@link #FORMAT_VERSION}.
  *
  * <h2>Atomic and durable</h2>
  * MVStore is copy-on-write: changes to any number of maps are written by one {@code commit()} as one new chunk,
@@ -39,8 +44,18 @@ import org.h2.mvstore.MVStoreException;
  * has returned: "durable" here means that a process crash, SIGKILL or power loss after {@code commit} returns
  * cannot lose the batch, as far as the operating system and disk honour fsync. MVStore's background writer and
  * its automatic commits are disabled, so nothing is ever written except by {@link #commit}, and a batch of any
- * size is one store version. Old chunks are kept for MVStore's default retention time (45 s) before their space
- * is reused, so a burst of large commits (a rekey) grows the file until that space is reused.
+ * size is one store version.
+ *
+ * <p>The space of a chunk that none of the last five store versions uses (MVStore's {@code versionsToKeep}) is
+ * reused by the next commit: the retention time is 0, not MVStore's 45 s. Why that is safe: the retention time is
+ * for disks that have not yet written what the application was told was written; every commit here returns only
+ * after fsync, so when a commit overwrites a dead chunk, every version that could be current after a crash is on
+ * disk in chunks it does not touch. A crash in the middle of a commit leaves the previous version, which MVStore's
+ * recovery finds (it falls back to scanning the file for the newest version whose chunks are all intact) and the
+ * commit marker accepts. Readers hold the read lock, so no reader is part-way through an old version when a commit
+ * frees its chunks. Why it matters: a rekey writes a whole new generation (88 MB per million VEKs); with a 45 s
+ * retention every rekey grew the file by that much, and on the shared benchmark box writes that extend the file
+ * took 10 to 50 times as long as writes into reused space.
  *
  * <p>MVStore shows uncommitted map changes to readers at once, so a read-write lock keeps readers out while a
  * batch is applied and committed: a reader sees whole commits only.
@@ -63,8 +78,12 @@ import org.h2.mvstore.MVStoreException;
  * opening took about 2 s, of which the checksums were 0.1 to 0.25 s and the rest the read of every page that the
  * open already did before records were checksummed; 10 million records open in tens of seconds. That is a start-up
  * cost, paid once, against damage found in the middle of a rekey, so the full check at open stays (no sampling).
- * A file of format 1 (no checksums) is migrated on open: every value is framed in one commit, and a failure leaves
- * it at format 1.
+ * A page carries a checksum of its own over all its bytes, and each of its records its own as in format 2: a pass
+ * (the check at open, {@link #forEachEntry}) checks the page's once, a lookup the record's, and a damaged page is
+ * refused naming its first damaged record. The check at open also checks the layout: pages in key order, no key
+ * stored twice, the recorded counts. A file of format 1 (no checksums) is migrated on open: every value is framed
+ * in one commit, and a failure leaves it at format 1. A file of format 2 is format 3 without pages: opening it
+ * only records format 3, so an engine that cannot read pages refuses it afterwards.
  *
  * <h2>Refusing to open</h2>
  * {@link #open} never resets or rewrites a file it cannot use. It throws a {@link StoreException} naming the file

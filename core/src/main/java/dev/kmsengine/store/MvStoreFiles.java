@@ -99,7 +99,11 @@ final class MvStoreFiles {
   static MVStore openStore(Path path, boolean readOnly) {
     MVStore.Builder b = builder(path);
     try {
-      return (readOnly ? b.readOnly() : b).open();
+      MVStore store = (readOnly ? b.readOnly() : b).open();
+      // Every commit is synced before it returns, so a dead chunk's space can be reused at once: see
+      // MvStoreClusterDatabase, "Atomic and durable".
+      store.setRetentionTime(0);
+      return store;
     } catch (MVStoreException e) {
       throw describe(path, e);
     } catch (IllegalStateException | IllegalArgumentException e) {
