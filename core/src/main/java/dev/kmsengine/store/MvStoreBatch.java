@@ -1,6 +1,7 @@
 package dev.kmsengine.store;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +56,7 @@ final class MvStoreBatch {
       for (int i = 0; i < size; i++) {
         keys[2 * i] = MvStorePage.msb(page, i);
         keys[2 * i + 1] = MvStorePage.lsb(page, i);
-        framed[i] = java.util.Arrays.copyOfRange(page, MvStorePage.start(page, i), MvStorePage.end(page, i));
+        framed[i] = Arrays.copyOfRange(page, MvStorePage.start(page, i), MvStorePage.end(page, i));
       }
     }
 
@@ -252,7 +253,7 @@ final class MvStoreBatch {
     for (byte[] page : run.pages()) {
       for (int i = 0; i < MvStorePage.count(page); i++) {
         put(run.bucket(), new UUID(MvStorePage.msb(page, i), MvStorePage.lsb(page, i)),
-            java.util.Arrays.copyOfRange(page, MvStorePage.start(page, i), MvStorePage.end(page, i)));
+            Arrays.copyOfRange(page, MvStorePage.start(page, i), MvStorePage.end(page, i)));
       }
     }
   }
@@ -283,6 +284,7 @@ final class MvStoreBatch {
       return e.reaches(msb, lsb);
     }
     byte[] page = pages.get(below);
+    // The search checks that the page's count fits it before its last key is read.
     find(bucket, below, page, msb, lsb);
     int n = MvStorePage.count(page);
     return MvStorePage.compare(MvStorePage.msb(page, n - 1), MvStorePage.lsb(page, n - 1), msb, lsb) >= 0;
