@@ -1,21 +1,15 @@
 package dev.kmsengine.store;
 
-import static dev.kmsengine.store.MvStoreFiles.BUCKET_MAP;
 import static dev.kmsengine.store.MvStoreFiles.LOG;
 import static dev.kmsengine.store.MvStoreFiles.cause;
 import static dev.kmsengine.store.MvStoreFiles.closeQuietly;
 import static dev.kmsengine.store.MvStoreFiles.copyBuckets;
-import static dev.kmsengine.store.MvStoreFiles.damaged;
 import static dev.kmsengine.store.MvStoreFiles.deleteQuietly;
 import static dev.kmsengine.store.MvStoreFiles.describe;
-import static dev.kmsengine.store.MvStoreFiles.frame;
-import static dev.kmsengine.store.MvStoreFiles.mapName;
-import static dev.kmsengine.store.MvStoreFiles.openBucket;
 import static dev.kmsengine.store.MvStoreFiles.openStore;
 import static dev.kmsengine.store.MvStoreFiles.requireComplete;
 import static dev.kmsengine.store.MvStoreFiles.syncDirectory;
 
-import dev.kmsengine.store.MvStoreFiles.Framed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +17,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BiConsumer;
-import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 
@@ -36,8 +28,13 @@ import org.h2.mvstore.MVStoreException;
  * A durable {@link ClusterDatabase} in one file, on H2's MVStore.
  *
  * <h2>Layout</h2>
- * Each bucket is one MVMap named {@code bucket:} + the bucket name, from uuid to bytes, so a drop is one
- * {@code removeMap} whatever the bucket's size. The store's header carries {@link #FORMAT_VERSION}.
+ * Format 3 ({@link MvStoreBuckets}): a bucket's records are entries of one MVMap ({@code bucket:} + its name, from
+ * uuid to framed bytes, as in format 2) or, when a commit puts many of them in key order (a rekey's staged blobs),
+ * {@link MvStorePage}s of about a thousand records each in a second MVMap ({@code pages:} + its name). Why: in
+ * format 2 a durable rekey of a million VEKs was a million MVStore puts and the drop of a million-entry map,
+ * about 2 µs each; as pages it is about 1,300 of each, and the rekey costs little more than the in-memory one. A
+ * lookup in a page is a binary search. A drop is one {@code removeMap} per map whatever the bucket's size. The
+ * store's header carries {@link #FORMAT_VERSION}.
  *
  * <h2>Atomic and durable</h2>
  * MVStore is copy-on-write: changes to any number of maps are written by one {@code commit()} as one new chunk,
@@ -47,8 +44,18 @@ import org.h2.mvstore.MVStoreException;
  * has returned: "durable" here means that a process crash, SIGKILL or power loss after {@code commit} returns
  * cannot lose the batch, as far as the operating system and disk honour fsync. MVStore's background writer and
  * its automatic commits are disabled, so nothing is ever written except by {@link #commit}, and a batch of any
- * size is one store version. Old chunks are kept for MVStore's default retention time (45 s) before their space
- * is reused, so a burst of large commits (a rekey) grows the file until that space is reused.
+ * size is one store version.
+ *
+ * <p>The space of a chunk that none of the last five store versions uses (MVStore's {@code versionsToKeep}) is
+ * reused by the next commit: the retention time is 0, not MVStore's 45 s. Why that is safe: the retention time is
+ * for disks that have not yet written what the application was told was written; every commit here returns only
+ * after fsync, so when a commit overwrites a dead chunk, every version that could be current after a crash is on
+ * disk in chunks it does not touch. A crash in the middle of a commit leaves the previous version, which MVStore's
+ * recovery finds (it falls back to scanning the file for the newest version whose chunks are all intact) and the
+ * commit marker accepts. Readers hold the read lock, so no reader is part-way through an old version when a commit
+ * frees its chunks. Why it matters: a rekey writes a whole new generation (88 MB per million VEKs); with a 45 s
+ * retention every rekey grew the file by that much, and on the shared benchmark box writes that extend the file
+ * took 10 to 50 times as long as writes into reused space.
  *
  * <p>MVStore shows uncommitted map changes to readers at once, so a read-write lock keeps readers out while a
  * batch is applied and committed: a reader sees whole commits only.
@@ -71,8 +78,12 @@ import org.h2.mvstore.MVStoreException;
  * opening took about 2 s, of which the checksums were 0.1 to 0.25 s and the rest the read of every page that the
  * open already did before records were checksummed; 10 million records open in tens of seconds. That is a start-up
  * cost, paid once, against damage found in the middle of a rekey, so the full check at open stays (no sampling).
- * A file of format 1 (no checksums) is migrated on open: every value is framed in one commit, and a failure leaves
- * it at format 1.
+ * A page carries a checksum of its own over all its bytes, and each of its records its own as in format 2: a pass
+ * (the check at open, {@link #forEachEntry}) checks the page's once, a lookup the record's, and a damaged page is
+ * refused naming its first damaged record. The check at open also checks the layout: pages in key order, no key
+ * stored twice, the recorded counts. A file of format 1 (no checksums) is migrated on open: every value is framed
+ * in one commit, and a failure leaves it at format 1. A file of format 2 is format 3 without pages: opening it
+ * only records format 3, so an engine that cannot read pages refuses it afterwards.
  *
  * <h2>Refusing to open</h2>
  * {@link #open} never resets or rewrites a file it cannot use. It throws a {@link StoreException} naming the file
@@ -90,7 +101,7 @@ import org.h2.mvstore.MVStoreException;
  */
 public final class MvStoreClusterDatabase implements ClusterDatabase {
   /** The layout version this code writes, stored in the file's header; newer files are refused. */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
 
   private final Path file;
   private final CommitMarker marker;
@@ -148,31 +159,11 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     return store;
   }
 
-  private MVMap<UUID, byte[]> mapOrNull(String bucket) {
-    MVStore s = readable();
-    String name = mapName(bucket);
-    return s.hasMap(name) ? openBucket(s, name) : null;
-  }
-
-  /** The value inside {@code framed}, after checking it is the record stored under {@code key} in {@code bucket}. */
-  private byte[] unframe(RecordChecksum checksum, String bucket, UUID key, byte[] framed) {
-    check(checksum, bucket, key.getMostSignificantBits(), key.getLeastSignificantBits(), framed);
-    return Arrays.copyOf(framed, framed.length - RecordChecksum.LENGTH);
-  }
-
-  private void check(RecordChecksum checksum, String bucket, long msb, long lsb, byte[] framed) {
-    if (!checksum.intact(msb, lsb, framed)) {
-      throw damaged(file, bucket, new UUID(msb, lsb), "refusing to serve it");
-    }
-  }
-
   @Override
   public byte[] get(String bucket, UUID key) {
     lock.readLock().lock();
     try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      byte[] framed = map == null ? null : map.get(key);
-      return framed == null ? null : unframe(RecordChecksum.of(bucket), bucket, key, framed);
+      return MvStoreBuckets.get(readable(), file, bucket, key);
     } catch (MVStoreException e) {
       throw describe(file, e);
     } finally {
@@ -182,38 +173,19 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
 
   @Override
   public void forEach(String bucket, BiConsumer<UUID, byte[]> action) {
-    lock.readLock().lock();
-    try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      if (map != null) {
-        RecordChecksum checksum = RecordChecksum.of(bucket);
-        for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
-          action.accept(e.getKey(), unframe(checksum, bucket, e.getKey(), e.getValue()));
-        }
-      }
-    } catch (MVStoreException e) {
-      throw describe(file, e);
-    } finally {
-      lock.readLock().unlock();
-    }
+    forEachEntry(bucket, (msb, lsb, value, offset, length) ->
+        action.accept(new UUID(msb, lsb), Arrays.copyOfRange(value, offset, offset + length)));
   }
 
-  /** As {@link #forEach}, with each record checked and shown in place, without its frame and without a copy. */
+  /**
+   * As {@link #forEach}, with each record checked and shown in place, without its frame and without a copy, in
+   * key order.
+   */
   @Override
   public void forEachEntry(String bucket, EntryVisitor visitor) {
     lock.readLock().lock();
     try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      if (map != null) {
-        RecordChecksum checksum = RecordChecksum.of(bucket);
-        for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
-          long msb = e.getKey().getMostSignificantBits();
-          long lsb = e.getKey().getLeastSignificantBits();
-          byte[] framed = e.getValue();
-          check(checksum, bucket, msb, lsb, framed);
-          visitor.visit(msb, lsb, framed, 0, framed.length - RecordChecksum.LENGTH);
-        }
-      }
+      MvStoreBuckets.scan(readable(), file, bucket, visitor, "refusing to serve it");
     } catch (MVStoreException e) {
       throw describe(file, e);
     } finally {
@@ -225,8 +197,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
   public int count(String bucket) {
     lock.readLock().lock();
     try {
-      MVMap<UUID, byte[]> map = mapOrNull(bucket);
-      return map == null ? 0 : map.size();
+      return Math.toIntExact(MvStoreBuckets.count(readable(), bucket));
     } catch (MVStoreException e) {
       throw describe(file, e);
     } finally {
@@ -239,14 +210,12 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     lock.readLock().lock();
     try {
       MVStore s = readable();
-      String start = mapName(prefix);
       List<String> out = new ArrayList<>();
-      for (String name : s.getMapNames()) {
-        if (name.startsWith(start) && !openBucket(s, name).isEmpty()) {
-          out.add(name.substring(BUCKET_MAP.length()));
+      for (String bucket : MvStoreBuckets.names(s, prefix)) {
+        if (MvStoreBuckets.count(s, bucket) > 0) {
+          out.add(bucket);
         }
       }
-      out.sort(null);
       return out;
     } catch (MVStoreException e) {
       throw describe(file, e);
@@ -255,13 +224,12 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
     }
   }
 
-  /** A mutation with its value already framed; {@code value} null for a delete, {@code key} null for a drop. */
   @Override
   public void commit(WriteBatch batch) {
     Objects.requireNonNull(batch, "batch");
-    // Framed before the lock: a rekey's packed puts become an object per entry here, on the committing worker,
-    // not while every other writer waits.
-    List<Framed> mutations = frame(batch);
+    // Framed before the lock: a rekey's packed puts are encoded and checksummed as pages here, on the committing
+    // worker, not while every other writer waits.
+    MvStoreBatch mutations = MvStoreBatch.frame(batch);
     lock.writeLock().lock();
     try {
       if (closed) {
@@ -270,7 +238,7 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
       writable();
       boolean written = false;
       try {
-        apply(mutations);
+        mutations.apply(store);
         store.commit();
         written = true;
         store.sync();
@@ -353,22 +321,6 @@ public final class MvStoreClusterDatabase implements ClusterDatabase {
         // Already closed by MVStore itself after the write error; nothing of it is used again.
       }
       store = null;
-    }
-  }
-
-  private void apply(List<Framed> mutations) {
-    for (Framed m : mutations) {
-      if (m.key() == null) {
-        if (store.hasMap(m.map())) {
-          store.removeMap(m.map());
-        }
-      } else if (m.value() == null) {
-        if (store.hasMap(m.map())) {
-          openBucket(store, m.map()).remove(m.key());
-        }
-      } else {
-        openBucket(store, m.map()).put(m.key(), m.value());
-      }
     }
   }
 

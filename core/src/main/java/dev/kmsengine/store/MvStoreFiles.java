@@ -16,7 +16,6 @@ import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
-import org.h2.mvstore.type.ByteArrayDataType;
 
 /**
  * The files of an {@link MvStoreClusterDatabase} before it is open: their names, their creation, the check of every
@@ -31,32 +30,34 @@ import org.h2.mvstore.type.ByteArrayDataType;
  * <p>Stateless; thread-safe.
  */
 final class MvStoreFiles {
-  /** Format 2 frames every value with its {@link RecordChecksum}. */
+  /** Format 2 frames every value with its {@link RecordChecksum}; format 3 adds pages ({@link MvStorePage}). */
   static final int CHECKSUMMED = 2;
-  static final String BUCKET_MAP = "bucket:";
   private static final int FORMAT_VERSION = MvStoreClusterDatabase.FORMAT_VERSION;
   static final Logger LOG = Logger.getLogger(MvStoreClusterDatabase.class.getName());
 
   private MvStoreFiles() {}
 
-  /** Frames every value of a file of format {@code from} with its checksum, in one commit; returns its version. */
+  /**
+   * Brings a file of format {@code from} to {@link MvStoreClusterDatabase#FORMAT_VERSION} in one commit; returns
+   * its version. From format 1, every value is framed with its checksum. Format 2's layout is format 3's without
+   * pages ({@link MvStoreBuckets}), so from format 2 only the version changes: the next large commit to a bucket
+   * (a rekey's) writes pages, and an engine that cannot read them refuses the file by its version.
+   */
   static long migrate(Path path, MVStore store, CommitMarker marker, int from) {
     long records = 0;
     try {
-      for (String name : new ArrayList<>(store.getMapNames())) {
-        if (!name.startsWith(BUCKET_MAP)) {
-          continue;
+      if (from < CHECKSUMMED) {
+        for (String bucket : MvStoreBuckets.names(store, "")) {
+          MVMap<UUID, byte[]> map = MvStoreBuckets.entriesOrNull(store, bucket);
+          RecordChecksum checksum = RecordChecksum.of(bucket);
+          List<Map.Entry<UUID, byte[]>> entries = new ArrayList<>(map.entrySet());
+          for (Map.Entry<UUID, byte[]> e : entries) {
+            UUID k = e.getKey();
+            byte[] v = e.getValue();
+            map.put(k, checksum.frame(k.getMostSignificantBits(), k.getLeastSignificantBits(), v, 0, v.length));
+          }
+          records += entries.size();
         }
-        String bucket = name.substring(BUCKET_MAP.length());
-        MVMap<UUID, byte[]> map = openBucket(store, name);
-        RecordChecksum checksum = RecordChecksum.of(bucket);
-        List<Map.Entry<UUID, byte[]>> entries = new ArrayList<>(map.entrySet());
-        for (Map.Entry<UUID, byte[]> e : entries) {
-          UUID k = e.getKey();
-          byte[] v = e.getValue();
-          map.put(k, checksum.frame(k.getMostSignificantBits(), k.getLeastSignificantBits(), v, 0, v.length));
-        }
-        records += entries.size();
       }
       store.setStoreVersion(FORMAT_VERSION);
       store.commit();
@@ -64,8 +65,8 @@ final class MvStoreFiles {
       long version = store.getCurrentVersion();
       marker.record(version);
       long n = records;
-      LOG.info(() -> "migrated cluster database " + path + " from format " + from + " to " + FORMAT_VERSION + ": "
-          + n + " records checksummed");
+      LOG.info(() -> "migrated cluster database " + path + " from format " + from + " to " + FORMAT_VERSION
+          + (from < CHECKSUMMED ? ": " + n + " records checksummed" : ""));
       return version;
     } catch (RuntimeException | IOException e) {
       closeQuietly(marker);
@@ -98,7 +99,11 @@ final class MvStoreFiles {
   static MVStore openStore(Path path, boolean readOnly) {
     MVStore.Builder b = builder(path);
     try {
-      return (readOnly ? b.readOnly() : b).open();
+      MVStore store = (readOnly ? b.readOnly() : b).open();
+      // Every commit is synced before it returns, so a dead chunk's space can be reused at once: see
+      // MvStoreClusterDatabase, "Atomic and durable".
+      store.setRetentionTime(0);
+      return store;
     } catch (MVStoreException e) {
       throw describe(path, e);
     } catch (IllegalStateException | IllegalArgumentException e) {
@@ -152,31 +157,35 @@ final class MvStoreFiles {
   }
 
   /**
-   * Reads and checks every record once. MVStore reads pages lazily; without this a damaged page or record would
-   * surface in the middle of some later operation instead of at start.
+   * Reads and checks every record once, and every bucket's layout (pages in order, no key stored twice, the
+   * recorded counts). MVStore reads pages lazily; without this a damaged page or record would surface in the middle
+   * of some later operation instead of at start.
    */
   static void verify(MVStore store, Path path, boolean checksummed) {
     try {
-      for (String name : store.getMapNames()) {
-        if (!name.startsWith(BUCKET_MAP)) {
-          continue;
-        }
-        String bucket = name.substring(BUCKET_MAP.length());
-        MVMap<UUID, byte[]> map = openBucket(store, name);
-        RecordChecksum checksum = RecordChecksum.of(bucket);
-        long n = 0;
-        for (Map.Entry<UUID, byte[]> e : map.entrySet()) {
-          UUID k = e.getKey();
-          if (k == null || e.getValue() == null) {
-            throw new StoreException("Cluster database " + path + " has a damaged entry in bucket " + bucket + ".");
+      for (String bucket : MvStoreBuckets.names(store, "")) {
+        long n;
+        if (checksummed) {
+          n = MvStoreBuckets.scan(store, path, bucket, (msb, lsb, value, offset, length) -> { }, "refusing to open it");
+        } else {
+          n = 0;
+          for (Map.Entry<UUID, byte[]> e : MvStoreBuckets.entriesOrNull(store, bucket).entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+              throw new StoreException("Cluster database " + path + " has a damaged entry in bucket " + bucket + ".");
+            }
+            n++;
           }
-          if (checksummed && !checksum.intact(k.getMostSignificantBits(), k.getLeastSignificantBits(), e.getValue())) {
-            throw damaged(path, bucket, k, "refusing to open it");
-          }
-          n++;
         }
-        if (n != map.sizeAsLong()) {
-          throw new StoreException("Cluster database " + path + " is inconsistent in bucket " + bucket + ".");
+        if (n != MvStoreBuckets.count(store, bucket)) {
+          throw MvStoreBuckets.inconsistent(path, bucket, "it holds " + n + " records, not the "
+              + MvStoreBuckets.count(store, bucket) + " recorded");
+        }
+      }
+      if (store.hasMap(MvStoreBuckets.COUNTS)) {
+        for (String bucket : MvStoreBuckets.counts(store).keySet()) {
+          if (!store.hasMap(MvStoreBuckets.pagesName(bucket))) {
+            throw MvStoreBuckets.inconsistent(path, bucket, "it has a count of paged records but no pages");
+          }
         }
       }
     } catch (MVStoreException e) {
@@ -233,15 +242,6 @@ final class MvStoreFiles {
     } catch (IOException e) {
       // Not supported here (e.g. Windows): the file itself is synced, only the rename may need the next sync.
     }
-  }
-
-  static MVMap<UUID, byte[]> openBucket(MVStore store, String name) {
-    return store.openMap(name, new MVMap.Builder<UUID, byte[]>().keyType(UuidKeyType.INSTANCE)
-        .valueType(ByteArrayDataType.INSTANCE));
-  }
-
-  static String mapName(String bucket) {
-    return BUCKET_MAP + bucket;
   }
 
   static void closeQuietly(CommitMarker marker) {
@@ -310,7 +310,7 @@ final class MvStoreFiles {
     try {
       requireComplete(path, store.getCurrentVersion(), committed);
       CommitMarker m = CommitMarker.open(marker);
-      if (version < CHECKSUMMED) {
+      if (version < FORMAT_VERSION) {
         committed = migrate(path, store, m, version);
       }
       return new MvStoreClusterDatabase(path, store, m, committed, key);
@@ -322,33 +322,6 @@ final class MvStoreFiles {
       throw e;
     }
   }
-  /** One mutation of a commit, its value framed with its checksum ({@code null}: a delete). */
-  record Framed(String map, UUID key, byte[] value) {}
-
-  /** The batch's mutations with every value framed; done before the lock, on the committing thread. */
-  static List<Framed> frame(WriteBatch batch) {
-    List<Framed> out = new ArrayList<>(batch.size());
-    for (Object step : batch.steps()) {
-      if (step instanceof WriteBatch.PackedPuts p) {
-        String name = mapName(p.bucket());
-        RecordChecksum checksum = RecordChecksum.of(p.bucket());
-        for (int j = 0; j < p.count(); j++) {
-          int k = 2 * (p.keyIndex() + j);
-          long msb = p.keys()[k];
-          long lsb = p.keys()[k + 1];
-          out.add(new Framed(name, new UUID(msb, lsb),
-              checksum.frame(msb, lsb, p.values(), p.offset() + j * p.length(), p.length())));
-        }
-      } else {
-        WriteBatch.Mutation m = (WriteBatch.Mutation) step;
-        byte[] v = m.value();
-        out.add(new Framed(mapName(m.bucket()), m.key(), v == null ? null : RecordChecksum.frame(m.bucket(),
-            m.key().getMostSignificantBits(), m.key().getLeastSignificantBits(), v, 0, v.length)));
-      }
-    }
-    return out;
-  }
-
   /** Writes every bucket of {@code store} into a new file {@code copyPath}, synced; returns its version. */
   static long copyBuckets(MVStore store, Path copyPath) throws IOException {
     long version;
@@ -358,12 +331,15 @@ final class MvStoreFiles {
       OwnerOnlyFiles.restrict(copyPath, OwnerOnlyFiles.FILE);
       copy.setStoreVersion(store.getStoreVersion());
       for (String name : store.getMapNames()) {
-        if (name.startsWith(BUCKET_MAP)) {
-          MVMap<UUID, byte[]> to = openBucket(copy, name);
-          for (Map.Entry<UUID, byte[]> e : openBucket(store, name).entrySet()) {
+        if (name.startsWith(MvStoreBuckets.ENTRIES) || name.startsWith(MvStoreBuckets.PAGES)) {
+          MVMap<UUID, byte[]> to = MvStoreBuckets.open(copy, name);
+          for (Map.Entry<UUID, byte[]> e : MvStoreBuckets.open(store, name).entrySet()) {
             to.put(e.getKey(), e.getValue());
           }
         }
+      }
+      if (store.hasMap(MvStoreBuckets.COUNTS)) {
+        MvStoreBuckets.counts(copy).putAll(MvStoreBuckets.counts(store));
       }
       copy.commit();
       copy.sync();

@@ -47,27 +47,58 @@ final class RecordChecksum {
   /** As {@link #frame(String, long, long, byte[], int, int)}, for this checksum's bucket. */
   byte[] frame(long msb, long lsb, byte[] value, int offset, int length) {
     byte[] out = new byte[length + LENGTH];
-    System.arraycopy(value, offset, out, 0, length);
-    int c = crc(msb, lsb, out, length);
-    out[length] = (byte) (c >>> 24);
-    out[length + 1] = (byte) (c >>> 16);
-    out[length + 2] = (byte) (c >>> 8);
-    out[length + 3] = (byte) c;
+    frameInto(msb, lsb, value, offset, length, out, 0);
     return out;
+  }
+
+  /**
+   * Writes the frame of {@code value[offset, offset + length)} into {@code out} from {@code at}: the same
+   * {@code length + LENGTH} bytes {@link #frame(long, long, byte[], int, int)} returns, without an array of its
+   * own (a format-3 page holds its records back to back).
+   */
+  void frameInto(long msb, long lsb, byte[] value, int offset, int length, byte[] out, int at) {
+    System.arraycopy(value, offset, out, at, length);
+    putInt(out, at + length, crc(msb, lsb, out, at, length));
   }
 
   /** As {@link #intact(String, long, long, byte[])}, for this checksum's bucket. */
   boolean intact(long msb, long lsb, byte[] framed) {
-    int length = framed.length - LENGTH;
-    if (length < 0) {
-      return false;
-    }
-    int stored = ((framed[length] & 0xff) << 24) | ((framed[length + 1] & 0xff) << 16)
-        | ((framed[length + 2] & 0xff) << 8) | (framed[length + 3] & 0xff);
-    return stored == crc(msb, lsb, framed, length);
+    return intact(msb, lsb, framed, 0, framed.length);
   }
 
-  private int crc(long msb, long lsb, byte[] value, int length) {
+  /** Whether {@code framed[offset, offset + length)} is a whole frame of the record under this key. */
+  boolean intact(long msb, long lsb, byte[] framed, int offset, int length) {
+    int valueLength = length - LENGTH;
+    if (valueLength < 0) {
+      return false;
+    }
+    return getInt(framed, offset + valueLength) == crc(msb, lsb, framed, offset, valueLength);
+  }
+
+  /**
+   * The CRC-32C of the bucket's name and {@code bytes[0, length)}: the checksum of a whole format-3 page. The
+   * bucket's name is in it for the reason it is in every record's: a page that damage moved to another bucket
+   * fails its check.
+   */
+  int ofPage(byte[] bytes, int length) {
+    crc.reset();
+    crc.update(bucket);
+    crc.update(bytes, 0, length);
+    return (int) crc.getValue();
+  }
+
+  static void putInt(byte[] out, int at, int v) {
+    out[at] = (byte) (v >>> 24);
+    out[at + 1] = (byte) (v >>> 16);
+    out[at + 2] = (byte) (v >>> 8);
+    out[at + 3] = (byte) v;
+  }
+
+  static int getInt(byte[] in, int at) {
+    return ((in[at] & 0xff) << 24) | ((in[at + 1] & 0xff) << 16) | ((in[at + 2] & 0xff) << 8) | (in[at + 3] & 0xff);
+  }
+
+  private int crc(long msb, long lsb, byte[] value, int offset, int length) {
     crc.reset();
     crc.update(bucket);
     for (int i = 0; i < 8; i++) {
@@ -75,7 +106,7 @@ final class RecordChecksum {
       key[8 + i] = (byte) (lsb >>> (56 - 8 * i));
     }
     crc.update(key);
-    crc.update(value, 0, length);
+    crc.update(value, offset, length);
     return (int) crc.getValue();
   }
 }

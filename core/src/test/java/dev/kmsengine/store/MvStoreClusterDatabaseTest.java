@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class MvStoreClusterDatabaseTest {
@@ -162,18 +164,30 @@ class MvStoreClusterDatabaseTest {
     }
   }
 
-  @Test
-  void putAll_packedEntries_surviveReopenAndReadInPlaceLikeForEach() {
-    int n = 1000;
+  /** Keys (7, i) for i in [0, n), as {@link WriteBatch#putAll} takes them. */
+  private static long[] packedKeys(int n) {
     long[] keys = new long[2 * n];
-    byte[] values = new byte[62 * n];
     for (int i = 0; i < n; i++) {
       keys[2 * i] = 7;
       keys[2 * i + 1] = i;
-      System.arraycopy(value(i), 0, values, 62 * i, 62);
     }
+    return keys;
+  }
+
+  /** {@code n} values of 62 bytes back to back, value i being {@code value.apply(i)}. */
+  private static byte[] packedValues(int n, java.util.function.IntFunction<byte[]> value) {
+    byte[] values = new byte[62 * n];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(value.apply(i), 0, values, 62 * i, 62);
+    }
+    return values;
+  }
+
+  @Test
+  void putAll_packedEntries_surviveReopenAndReadInPlaceLikeForEach() {
+    int n = 1000;
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {
-      db.commit(new WriteBatch().putAll("veks/a/2", keys, 0, values, 0, 62, n));
+      db.commit(new WriteBatch().putAll("veks/a/2", packedKeys(n), 0, packedValues(n, i -> value(i)), 0, 62, n));
     }
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {
       assertEquals(n, db.count("veks/a/2"));
@@ -190,8 +204,10 @@ class MvStoreClusterDatabaseTest {
     }
   }
 
-  @Test
-  void readers_duringCommits_neverSeePartOfABatch() throws Exception {
+  /** {@code packed}: each batch as two packed puts in key order, which format 3 stores as pages. */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void readers_duringCommits_neverSeePartOfABatch(boolean packed) throws Exception {
     int keys = 5_000;
     try (MvStoreClusterDatabase db = MvStoreClusterDatabase.open(file())) {
       AtomicBoolean stop = new AtomicBoolean();
@@ -220,8 +236,16 @@ class MvStoreClusterDatabaseTest {
       }
       for (int batch = 0; batch < 30; batch++) {
         WriteBatch b = new WriteBatch().drop("gen");
-        for (int i = 0; i < keys; i++) {
-          b.put("gen", new UUID(7, i), value(batch));
+        if (packed) {
+          long[] ids = packedKeys(keys);
+          int g = batch;
+          byte[] values = packedValues(keys, i -> value(g));
+          b.putAll("gen", ids, 0, values, 0, 62, keys / 2).putAll("gen", ids, keys / 2, values, 62 * (keys / 2), 62,
+              keys - keys / 2);
+        } else {
+          for (int i = 0; i < keys; i++) {
+            b.put("gen", new UUID(7, i), value(batch));
+          }
         }
         db.commit(b);
       }
