@@ -37,7 +37,7 @@ class PackedBucketTest {
     PackedBucket b = new PackedBucket();
     b.reserve(10_000);
     b.put(new UUID(0, 0), new byte[62]);
-    int sized = b.slabCapacity();
+    long sized = b.slabCapacity();
     assertEquals(10_000 * (16 + 1 + 62), sized, "key, length and value of every entry");
     for (int i = 1; i < 10_000; i++) {
       b.put(new UUID(0, i), new byte[62]);
@@ -54,7 +54,7 @@ class PackedBucketTest {
     long[] keys = new long[2 * batch];
     byte[] values = new byte[batch * 62];
     int grown = 0;
-    int capacity = b.slabCapacity();
+    long capacity = b.slabCapacity();
     for (int round = 0; round < 64; round++) {
       for (int j = 0; j < batch; j++) {
         keys[2 * j] = round;
