@@ -114,4 +114,47 @@ class PackedBucketTest {
     }
     assertNull(b.get(new UUID(99, 99)));
   }
+
+  @Test
+  void bucketLargerThanOnePage_keepsEveryEntryWholeAndGrowsOnlyItsLastPage() {
+    // 79-byte entries do not divide a page: the one that does not fit starts the next page instead of straddling.
+    PackedBucket b = new PackedBucket();
+    int count = Slab.PAGE_BYTES / 79 + 20_000;
+    byte[] value = new byte[62];
+    for (int i = 0; i < count; i++) {
+      Arrays.fill(value, (byte) i);
+      b.put(new UUID(7, i), value);
+    }
+    assertEquals(count, b.size());
+    long live = (long) count * 79;
+    assertTrue(b.slabCapacity() - live < Slab.PAGE_BYTES / 2 + 79,
+        "room beyond the live bytes is at most half a page: " + (b.slabCapacity() - live));
+    int[] seen = {0};
+    b.forEachEntry((msb, lsb, page, offset, length) -> {
+      assertEquals(62, length);
+      for (int j = 0; j < length; j++) {
+        assertEquals((byte) lsb, page[offset + j], "value of entry " + lsb);
+      }
+      seen[0]++;
+    });
+    assertEquals(count, seen[0]);
+    for (int i = 0; i < count; i += 997) {
+      Arrays.fill(value, (byte) i);
+      assertArrayEquals(value, b.get(new UUID(7, i)));
+    }
+  }
+
+  @Test
+  void reserveBeyondOnePage_sizesEachPageOnceForTheEntriesExpected() {
+    PackedBucket b = new PackedBucket();
+    int count = Slab.PAGE_BYTES / 79 + 1_000;
+    b.reserve(count);
+    long[] keys = new long[2 * count];
+    for (int i = 0; i < count; i++) {
+      keys[2 * i + 1] = i;
+    }
+    b.putAll(keys, 0, new byte[count * 62], 0, 62, count);
+    assertEquals(count, b.size());
+    assertTrue(b.slabCapacity() <= (long) count * 79 + 79, "no room left over: " + b.slabCapacity());
+  }
 }
