@@ -101,7 +101,7 @@ final class VekTable {
   }
 
   /** Copies the 32 bytes of {@code keys} from {@code from} in as the VEK of the volume {@code (msb, lsb)}. */
-  void put(long msb, long lsb, byte[] keys, int from) {
+  private void put(long msb, long lsb, byte[] keys, int from) {
     int slot = find(msb, lsb);
     int e = entry(slots[slot]);
     if (e < 0) {
