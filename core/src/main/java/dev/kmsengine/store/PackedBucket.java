@@ -20,11 +20,11 @@ import java.util.function.BiConsumer;
  * Entries live in a {@link Slab} (pages of up to 32 MiB), back to back: the key's two halves (16 bytes), the
  * value's length as a varint (one byte up to 127) and the value. An open-addressing table with linear probing
  * holds, per slot, the entry's offset in the slab plus one, so that 0 marks a free slot and a new table is free
- * without a pass over it (at a million entries that pass wrote megabytes under the database's lock). Why the key is in the slab rather than
- * in the table: a table is kept at most three-quarters full and doubles, so at a million entries it has two
- * million slots; at 24 bytes a slot (key and offset) that was 48 bytes per entry, three buckets per volume, a
- * third of an in-memory volume's heap. At 4 bytes a slot it is 8 bytes per entry, and the key costs its 16 bytes
- * once, in the slab. A lookup reads the slab for each slot it probes; at that load a probe run is short.
+ * without a pass over it (at a million entries that pass wrote megabytes under the database's lock). Why the key
+ * is in the slab rather than in the table: a table is kept at most three-quarters full and doubles, so at a
+ * million entries it has two million slots; at 24 bytes a slot (key and offset) that was 48 bytes per entry,
+ * three buckets per volume, a third of an in-memory volume's heap. At 4 bytes a slot it is 8 bytes per entry,
+ * and the key costs its 16 bytes once, in the slab. A lookup reads the slab for each slot it probes; at that load a probe run is short.
  *
  * <p>The table's length is a power of two less 4, and a hash picks its home slot by multiplying into that range
  * (high bits, not a mask). Why: an {@code int[1 << n]} is 16 bytes of header over a power of two, and G1 gives a

@@ -52,7 +52,7 @@ final class VekTable {
 
   /** Full pages of {@link #PAGE_ENTRIES}, then the last page, which may be shorter. */
   private byte[][] pages = new byte[0][];
-  /** Per slot: hash tag, then dense index + 1 of the entry; 0 for an empty slot. Length {@code (1 << indexBits) - 4}. */
+  /** Per slot: hash tag, then the entry's number + 1; 0 for an empty slot. Length {@code (1 << indexBits) - 4}. */
   private int[] slots = new int[indexLength(MIN_INDEX_BITS)];
   private int indexBits = MIN_INDEX_BITS;
   private int size;
