@@ -24,7 +24,8 @@ import java.util.function.BiConsumer;
  * is in the slab rather than in the table: a table is kept at most three-quarters full and doubles, so at a
  * million entries it has two million slots; at 24 bytes a slot (key and offset) that was 48 bytes per entry,
  * three buckets per volume, a third of an in-memory volume's heap. At 4 bytes a slot it is 8 bytes per entry,
- * and the key costs its 16 bytes once, in the slab. A lookup reads the slab for each slot it probes; at that load a probe run is short.
+ * and the key costs its 16 bytes once, in the slab. A lookup reads the slab for each slot it probes; at that
+ * load a probe run is short.
  *
  * <p>The table's length is a power of two less 4, and a hash picks its home slot by multiplying into that range
  * (high bits, not a mask). Why: an {@code int[1 << n]} is 16 bytes of header over a power of two, and G1 gives a
