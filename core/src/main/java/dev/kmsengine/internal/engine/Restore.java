@@ -124,9 +124,9 @@ final class Restore {
     try {
       try (WrappingKey wrapping = WrappingKey.of(svmKek)) {
         List<Future<Integer>> unwraps = new ArrayList<>();
-        for (int p = 0; p < veks.pages(); p++) {
-          int page = p;
-          unwraps.add(fanOut.cpu.submit(() -> veks.unwrapPage(page, wrapping, ks.svm(), ks.generation())));
+        for (int c = 0; c < veks.chunks(); c++) {
+          int chunk = c;
+          unwraps.add(fanOut.cpu.submit(() -> veks.unwrap(chunk, wrapping, ks.svm(), ks.generation())));
         }
         bad = awaitAll(unwraps).stream().mapToInt(Integer::intValue).sum();
       }

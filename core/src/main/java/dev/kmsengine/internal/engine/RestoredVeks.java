@@ -15,16 +15,23 @@ import java.util.UUID;
  * the store gave them, then the unwrapped keys, index-aligned in pages of {@value #PAGE} entries.
  *
  * <p>Why packed and in phases: read as one pass that only copies (the store's read lock is held for the copy
- * alone), each page then unwrapped by one of the engine's {@code parallelism} threads, and the keys installed by
- * one thread per node, so no two threads share a node's lock. The unwrapped keys are zeroised by {@link #wipe()},
- * which the restore calls whatever happens.
+ * alone), each {@value #CHUNK} entries then unwrapped by one of the engine's {@code parallelism} threads, and the
+ * keys installed by one thread per node, so no two threads share a node's lock. The unwrapped keys are zeroised by
+ * {@link #wipe()}, which the restore calls whatever happens.
  *
- * <p>Not thread-safe as a whole: {@link #read} before anything else; then {@link #unwrapPage} of distinct pages
- * may run in parallel; then any number of threads may read the keys until {@link #wipe()}.
+ * <p>Why pages this large (31 and 16 MiB): G1 allocates an array of half a region or more outside the young
+ * generation and never copies it. With 65,536 entries a page (4 and 2 MiB), on a 14 GB heap (8 MiB regions) the
+ * pages of a 10M-volume restore, 940 MB, were young objects, copied by every young collection while the restore
+ * held them: two pauses of 9 and 12 s in one start-up.
+ *
+ * <p>Not thread-safe as a whole: {@link #read} before anything else; then {@link #unwrap} of distinct chunks may
+ * run in parallel; then any number of threads may read the keys until {@link #wipe()}.
  */
 final class RestoredVeks {
   /** Entries per page. */
-  static final int PAGE = 65_536;
+  static final int PAGE = 1 << 19;
+  /** Entries one thread unwraps at a time: a few chunks per thread even at a million. */
+  static final int CHUNK = 65_536;
 
   private final int size;
   private final long[] ids;
@@ -75,8 +82,8 @@ final class RestoredVeks {
     return Math.min(read, size);
   }
 
-  int pages() {
-    return (size() + PAGE - 1) / PAGE;
+  int chunks() {
+    return (size() + CHUNK - 1) / CHUNK;
   }
 
   UUID id(int i) {
@@ -105,17 +112,17 @@ final class RestoredVeks {
   }
 
   /**
-   * Unwraps every blob of page {@code p} under {@code wrapping}, bound to its volume in {@code svm}'s generation
+   * Unwraps every blob of chunk {@code c} under {@code wrapping}, bound to its volume in {@code svm}'s generation
    * {@code generation}; a blob that does not unwrap is marked {@link #failed}. Returns how many failed.
    */
-  int unwrapPage(int p, WrappingKey wrapping, UUID svm, long generation) {
+  int unwrap(int c, WrappingKey wrapping, UUID svm, long generation) {
     int bad = 0;
     byte[] blob = new byte[WrappedKeyFormat.LENGTH];
-    int end = Math.min(size(), (p + 1) * PAGE);
-    for (int i = p * PAGE; i < end; i++) {
-      System.arraycopy(blobs[p], (i % PAGE) * WrappedKeyFormat.LENGTH, blob, 0, WrappedKeyFormat.LENGTH);
+    int end = Math.min(size(), (c + 1) * CHUNK);
+    for (int i = c * CHUNK; i < end; i++) {
+      System.arraycopy(blobs[i / PAGE], (i % PAGE) * WrappedKeyFormat.LENGTH, blob, 0, WrappedKeyFormat.LENGTH);
       try (KeyMaterial k = wrapping.unwrap(blob, KeyBinding.vek(svm, id(i), generation))) {
-        k.copyInto(KeyAccess.insecure(), keys[p], keyOffset(i));
+        k.copyInto(KeyAccess.insecure(), keys[i / PAGE], keyOffset(i));
       } catch (GeneralSecurityException e) {
         failed[i] = true;
         bad++;
