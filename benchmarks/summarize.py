@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Prints the README's results rows from the JSON files of benchmarks/run-all.sh, and with --charts draws them."""
+"""Prints the README's results rows from the JSON files of benchmarks/run-all.sh, and with --charts draws them.
+
+Several results directories may be given (e.g. a normal run and a later --full run of the scale benchmarks alone):
+each file is read from the last directory that has it."""
 import argparse
 import json
 import os
@@ -7,6 +10,12 @@ import re
 import statistics
 
 import svgchart
+
+
+def at(dirs, name):
+    """The file {name} of the last of {dirs} that has one: later results directories override earlier ones."""
+    found = [os.path.join(d, name) for d in dirs if os.path.exists(os.path.join(d, name))]
+    return found[-1] if found else os.path.join(dirs[0], name)
 
 
 def load(path):
@@ -107,7 +116,7 @@ def rekey_results(out):
     """RekeyBenchmark results by (store, volumes, threads); the full mode's scale run adds 10M (and its own 1M)."""
     rekey = {}
     for name in ("rekey.json", "rekey-scale.json"):
-        for r in load(os.path.join(out, name)):
+        for r in load(at(out, name)):
             p = r["params"]
             rekey[(p.get("store", "memory"), int(p["volumes"]), int(p["threads"]))] = r
     return rekey
@@ -126,12 +135,12 @@ def rekey_chart(charts, rekey):
 def startup_rows(out):
     print("| volumes | nodes | first shot ms (JIT cold) | measured shots ms | median ms | directory written in |")
     print("|---|---|---|---|---|---|")
-    logs = read(os.path.join(out, "startup.log")) + read(os.path.join(out, "startup-scale.log"))
+    logs = read(at(out, "startup.log")) + read(at(out, "startup-scale.log"))
     written = dict(re.findall(r"data directory: (\d+) volumes written in (\d+) ms", logs))
     # The trial's setup prints between "Warmup Iteration 1:" and that shot's time.
     first = dict(re.findall(r"volumes = (\d+)\)\n[\s\S]*?# Warmup Iteration\s+1:[\s\S]*?([\d.,]+) ms/op", logs))
     for name in ("startup.json", "startup-scale.json"):
-        for r in load(os.path.join(out, name)):
+        for r in load(at(out, name)):
             v = r["params"]["volumes"]
             shots = " / ".join(f"{x:,.0f}" for x in sorted(x for fork in r["primaryMetric"]["rawData"] for x in fork))
             built = f"{int(written[v]) / 1000:,.0f} s" if v in written else "n/a"
@@ -146,8 +155,8 @@ def main(out, charts):
     print("|---|---|" + "---|" * (2 * len(VARIANTS) + 2))
     jdks = {}
     for jdk in ("17", "25"):
-        results = load(os.path.join(out, f"rewrap-java{jdk}.json"))
-        per_iteration = interleaved(load(os.path.join(out, f"interleaved-java{jdk}.json")))
+        results = load(at(out, f"rewrap-java{jdk}.json"))
+        per_iteration = interleaved(load(at(out, f"interleaved-java{jdk}.json")))
         if results or per_iteration:
             jdks[jdk] = (by_variant(results), per_iteration)
         rewrap_rows(results, jdk)
@@ -157,7 +166,7 @@ def main(out, charts):
           + " | fastest peer | engine / fastest peer per iteration: median (range) |")
     print("|---|---|" + "---|" * (len(VARIANTS) + 2))
     for jdk in ("17", "25"):
-        interleaved_rows(interleaved(load(os.path.join(out, f"interleaved-java{jdk}.json"))), jdk)
+        interleaved_rows(interleaved(load(at(out, f"interleaved-java{jdk}.json"))), jdk)
 
     print()
     print("| store | volumes | 1 thread ms | 2 threads ms | speed-up (medians) | B/op (2 threads) "
@@ -166,7 +175,7 @@ def main(out, charts):
     heap = {}
     for name in ("rekey.log", "rekey-scale.log"):
         for m in re.finditer(r"retained heap: (\d+) bytes per volume \((\d+) volumes, (\w+) store",
-                             read(os.path.join(out, name))):
+                             read(at(out, name))):
             heap[(m.group(3), int(m.group(2)))] = int(m.group(1))
     rekey = rekey_results(out)
     for store, v in sorted({k[:2] for k in rekey}, key=lambda k: (k[0] != "memory", k[1])):
@@ -181,7 +190,7 @@ def main(out, charts):
     print()
     print("| volumes | shots | 1 thread ms (median) | 2 threads ms (median) | speed-up per shot (median) |")
     print("|---|---|---|---|---|")
-    for r in load(os.path.join(out, "scaling.json")) + load(os.path.join(out, "scaling-scale.json")):
+    for r in load(at(out, "scaling.json")) + load(at(out, "scaling-scale.json")):
         one = [x for fork in r["secondaryMetrics"]["oneThreadMs"]["rawData"] for x in fork]
         two = [x for fork in r["secondaryMetrics"]["twoThreadsMs"]["rawData"] for x in fork]
         ratios = [a / b for a, b in zip(one, two)]
@@ -193,8 +202,8 @@ def main(out, charts):
     print("| nodes | latency ms | restore ms | vs 1 node | emulator requests in the last shot |")
     print("|---|---|---|---|---|")
     requests = dict(re.findall(r"emulator requests in the last restore \((\d+) nodes\): (.*)",
-                               read(os.path.join(out, "restore.log"))))
-    restore = {int(r["params"]["nodes"]): r for r in load(os.path.join(out, "restore.json"))}
+                               read(at(out, "restore.log"))))
+    restore = {int(r["params"]["nodes"]): r for r in load(at(out, "restore.json"))}
     base = restore.get(1)
     for n in sorted(restore):
         r = restore[n]
@@ -208,8 +217,8 @@ def main(out, charts):
     print("|---|---|---|---|")
     tallies = {m.group(1): m.group(2) for m in re.finditer(
         r"(cold|warm) cache, \d+ callers: requests per round over \d+ rounds: (.*)",
-        read(os.path.join(out, "fetch.log")))}
-    for r in sorted(load(os.path.join(out, "fetch.json")), key=lambda r: r["params"]["cache"]):
+        read(at(out, "fetch.log")))}
+    for r in sorted(load(at(out, "fetch.json")), key=lambda r: r["params"]["cache"]):
         p = r["params"]
         print(f"| {p['cache']} | {p['callers']} | {r['primaryMetric']['score']:,.0f} "
               f"± {r['primaryMetric']['scoreError']:,.0f} ({median(r):,.0f}) | {tallies.get(p['cache'], 'n/a')} |")
@@ -225,7 +234,8 @@ def main(out, charts):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("results", nargs="?", default="benchmarks/target/results", help="run-all.sh's results directory")
+    parser.add_argument("results", nargs="*", default=["benchmarks/target/results"],
+                        help="run-all.sh's results directory; with several, each file is read from the last that has it")
     parser.add_argument("--charts", help="write rewrap.svg and rekey.svg into this directory")
     args = parser.parse_args()
     main(args.results, args.charts)

@@ -17,14 +17,20 @@ import java.util.function.BiConsumer;
  * million on a 2-core box), packed they are copied by {@code System.arraycopy} only.
  *
  * <h2>Layout</h2>
- * Entries live in {@code slab}, back to back: the key's two halves (16 bytes), the value's length as a varint
- * (one byte up to 127) and the value. An open-addressing table with linear probing holds, per slot, the entry's
- * offset in the slab plus one, so that 0 marks a free slot and a new table is free without a pass over it (at a
- * million entries that pass wrote megabytes under the database's lock). Why the key is in the slab rather than
- * in the table: a table is kept at most three-quarters full and doubles, so at a million entries it has two
- * million slots; at 24 bytes a slot (key and offset) that was 48 bytes per entry, three buckets per volume, a
- * third of an in-memory volume's heap. At 4 bytes a slot it is 8 bytes per entry, and the key costs its 16 bytes
- * once, in the slab. A lookup reads the slab for each slot it probes; at that load a probe run is short.
+ * Entries live in a {@link Slab} (pages of up to 32 MiB), back to back: the key's two halves (16 bytes), the
+ * value's length as a varint (one byte up to 127) and the value. An open-addressing table with linear probing
+ * holds, per slot, the entry's offset in the slab plus one, so that 0 marks a free slot and a new table is free
+ * without a pass over it (at a million entries that pass wrote megabytes under the database's lock). Why the key
+ * is in the slab rather than in the table: a table is kept at most three-quarters full and doubles, so at a
+ * million entries it has two million slots; at 24 bytes a slot (key and offset) that was 48 bytes per entry,
+ * three buckets per volume, a third of an in-memory volume's heap. At 4 bytes a slot it is 8 bytes per entry,
+ * and the key costs its 16 bytes once, in the slab. A lookup reads the slab for each slot it probes; at that
+ * load a probe run is short.
+ *
+ * <p>The table's length is a power of two less 4, and a hash picks its home slot by multiplying into that range
+ * (high bits, not a mask). Why: an {@code int[1 << n]} is 16 bytes of header over a power of two, and G1 gives a
+ * humongous array a whole number of regions, so at ten million entries each such table took a further, nearly
+ * empty 8 MiB region; {@code (1 << n) - 4} ints with their header are exactly {@code 1 << (n + 2)} bytes.
  *
  * <p>A replaced or deleted entry becomes garbage, and the slab is compacted when garbage outweighs live bytes.
  * Deletion shifts the following probe run back (no tombstones).
@@ -32,9 +38,9 @@ import java.util.function.BiConsumer;
  * <p>Not thread-safe: the database guards every bucket with its lock.
  */
 final class PackedBucket {
-  private static final int MIN_CAPACITY = 16;
-  /** The largest slab an array can hold; a single bucket above it is far beyond any SVM the engine targets. */
-  private static final int MAX_SLAB = Integer.MAX_VALUE - 8;
+  /** Table lengths are {@code (1 << bits) - 4}; see the class note. */
+  private static final int MIN_TABLE_BITS = 4;
+  private static final int MAX_TABLE_BITS = 30;
   /** Bytes of an entry before its length: the key's most and least significant bits. */
   private static final int KEY = 16;
   private static final int FREE = 0;
@@ -42,17 +48,34 @@ final class PackedBucket {
 
   /** Per slot: the offset of its entry in {@link #slab} plus one, or {@link #FREE}. */
   private int[] table;
-  private int mask;
+  private int tableBits;
   private int size;
-  private byte[] slab = new byte[0];
-  private int slabUsed;
+  private Slab slab = new Slab();
   private long garbage;
   /** Entries announced by {@link #reserve} and not yet put; sizes the slab at the first value that outgrows it. */
   private int expected;
 
   PackedBucket() {
-    table = new int[MIN_CAPACITY];
-    mask = MIN_CAPACITY - 1;
+    tableBits = MIN_TABLE_BITS;
+    table = new int[tableLength(tableBits)];
+  }
+
+  private static int tableLength(int bits) {
+    return (1 << bits) - 4;
+  }
+
+  /** The entries a table of {@code 1 << bits} slots (less 4) holds before it grows: three quarters. */
+  private static int tableLimit(int bits) {
+    return tableLength(bits) / 4 * 3;
+  }
+
+  /** The home slot of a hash: its unsigned value scaled to the table's length. */
+  private int home(int hash) {
+    return (int) (((hash & 0xFFFF_FFFFL) * table.length) >>> 32);
+  }
+
+  private int next(int slot) {
+    return slot + 1 == table.length ? 0 : slot + 1;
   }
 
   int size() {
@@ -81,19 +104,20 @@ final class PackedBucket {
   }
 
   private long msbAt(int entry) {
-    return (long) LONGS.get(slab, entry);
+    return (long) LONGS.get(slab.page(entry), Slab.at(entry));
   }
 
   private long lsbAt(int entry) {
-    return (long) LONGS.get(slab, entry + 8);
+    return (long) LONGS.get(slab.page(entry), Slab.at(entry) + 8);
   }
 
   /** The value's length of the entry at {@code entry}. */
   private int lengthAt(int entry) {
-    int at = entry + KEY;
+    byte[] page = slab.page(entry);
+    int at = Slab.at(entry) + KEY;
     int v = 0;
     for (int shift = 0; ; shift += 7) {
-      int b = slab[at++];
+      int b = page[at++];
       v |= (b & 0x7f) << shift;
       if (b >= 0) {
         return v;
@@ -101,41 +125,42 @@ final class PackedBucket {
     }
   }
 
-  /** Where the value of the entry at {@code entry}, of {@code length} bytes, starts. */
+  /** Where the value of the entry at {@code entry}, of {@code length} bytes, starts within its page. */
   private static int valueAt(int entry, int length) {
-    return entry + KEY + varIntSize(length);
+    return Slab.at(entry) + KEY + varIntSize(length);
   }
 
-  /** Writes an entry at {@code at}; returns its size. */
-  private int writeEntry(int at, long msb, long lsb, byte[] value, int from, int length) {
-    LONGS.set(slab, at, msb);
-    LONGS.set(slab, at + 8, lsb);
+  /** Writes an entry at slab offset {@code entry}. */
+  private void writeEntry(int entry, long msb, long lsb, byte[] value, int from, int length) {
+    byte[] page = slab.page(entry);
+    int at = Slab.at(entry);
+    LONGS.set(page, at, msb);
+    LONGS.set(page, at + 8, lsb);
     int p = at + KEY;
     int v = length;
     while ((v & ~0x7f) != 0) {
-      slab[p++] = (byte) ((v & 0x7f) | 0x80);
+      page[p++] = (byte) ((v & 0x7f) | 0x80);
       v >>>= 7;
     }
-    slab[p++] = (byte) v;
-    System.arraycopy(value, from, slab, p, length);
-    return p + length - at;
+    page[p++] = (byte) v;
+    System.arraycopy(value, from, page, p, length);
   }
 
   /** The slot holding the key, or the free slot where it would go (as {@code -slot - 1}). */
   private int find(long msb, long lsb) {
-    int s = hash(msb, lsb) & mask;
+    int s = home(hash(msb, lsb));
     for (int t = table[s]; t != FREE; t = table[s]) {
       if (msbAt(t - 1) == msb && lsbAt(t - 1) == lsb) {
         return s;
       }
-      s = (s + 1) & mask;
+      s = next(s);
     }
     return -s - 1;
   }
 
-  /** The slab's length in bytes, live entries and garbage and room: for tests of its growth. */
-  int slabCapacity() {
-    return slab.length;
+  /** The bytes of the slab's pages, live entries and garbage and room: for tests of its growth. */
+  long slabCapacity() {
+    return slab.capacity();
   }
 
   /** A copy of the value under {@code key}, or null. */
@@ -147,7 +172,7 @@ final class PackedBucket {
     int entry = table[s] - 1;
     int length = lengthAt(entry);
     int at = valueAt(entry, length);
-    return Arrays.copyOfRange(slab, at, at + length);
+    return Arrays.copyOfRange(slab.page(entry), at, at + length);
   }
 
   /** Stores a copy of {@code value} under {@code key}. */
@@ -188,8 +213,8 @@ final class PackedBucket {
       table[s] = at + 1;
       return;
     }
-    if (this.size + 1 > (mask + 1) / 4 * 3) {
-      rehash(2 * (mask + 1));
+    if (this.size + 1 > tableLimit(tableBits) && tableBits < MAX_TABLE_BITS) {
+      rehash(tableBits + 1);
     }
     int at = append(msb, lsb, value, from, length);
     table[-find(msb, lsb) - 1] = at + 1;
@@ -199,22 +224,23 @@ final class PackedBucket {
   /**
    * Grows the table so that {@code entries} entries fit without a rehash. Why it matters: {@link #forEach} yields
    * entries in slot order, that is sorted by hash, so copying one bucket into another inserts them in that order.
-   * Into a table smaller than the source, a later stretch of the source lands on the same slots as an earlier
-   * one; linear probing then walks runs of thousands of full slots (a commit of 65,536 puts took half a second
-   * instead of 5 ms). At the source's size, every key lands where it lay in the source.
+   * Into a table that keeps growing on the way, linear probing walked runs of thousands of full slots (a commit of
+   * 65,536 puts took half a second instead of 5 ms, with the table indexed by a hash's low bits); sized once,
+   * every key lands near where it lay in the source.
    *
-   * <p>The slab is sized when the first value outgrows it, for all the entries still expected at that value's
-   * length: the values of one bucket usually share a length (VEK blobs do), and growing the slab by half at a
-   * time made some 30 copies adding up to twice its final size, under the database's lock.
+   * <p>The slab's last page is sized when the first value outgrows it, for all the entries still expected at that
+   * value's length (up to a full page; each later page likewise): the values of one bucket usually share a length
+   * (VEK blobs do), and growing by half at a time made some 30 copies adding up to twice the final size, under
+   * the database's lock.
    */
   void reserve(int entries) {
     expected = Math.max(expected, entries - size);
-    int capacity = mask + 1;
-    while ((long) entries > (long) capacity / 4 * 3 && capacity < (1 << 30)) {
-      capacity *= 2;
+    int bits = tableBits;
+    while (entries > tableLimit(bits) && bits < MAX_TABLE_BITS) {
+      bits++;
     }
-    if (capacity > mask + 1) {
-      rehash(capacity);
+    if (bits > tableBits) {
+      rehash(bits);
     }
   }
 
@@ -228,90 +254,84 @@ final class PackedBucket {
     size--;
     // Backward-shift deletion: move later members of the probe run into the hole so lookups never stop early.
     int hole = s;
-    int next = (hole + 1) & mask;
+    int next = next(hole);
     while (table[next] != FREE) {
       int entry = table[next] - 1;
-      int home = hash(msbAt(entry), lsbAt(entry)) & mask;
-      if (((next - home) & mask) >= ((next - hole) & mask)) {
+      int home = home(hash(msbAt(entry), lsbAt(entry)));
+      if (distance(home, next) >= distance(hole, next)) {
         table[hole] = table[next];
         hole = next;
       }
-      next = (next + 1) & mask;
+      next = next(next);
     }
     table[hole] = FREE;
     if (size == 0) {
-      slab = new byte[0];
-      slabUsed = 0;
+      slab = new Slab();
       garbage = 0;
     }
   }
 
+  /** Slots from {@code from} forward to {@code to}, wrapping at the table's end. */
+  private int distance(int from, int to) {
+    return to >= from ? to - from : to - from + table.length;
+  }
+
   /** Calls {@code action} with a fresh key and a copy of the value of every entry. */
   void forEach(BiConsumer<UUID, byte[]> action) {
-    for (int s = 0; s <= mask; s++) {
-      if (table[s] != FREE) {
-        int entry = table[s] - 1;
+    for (int t : table) {
+      if (t != FREE) {
+        int entry = t - 1;
         int length = lengthAt(entry);
         int at = valueAt(entry, length);
-        action.accept(new UUID(msbAt(entry), lsbAt(entry)), Arrays.copyOfRange(slab, at, at + length));
+        action.accept(new UUID(msbAt(entry), lsbAt(entry)), Arrays.copyOfRange(slab.page(entry), at, at + length));
       }
     }
   }
 
   /** Shows {@code visitor} every entry in place: no key object, no copy of the value. */
   void forEachEntry(ClusterDatabase.EntryVisitor visitor) {
-    for (int s = 0; s <= mask; s++) {
-      if (table[s] != FREE) {
-        int entry = table[s] - 1;
+    for (int t : table) {
+      if (t != FREE) {
+        int entry = t - 1;
         int length = lengthAt(entry);
-        visitor.visit(msbAt(entry), lsbAt(entry), slab, valueAt(entry, length), length);
+        visitor.visit(msbAt(entry), lsbAt(entry), slab.page(entry), valueAt(entry, length), length);
       }
     }
   }
 
-  /** Appends an entry to the slab, growing or compacting it first if needed; returns its offset. */
+  /** Appends an entry to the slab, compacting it first if garbage outweighs live bytes; returns its offset. */
   private int append(long msb, long lsb, byte[] value, int from, int length) {
     int size = entrySize(length);
-    if (slab.length - slabUsed < size) {
-      if (garbage > slabUsed / 2) {
-        compact();
-      }
-      if (slab.length - slabUsed < size) {
-        if ((long) slabUsed + size > MAX_SLAB) {
-          throw new StoreException("an in-memory bucket cannot hold more than " + MAX_SLAB + " bytes");
-        }
-        long wanted = Math.max((long) slabUsed + (long) size * (expected + 1),
-            Math.max((long) slabUsed + size, slab.length + (slab.length >> 1) + 64L));
-        slab = Arrays.copyOf(slab, (int) Math.min(wanted, MAX_SLAB));
-      }
+    if (garbage > slab.used() / 2 && !slab.fits(size)) {
+      compact();
     }
-    int at = slabUsed;
-    slabUsed += writeEntry(at, msb, lsb, value, from, length);
+    int at = slab.allocate(size, (long) size * expected);
+    writeEntry(at, msb, lsb, value, from, length);
     return at;
   }
 
-  /** Rewrites the slab with live entries only, in slot order. */
+  /** Rewrites the slab with live entries only, in slot order, with room for half as many again. */
   private void compact() {
-    byte[] fresh = new byte[(int) Math.min(MAX_SLAB, (slabUsed - garbage) * 3 / 2 + 64)];
-    int used = 0;
-    for (int s = 0; s <= mask; s++) {
+    Slab fresh = new Slab();
+    long room = (slab.used() - garbage) * 3 / 2;
+    for (int s = 0; s < table.length; s++) {
       if (table[s] != FREE) {
         int entry = table[s] - 1;
         int n = entrySize(lengthAt(entry));
-        System.arraycopy(slab, entry, fresh, used, n);
-        table[s] = used + 1;
-        used += n;
+        int to = fresh.allocate(n, room);
+        System.arraycopy(slab.page(entry), Slab.at(entry), fresh.page(to), Slab.at(to), n);
+        table[s] = to + 1;
+        room = Math.max(0, room - n);
       }
     }
     slab = fresh;
-    slabUsed = used;
     garbage = 0;
   }
 
-  private void rehash(int capacity) {
+  private void rehash(int bits) {
     int[] old = table;
-    table = new int[capacity];
-    mask = capacity - 1;
+    tableBits = bits;
+    table = new int[tableLength(bits)];
     for (int t : old) {
       if (t != FREE) {
         table[-find(msbAt(t - 1), lsbAt(t - 1)) - 1] = t;

@@ -37,7 +37,7 @@ class PackedBucketTest {
     PackedBucket b = new PackedBucket();
     b.reserve(10_000);
     b.put(new UUID(0, 0), new byte[62]);
-    int sized = b.slabCapacity();
+    long sized = b.slabCapacity();
     assertEquals(10_000 * (16 + 1 + 62), sized, "key, length and value of every entry");
     for (int i = 1; i < 10_000; i++) {
       b.put(new UUID(0, i), new byte[62]);
@@ -54,7 +54,7 @@ class PackedBucketTest {
     long[] keys = new long[2 * batch];
     byte[] values = new byte[batch * 62];
     int grown = 0;
-    int capacity = b.slabCapacity();
+    long capacity = b.slabCapacity();
     for (int round = 0; round < 64; round++) {
       for (int j = 0; j < batch; j++) {
         keys[2 * j] = round;
@@ -113,5 +113,48 @@ class PackedBucketTest {
       assertArrayEquals(e.getValue(), seen.get(e.getKey()), "value shown in place for " + e.getKey());
     }
     assertNull(b.get(new UUID(99, 99)));
+  }
+
+  @Test
+  void bucketLargerThanOnePage_keepsEveryEntryWholeAndGrowsOnlyItsLastPage() {
+    // 79-byte entries do not divide a page: the one that does not fit starts the next page instead of straddling.
+    PackedBucket b = new PackedBucket();
+    int count = Slab.PAGE_BYTES / 79 + 20_000;
+    byte[] value = new byte[62];
+    for (int i = 0; i < count; i++) {
+      Arrays.fill(value, (byte) i);
+      b.put(new UUID(7, i), value);
+    }
+    assertEquals(count, b.size());
+    long live = (long) count * 79;
+    assertTrue(b.slabCapacity() - live < Slab.PAGE_BYTES / 2 + 79,
+        "room beyond the live bytes is at most half a page: " + (b.slabCapacity() - live));
+    int[] seen = {0};
+    b.forEachEntry((msb, lsb, page, offset, length) -> {
+      assertEquals(62, length);
+      if (page[offset] != (byte) lsb || page[offset + length - 1] != (byte) lsb) {
+        throw new AssertionError("value of entry " + lsb + " is not where its offset says");
+      }
+      seen[0]++;
+    });
+    assertEquals(count, seen[0]);
+    for (int i = 0; i < count; i += 997) {
+      Arrays.fill(value, (byte) i);
+      assertArrayEquals(value, b.get(new UUID(7, i)));
+    }
+  }
+
+  @Test
+  void reserveBeyondOnePage_sizesEachPageOnceForTheEntriesExpected() {
+    PackedBucket b = new PackedBucket();
+    int count = Slab.PAGE_BYTES / 79 + 1_000;
+    b.reserve(count);
+    long[] keys = new long[2 * count];
+    for (int i = 0; i < count; i++) {
+      keys[2 * i + 1] = i;
+    }
+    b.putAll(keys, 0, new byte[count * 62], 0, 62, count);
+    assertEquals(count, b.size());
+    assertTrue(b.slabCapacity() <= (long) count * 79 + 79, "no room left over: " + b.slabCapacity());
   }
 }

@@ -216,6 +216,11 @@ public final class Node {
     veks.put(volume, vek);
   }
 
+  /** Makes room for {@code count} VEKs in all, so that a restore installing that many grows nothing on the way. */
+  synchronized void reserveVeks(int count) {
+    veks.reserve(count);
+  }
+
   synchronized void removeVek(UUID volume) {
     veks.remove(volume);
   }

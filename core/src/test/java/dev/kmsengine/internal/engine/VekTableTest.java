@@ -111,4 +111,51 @@ class VekTableTest {
     assertThrows(IllegalArgumentException.class, () -> table.put(UUID.randomUUID(), new byte[16]));
     assertEquals(0, table.size());
   }
+
+  /** More entries than one page holds, grown one by one, then removed from the front (the last entry moves). */
+  @Test
+  void holdsEntriesAcrossPagesAndKeepsThemThroughRemovals() {
+    VekTable table = new VekTable();
+    int count = VekTable.PAGE_ENTRIES + 1_000;
+    SplittableRandom r = new SplittableRandom(21);
+    long[] ids = new long[2 * count];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = r.nextLong();
+    }
+    byte[] k = new byte[VekTable.KEY_LENGTH];
+    for (int i = 0; i < count; i++) {
+      java.util.Arrays.fill(k, (byte) i);
+      table.put(new UUID(ids[2 * i], ids[2 * i + 1]), k);
+    }
+    assertEquals(count, table.size());
+    for (int i = 0; i < 2_000; i++) {
+      assertTrue(table.remove(new UUID(ids[2 * i], ids[2 * i + 1])));
+    }
+    assertEquals(count - 2_000, table.size());
+    for (int i = 0; i < count; i++) {
+      byte[] got = table.copy(new UUID(ids[2 * i], ids[2 * i + 1]));
+      if (i < 2_000) {
+        assertNull(got);
+      } else {
+        java.util.Arrays.fill(k, (byte) i);
+        assertArrayEquals(k, got, "key of entry " + i);
+      }
+    }
+  }
+
+  /** A table reserved for its entries takes them all and reads them back, and can still grow past them. */
+  @Test
+  void reservedTableTakesItsEntriesAndGrowsPastThem() {
+    VekTable table = new VekTable();
+    table.reserve(5_000);
+    SplittableRandom r = new SplittableRandom(4);
+    Map<UUID, byte[]> model = new HashMap<>();
+    for (int i = 0; i < 6_000; i++) {
+      UUID v = new UUID(r.nextLong(), r.nextLong());
+      byte[] k = key(r);
+      table.put(v, k);
+      model.put(v, k.clone());
+    }
+    assertSame(model, new ArrayList<>(model.keySet()), table);
+  }
 }
