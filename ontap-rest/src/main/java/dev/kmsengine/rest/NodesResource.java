@@ -27,9 +27,11 @@ final class NodesResource {
       .build();
 
   private final KmsEngine engine;
+  private final NodeForwarder forwarder;
 
-  NodesResource(KmsEngine engine) {
+  NodesResource(KmsEngine engine, NodeForwarder forwarder) {
     this.engine = engine;
+    this.forwarder = forwarder;
   }
 
   void register(Router r) {
@@ -43,7 +45,11 @@ final class NodesResource {
       ex.body().requireNoOthers();
       new CollectionWrite<>(engine, SCHEMA, engine.cluster()::nodes, (n, a) -> render(n), NodeInfo::uuid)
           .run(ex, Set.of("action"), n -> {
-            engine.cluster().rebootNode(n.name());
+            if (forwarder.remote(n.name())) {
+              rebootRemote(ex, n);
+            } else {
+              engine.cluster().rebootNode(n.name());
+            }
             return null;
           }, null);
     });
@@ -64,13 +70,29 @@ final class NodesResource {
     return o;
   }
 
+  /** One node of a collection reboot, hosted by another process: that process reboots it. */
+  private void rebootRemote(ApiExchange ex, NodeInfo n) {
+    NodeForwarder.Reply r;
+    try {
+      r = forwarder.send(ex, n.name(), "PATCH", PATH + "/" + n.uuid() + "?action=reboot", new byte[0]);
+    } catch (IOException e) {
+      throw new ApiException(500, ErrorCode.INTERNAL_ERROR, ErrorCode.INTERNAL_ERROR.message(), "");
+    }
+    if (r.status() != 200) {
+      throw r.asError();
+    }
+  }
+
   private void patch(ApiExchange ex, UUID uuid) throws IOException {
     ex.params().allowOnly(Set.of("action", "return_timeout"));
     ex.params().returnTimeout(0);
     String action = ex.params().single("action");
-    ex.body().requireNoOthers();
     NodeInfo node = find(uuid).orElseThrow(InstanceGet::notFound);
     requireReboot(action);
+    if (forwarder.forwarded(ex, node.name())) {
+      return;
+    }
+    ex.body().requireNoOthers();
     engine.cluster().rebootNode(node.name());
     ex.send(200, Json.object());
   }
