@@ -6,7 +6,7 @@
  * value types and the error type.
  *
  * <p>The operations live in {@code dev.kmsengine.internal.*}, which this module does not export (the error helpers
- * to the REST module only, for its log lines; the multi-process seam to the etcd module only). Their public
+ * to the REST module only, for its log lines). Their public
  * classes are public only across those packages; code on the class path (this module's tests, the JMH benchmarks)
  * may use them, and they are not API.
  */
@@ -24,5 +24,4 @@ module dev.kmsengine.core {
   exports dev.kmsengine.keystore;
   exports dev.kmsengine.store;
   exports dev.kmsengine.internal.error to dev.kmsengine.rest;
-  exports dev.kmsengine.internal.coordination to dev.kmsengine.etcd;
 }

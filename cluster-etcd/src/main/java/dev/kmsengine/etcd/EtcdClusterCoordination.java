@@ -1,7 +1,8 @@
 package dev.kmsengine.etcd;
 
-import dev.kmsengine.internal.coordination.ClusterCoordination;
+import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.store.StoreException;
+import dev.kmsengine.store.WriteBatch;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -15,11 +16,11 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchResponse;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,25 +40,24 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@link ClusterCoordination} on the etcd cluster of an {@link EtcdClusterDatabase}, under the store's namespace:
+ * {@link ClusterDatabase.Coordination} on the etcd cluster of an {@link EtcdClusterDatabase}, under the store's
+ * namespace ({@link EtcdClusterDatabase#coordination()}):
  *
  * <ul>
  *   <li>An SVM lock is etcd's lock ({@code c/lock/<svm>}, etcd's lock service) on a lease of its own, renewed by
  *       jetcd's keep-alive; if the process dies the lease expires and the lock is free after the time to live. A
  *       holder that cannot renew in time takes the lock as lost (see {@link KeptLease}).
- *   <li>A node is live while its key {@code c/node/<name>} exists, on a lease the announcing process renews; a node
- *       name already announced by a live process is refused.
+ *   <li>A node is live while its key {@code c/node/<name>} exists (its value the endpoint its process announced),
+ *       on a lease the announcing process renews; a node name already announced by a live process is refused.
  *   <li>A watch is etcd's watch on the bucket's pointer, which every commit to the bucket rewrites; on each event
  *       the bucket is read again and compared with what was read before, and each changed key is reported. Meant
  *       for small buckets (the SVM key records), since every change reads the whole bucket.
  * </ul>
  *
- * <p>Thread-safe. Closing it releases its locks and presences and stops its watches; the database stays open.
- * Package-private until the engine and the simulator use it (multi-process mode): its interface is not API yet.
+ * <p>Thread-safe. Closing it (the database does, when it closes) releases its locks and presences and stops its
+ * watches.
  */
-final class EtcdClusterCoordination implements ClusterCoordination {
-  /** The leases' time to live when none is given. */
-  public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
+final class EtcdClusterCoordination implements ClusterDatabase.Coordination, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(EtcdClusterCoordination.class.getName());
   /** How long to wait before announcing nodes or watching a bucket again after etcd failed. */
   private static final long PRESENCE_RETRY_MILLIS = 1000;
@@ -70,12 +70,11 @@ final class EtcdClusterCoordination implements ClusterCoordination {
   /** Watches read the store on a thread of their own, so a slow read never delays noticing a lost lease. */
   private final ScheduledExecutorService watches;
   private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
-  private final String holder = ManagementFactory.getRuntimeMXBean().getName();
 
   private EtcdClusterCoordination(EtcdClusterDatabase db, Duration ttl) {
     this.db = db;
     this.client = db.client();
-    this.ttlSeconds = Math.max(2, ttl.toSeconds());
+    this.ttlSeconds = Math.max(EtcdClusterDatabase.MIN_LEASE_TTL.toSeconds(), ttl.toSeconds());
     this.timeoutMillis = db.timeout().toMillis();
     this.timer = daemon("etcd-coordination-leases");
     this.watches = daemon("etcd-coordination-watches");
@@ -88,10 +87,15 @@ final class EtcdClusterCoordination implements ClusterCoordination {
    * @param ttl the time to live of the leases behind locks and presences (at least 2 s): how long a dead
    *     process's locks stay held and its nodes stay live, and how long a live one may go without reaching etcd
    *     before it takes its locks as lost
-   * @return the coordination
+   * @return the coordination; close it before the database
    */
   static EtcdClusterCoordination of(EtcdClusterDatabase db, Duration ttl) {
     return new EtcdClusterCoordination(Objects.requireNonNull(db), ttl);
+  }
+
+  @Override
+  public boolean distributed() {
+    return true;
   }
 
   // ---- locks ----
@@ -103,7 +107,8 @@ final class EtcdClusterCoordination implements ClusterCoordination {
     CompletableFuture<LockResponse> f = client.getLockClient().lock(db.namespaced("c/lock/" + svm), lease.id());
     try {
       LockResponse r = f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-      EtcdLock lock = new EtcdLock(svm, r.getKey(), lease, what);
+      long created = createRevision(r.getKey(), what, lease);
+      EtcdLock lock = new EtcdLock(svm, r.getKey(), created, lease, what);
       open.add(lock);
       return lock;
     } catch (TimeoutException e) {
@@ -120,19 +125,42 @@ final class EtcdClusterCoordination implements ClusterCoordination {
     }
   }
 
+  /** The create revision of the key etcd's lock service made for this holder: the fence commits compare with. */
+  private long createRevision(ByteSequence lockKey, String what, KeptLease lease) {
+    List<KeyValue> kvs;
+    try {
+      kvs = db.awaitFor("read " + what, client.getKVClient().get(lockKey)).getKvs();
+    } catch (StoreException e) {
+      lease.close();
+      throw e;
+    }
+    if (kvs.isEmpty()) {
+      lease.close();
+      throw new StoreException(what + " was lost as soon as it was obtained (its lease expired)");
+    }
+    return kvs.get(0).getCreateRevision();
+  }
+
   /** An SVM lock on its own lease. */
   final class EtcdLock implements SvmLock {
     private final UUID svm;
     private final ByteSequence key;
+    private final WriteBatch.Fence fence;
     private final KeptLease lease;
     private final String what;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    EtcdLock(UUID svm, ByteSequence key, KeptLease lease, String what) {
+    EtcdLock(UUID svm, ByteSequence key, long createRevision, KeptLease lease, String what) {
       this.svm = svm;
       this.key = key;
+      this.fence = new WriteBatch.Fence(svm, key.toString(StandardCharsets.UTF_8), createRevision);
       this.lease = lease;
       this.what = what;
+    }
+
+    @Override
+    public WriteBatch.Fence fence() {
+      return fence;
     }
 
     @Override
@@ -186,8 +214,8 @@ final class EtcdClusterCoordination implements ClusterCoordination {
   // ---- liveness ----
 
   @Override
-  public Presence announce(Set<String> nodes) {
-    EtcdPresence p = new EtcdPresence(Set.copyOf(nodes));
+  public Presence announce(Set<String> nodes, String endpoint) {
+    EtcdPresence p = new EtcdPresence(Set.copyOf(nodes), Objects.requireNonNull(endpoint));
     p.register();
     open.add(p);
     return p;
@@ -199,11 +227,13 @@ final class EtcdClusterCoordination implements ClusterCoordination {
    */
   final class EtcdPresence implements Presence {
     private final Set<String> nodes;
+    private final String endpoint;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile KeptLease lease;
 
-    EtcdPresence(Set<String> nodes) {
+    EtcdPresence(Set<String> nodes, String endpoint) {
       this.nodes = nodes;
+      this.endpoint = endpoint;
     }
 
     void register() {
@@ -215,7 +245,7 @@ final class EtcdClusterCoordination implements ClusterCoordination {
       for (String n : nodes) {
         ByteSequence k = db.namespaced("c/node/" + n);
         free.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)));
-        puts.add(Op.put(k, bytes(holder), PutOption.builder().withLeaseId(l.id()).build()));
+        puts.add(Op.put(k, bytes(endpoint), PutOption.builder().withLeaseId(l.id()).build()));
         gets.add(Op.get(k, GetOption.DEFAULT));
       }
       TxnResponse r;
@@ -280,15 +310,16 @@ final class EtcdClusterCoordination implements ClusterCoordination {
   }
 
   @Override
-  public Set<String> liveNodes() {
+  public Map<String, String> liveNodes() {
     ByteSequence prefix = db.namespaced("c/node/");
     List<KeyValue> kvs = db.awaitFor("list live nodes", client.getKVClient().get(prefix,
-        GetOption.builder().isPrefix(true).withKeysOnly(true).build())).getKvs();
-    Set<String> out = new HashSet<>();
+        GetOption.builder().isPrefix(true).build())).getKvs();
+    Map<String, String> out = new HashMap<>();
     for (KeyValue kv : kvs) {
-      out.add(kv.getKey().substring(prefix.size()).toString(StandardCharsets.UTF_8));
+      out.put(kv.getKey().substring(prefix.size()).toString(StandardCharsets.UTF_8),
+          kv.getValue().toString(StandardCharsets.UTF_8));
     }
-    return Set.copyOf(out);
+    return Map.copyOf(out);
   }
 
   // ---- watches ----

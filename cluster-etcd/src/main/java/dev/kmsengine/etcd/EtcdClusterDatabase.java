@@ -87,6 +87,12 @@ import java.util.function.Supplier;
  * (a snapshot, a member's disk) alone reveals no configuration secret. Every process that opens the same store
  * needs a copy of that file.
  *
+ * <h2>Several processes</h2>
+ * Any number of processes may open the same namespace at once. {@link #coordination()} gives them SVM locks, node
+ * liveness and watches on the same etcd cluster (keys under {@code c/}); a commit whose batch carries a lock's
+ * {@linkplain WriteBatch#fence fence} compares, in the transaction that makes it current, that the lock's key still
+ * exists with the create revision the holder got, and applies nothing otherwise.
+ *
  * <p>Thread-safe: reads run concurrently; commits are serialised within this instance, and a commit that races
  * another process's commit on the same bucket fails (applying nothing) instead of overwriting it.
  */
@@ -95,6 +101,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   public static final int FORMAT_VERSION = 2;
   /** The namespace when none is given. */
   public static final String DEFAULT_NAMESPACE = "/kms-engine/";
+  /** The time to live of the coordination's leases when none is given ({@link Builder#leaseTimeToLive}). */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+  /** The shortest lease time to live: below it one slow renewal round trip would lose a lock. */
+  static final Duration MIN_LEASE_TTL = Duration.ofSeconds(2);
   /** Operations per transaction: etcd's default {@code --max-txn-ops} is 128, and compares count apart. */
   static final int MAX_OPS = 100;
   /** Bytes per transaction, below etcd's default {@code --max-request-bytes} of 1.5 MiB with room for framing. */
@@ -124,7 +134,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
   private final String endpoints;
   private final ByteSequence ns;
   private final Duration timeout;
+  private final Duration leaseTtl;
   private final ConfigProtectionKey protectionKey;
+  /** Made on first use, so a process that never asks holds no lease and no thread for it. Guarded by this. */
+  private EtcdClusterCoordination coordination;
   private final SecureRandom random = new SecureRandom();
   private final Object commitLock = new Object();
   /** This instance's name for its sequence key {@code w/<writer>}. */
@@ -136,6 +149,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     this.endpoints = String.join(",", b.endpoints.stream().map(URI::toString).toList());
     this.ns = bytes(b.namespace);
     this.timeout = b.timeout;
+    this.leaseTtl = b.leaseTtl;
     this.client = Client.builder().endpoints(b.endpoints).connectTimeout(b.timeout).build();
     try {
       checkFormat();
@@ -163,6 +177,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     private String namespace = DEFAULT_NAMESPACE;
     private Path keyFile;
     private Duration timeout = Duration.ofSeconds(15);
+    private Duration leaseTtl = DEFAULT_LEASE_TTL;
 
     private Builder(List<URI> endpoints) {
       if (endpoints.isEmpty()) {
@@ -208,6 +223,24 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         throw new IllegalArgumentException("the timeout must be positive");
       }
       this.timeout = t;
+      return this;
+    }
+
+    /**
+     * The time to live of the etcd leases behind {@link #coordination()}'s SVM locks and node presences (default
+     * 10 s, at least 2 s): how long a dead process's locks stay held and its nodes stay live, and how long a live
+     * process may go without reaching etcd before it takes its locks as lost (and its nodes are reported down).
+     *
+     * @param ttl the time to live, whole seconds
+     * @return this builder
+     * @throws IllegalArgumentException if it is shorter than 2 s
+     */
+    public Builder leaseTimeToLive(Duration ttl) {
+      if (ttl.compareTo(MIN_LEASE_TTL) < 0) {
+        throw new IllegalArgumentException("the lease time to live must be at least " + MIN_LEASE_TTL.toSeconds()
+            + " s, not " + ttl.toMillis() + " ms");
+      }
+      this.leaseTtl = ttl;
       return this;
     }
 
@@ -861,8 +894,30 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     await("delete", client.getKVClient().delete(ns, deleteRange(ns)));
   }
 
+  /**
+   * Coordination through this store's etcd cluster and namespace: SVM locks on etcd's lock service, node liveness
+   * on leases ({@link Builder#leaseTimeToLive}), watches on bucket pointers; {@code distributed()} is {@code true}.
+   * One per instance, made on first use; {@link #close()} releases its locks and presences.
+   *
+   * @return this store's coordination
+   */
+  @Override
+  public synchronized Coordination coordination() {
+    if (coordination == null) {
+      coordination = EtcdClusterCoordination.of(this, leaseTtl);
+    }
+    return coordination;
+  }
+
   @Override
   public void close() {
+    EtcdClusterCoordination c;
+    synchronized (this) {
+      c = coordination;
+    }
+    if (c != null) {
+      c.close();
+    }
     try {
       client.getKVClient().delete(key("w/" + writer)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {

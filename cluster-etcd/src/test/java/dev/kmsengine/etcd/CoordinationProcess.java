@@ -1,6 +1,6 @@
 package dev.kmsengine.etcd;
 
-import dev.kmsengine.internal.coordination.ClusterCoordination;
+import dev.kmsengine.store.ClusterDatabase.Coordination;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -15,10 +15,11 @@ public final class CoordinationProcess {
   private CoordinationProcess() {}
 
   public static void main(String[] args) throws Exception {
-    try (EtcdClusterDatabase db = EtcdTestCluster.builder(Path.of(args[0]), args[1]).open();
-        EtcdClusterCoordination c = EtcdClusterCoordination.of(db, Duration.ofSeconds(Long.parseLong(args[4])));
-        ClusterCoordination.Presence p = c.announce(Set.of(args[2]));
-        ClusterCoordination.SvmLock lock = c.lockSvm(UUID.fromString(args[3]), Duration.ofSeconds(60))) {
+    try (EtcdClusterDatabase db = EtcdTestCluster.builder(Path.of(args[0]), args[1])
+            .leaseTimeToLive(Duration.ofSeconds(Long.parseLong(args[4]))).open();
+        Coordination.Presence p = db.coordination().announce(Set.of(args[2]),
+            "child@" + ProcessHandle.current().pid());
+        Coordination.SvmLock lock = db.coordination().lockSvm(UUID.fromString(args[3]), Duration.ofSeconds(60))) {
       System.out.println(lock.held() && !p.nodes().isEmpty() ? "ready" : "not ready");
       System.out.flush();
       while (System.in.read() >= 0) {

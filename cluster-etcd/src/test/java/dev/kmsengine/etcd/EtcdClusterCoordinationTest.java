@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kmsengine.internal.coordination.ClusterCoordination;
+import dev.kmsengine.store.ClusterDatabase.Coordination;
 import dev.kmsengine.store.StoreException;
 import dev.kmsengine.store.WriteBatch;
 import io.etcd.jetcd.Client;
@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -42,10 +43,10 @@ class EtcdClusterCoordinationTest {
 
   @BeforeEach
   void open() {
-    dbA = EtcdTestCluster.builder(dir, namespace).open();
-    dbB = EtcdTestCluster.builder(dir, namespace).open();
-    a = EtcdClusterCoordination.of(dbA, TTL);
-    b = EtcdClusterCoordination.of(dbB, TTL);
+    dbA = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
+    dbB = EtcdTestCluster.builder(dir, namespace).leaseTimeToLive(TTL).open();
+    a = (EtcdClusterCoordination) dbA.coordination();
+    b = (EtcdClusterCoordination) dbB.coordination();
   }
 
   @AfterEach
@@ -60,17 +61,17 @@ class EtcdClusterCoordinationTest {
   @Test
   void anSvmLockIsHeldByOneProcessAtATime() throws Exception {
     UUID svm = UUID.randomUUID();
-    ClusterCoordination.SvmLock held = a.lockSvm(svm, LONG);
+    Coordination.SvmLock held = a.lockSvm(svm, LONG);
     assertTrue(held.held());
     StoreException e = assertThrows(StoreException.class, () -> b.lockSvm(svm, Duration.ofSeconds(1)));
     assertTrue(e.getMessage().contains("SVM " + svm) && e.getMessage().contains("held by another process"),
         e.getMessage());
-    try (ClusterCoordination.SvmLock other = b.lockSvm(UUID.randomUUID(), LONG)) {
+    try (Coordination.SvmLock other = b.lockSvm(UUID.randomUUID(), LONG)) {
       assertTrue(other.held(), "another SVM's lock is independent");
     }
     held.close();
     assertFalse(held.held());
-    try (ClusterCoordination.SvmLock next = b.lockSvm(svm, LONG)) {
+    try (Coordination.SvmLock next = b.lockSvm(svm, LONG)) {
       assertTrue(next.held());
     }
   }
@@ -78,7 +79,7 @@ class EtcdClusterCoordinationTest {
   @Test
   void aLockWhoseLeaseIsGoneIsLostAndSaysSo() throws Exception {
     UUID svm = UUID.randomUUID();
-    ClusterCoordination.SvmLock held = a.lockSvm(svm, LONG);
+    Coordination.SvmLock held = a.lockSvm(svm, LONG);
     CountDownLatch lost = new CountDownLatch(1);
     held.onLost(lost::countDown);
     try (Client other = Client.builder().endpoints(EtcdTestCluster.endpoints().toArray(URI[]::new)).build()) {
@@ -88,7 +89,7 @@ class EtcdClusterCoordinationTest {
     assertFalse(held.held());
     StoreException e = assertThrows(StoreException.class, held::ensureHeld);
     assertTrue(e.getMessage().contains("SVM " + svm) && e.getMessage().contains("was lost"), e.getMessage());
-    try (ClusterCoordination.SvmLock next = b.lockSvm(svm, LONG)) {
+    try (Coordination.SvmLock next = b.lockSvm(svm, LONG)) {
       assertTrue(next.held(), "another process takes the lost lock");
     }
     held.close();
@@ -108,18 +109,18 @@ class EtcdClusterCoordinationTest {
         // Skips anything a library prints first.
       }
       assertEquals("ready", line, "the child process started");
-      assertTrue(a.liveNodes().contains("node-7"));
+      assertEquals("child@" + p.pid(), a.liveNodes().get("node-7"), "the node's value is its process's endpoint");
       assertThrows(StoreException.class, () -> a.lockSvm(svm, Duration.ofSeconds(1)));
       p.destroyForcibly();
       assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-      try (ClusterCoordination.SvmLock freed = a.lockSvm(svm, LONG)) {
+      try (Coordination.SvmLock freed = a.lockSvm(svm, LONG)) {
         assertTrue(freed.held(), "the dead process's lock expired with its lease");
       }
       long deadline = System.nanoTime() + LONG.toNanos();
-      while (a.liveNodes().contains("node-7") && System.nanoTime() < deadline) {
+      while (a.liveNodes().containsKey("node-7") && System.nanoTime() < deadline) {
         TimeUnit.MILLISECONDS.sleep(200);
       }
-      assertFalse(a.liveNodes().contains("node-7"), "the dead process's node is down");
+      assertFalse(a.liveNodes().containsKey("node-7"), "the dead process's node is down");
     } finally {
       p.destroyForcibly();
     }
@@ -127,32 +128,35 @@ class EtcdClusterCoordinationTest {
 
   @Test
   void aNodeIsHostedByOneLiveProcessAndWithdrawnAtOnce() {
-    ClusterCoordination.Presence p = a.announce(Set.of("n1", "n2"));
-    assertEquals(Set.of("n1", "n2"), b.liveNodes());
-    StoreException e = assertThrows(StoreException.class, () -> b.announce(Set.of("n2", "n3")));
-    assertTrue(e.getMessage().contains("n2"), e.getMessage());
-    assertEquals(Set.of("n1", "n2"), b.liveNodes(), "a refused announcement announces nothing");
+    assertTrue(a.distributed());
+    Coordination.Presence p = a.announce(Set.of("n1", "n2"), "http://127.0.0.1:1");
+    assertEquals(Map.of("n1", "http://127.0.0.1:1", "n2", "http://127.0.0.1:1"), b.liveNodes());
+    StoreException e = assertThrows(StoreException.class,
+        () -> b.announce(Set.of("n2", "n3"), "http://127.0.0.1:2"));
+    assertTrue(e.getMessage().contains("n2 (by http://127.0.0.1:1)"), e.getMessage());
+    assertEquals(Set.of("n1", "n2"), b.liveNodes().keySet(), "a refused announcement announces nothing");
     p.close();
-    assertEquals(Set.of(), b.liveNodes());
-    try (ClusterCoordination.Presence q = b.announce(Set.of("n2", "n3"))) {
-      assertEquals(q.nodes(), a.liveNodes());
+    assertEquals(Map.of(), b.liveNodes());
+    try (Coordination.Presence q = b.announce(Set.of("n2", "n3"), "http://127.0.0.1:2")) {
+      assertEquals(q.nodes(), a.liveNodes().keySet());
     }
   }
 
   @Test
   void aPresenceWhoseLeaseIsGoneAnnouncesItsNodesAgain() throws Exception {
-    try (ClusterCoordination.Presence p = a.announce(Set.of("n9"))) {
+    try (Coordination.Presence p = a.announce(Set.of("n9"), "http://127.0.0.1:9")) {
       long first = ((EtcdClusterCoordination.EtcdPresence) p).leaseId();
       try (Client other = Client.builder().endpoints(EtcdTestCluster.endpoints().toArray(URI[]::new)).build()) {
         other.getLeaseClient().revoke(first).get(30, TimeUnit.SECONDS);
       }
       long deadline = System.nanoTime() + LONG.toNanos();
-      while (((EtcdClusterCoordination.EtcdPresence) p).leaseId() == first || !b.liveNodes().contains("n9")) {
+      while (((EtcdClusterCoordination.EtcdPresence) p).leaseId() == first
+          || !"http://127.0.0.1:9".equals(b.liveNodes().get("n9"))) {
         assertTrue(System.nanoTime() < deadline, "n9 was not announced again");
         TimeUnit.MILLISECONDS.sleep(100);
       }
     }
-    assertEquals(Set.of(), b.liveNodes(), "withdrawn on close");
+    assertEquals(Map.of(), b.liveNodes(), "withdrawn on close");
   }
 
   @Test
@@ -161,7 +165,7 @@ class EtcdClusterCoordinationTest {
     UUID other = UUID.randomUUID();
     dbB.commit(new WriteBatch().put("svm-keys", svm, new byte[] {1}));
     LinkedBlockingQueue<UUID> changed = new LinkedBlockingQueue<>();
-    ClusterCoordination.Subscription s = a.watch("svm-keys", changed::add);
+    Coordination.Subscription s = a.watch("svm-keys", changed::add);
     try {
       dbB.commit(new WriteBatch().put("svm-keys", svm, new byte[] {2}));
       assertEquals(svm, changed.poll(60, TimeUnit.SECONDS), "a replaced entry");

@@ -30,9 +30,33 @@ public final class WriteBatch {
     }
   }
 
+  /**
+   * A lock the commit is made under, as the store that issued it can check it: the commit applies nothing unless
+   * the lock is still held by the same holder when the commit is made current. Immutable.
+   *
+   * @param svm the SVM whose lock it is, for the error message
+   * @param key the store's key of the holder's lock (for etcd, the key etcd's lock service created)
+   * @param revision the store's revision that key was created at: a later holder's key is another key or was
+   *     created later
+   */
+  public record Fence(UUID svm, String key, long revision) {
+    /**
+     * A fence.
+     *
+     * @param svm the SVM whose lock it is
+     * @param key the lock's key
+     * @param revision the key's create revision
+     */
+    public Fence {
+      Objects.requireNonNull(svm);
+      Objects.requireNonNull(key);
+    }
+  }
+
   /** {@link Mutation}s and {@link PackedPuts}, in order. */
   private final List<Object> steps = new ArrayList<>();
   private int size;
+  private Fence fence;
 
   /** An empty batch. */
   public WriteBatch() {}
@@ -101,6 +125,30 @@ public final class WriteBatch {
    */
   public WriteBatch drop(String bucket) {
     return add(new Mutation(Objects.requireNonNull(bucket), null, null));
+  }
+
+  /**
+   * Makes the commit conditional on a lock: a store that issued {@code lockFence} (the etcd store) applies
+   * nothing and throws {@link StoreException} ("lock of SVM ... lost") if another holder has taken the lock since;
+   * other stores ignore it. Why: a holder can lose its lock (its lease expired while it was paused or cut off)
+   * and not notice before it commits; the store's own compare closes that window.
+   *
+   * @param lockFence the fence of the lock this batch is committed under ({@link
+   *     ClusterDatabase.Coordination.SvmLock#fence()}), or {@code null} for none
+   * @return this batch
+   */
+  public WriteBatch fence(Fence lockFence) {
+    this.fence = lockFence;
+    return this;
+  }
+
+  /**
+   * The lock this batch is committed under.
+   *
+   * @return the fence, or {@code null} if none was set
+   */
+  public Fence fence() {
+    return fence;
   }
 
   private WriteBatch add(Mutation m) {

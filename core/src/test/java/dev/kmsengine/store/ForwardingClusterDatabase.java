@@ -59,6 +59,11 @@ public abstract class ForwardingClusterDatabase implements ClusterDatabase {
   }
 
   @Override
+  public Coordination coordination() {
+    return delegate.coordination();
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }
