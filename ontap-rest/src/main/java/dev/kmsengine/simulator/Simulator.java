@@ -186,7 +186,15 @@ public final class Simulator implements AutoCloseable {
     KmsEngine engine = server.engine();
     server.start();
     Simulator s = new Simulator(engine, server, keys, db);
-    restoreOnStart(engine, out);
+    if (o.localNodes().isEmpty()) {
+      restoreOnStart(engine, out);
+    } else {
+      // A restore restores every live node of the cluster, not only this process's: starting one node process of
+      // a running cluster must not do that behind the others' backs. Its nodes come back empty, as a rebooted node
+      // does, until a restore (submitted to any process).
+      out.println("restore on start: none (--node): " + String.join(", ", o.localNodes())
+          + " start with empty key tables until a restore");
+    }
     String url = server.baseUri().toString();
     Banner.print(out, url, caFile, password, spec, keys, SimulatorDatabase.describe(o), hosting(o));
     if (o.readyFile() != null) {
