@@ -10,10 +10,15 @@ import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.store.InMemoryClusterDatabase;
 import java.time.Clock;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -84,6 +89,8 @@ public final class KmsEngine implements AutoCloseable {
     private Clock clock;
     private Duration jobRetention;
     private int parallelism;
+    private Set<String> localNodes;
+    private String endpoint;
 
     private Builder(ClusterSpec spec) {
       this.spec = Objects.requireNonNull(spec, "spec");
@@ -156,6 +163,52 @@ public final class KmsEngine implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The nodes this engine hosts (default: every node of the spec). When several engine processes share one
+     * cluster database (one whose {@link ClusterDatabase#coordination() coordination} is distributed, such as
+     * etcd), each hosts some of the nodes: only those have key tables here; block I/O and node controls on another
+     * node fail with {@link ErrorCode#REMOTE_NODE}; per-node reports and restores reach the other nodes through
+     * their processes. The engine announces these nodes when it is built and withdraws them when it closes.
+     *
+     * @param nodes node names, each in the spec, at least one
+     * @return this builder
+     * @throws IllegalArgumentException if {@code nodes} is empty or names a node the spec does not have
+     * @throws IllegalStateException if local nodes were already given
+     */
+    public Builder localNodes(Collection<String> nodes) {
+      requireUnset(localNodes, "localNodes");
+      Set<String> copy = new LinkedHashSet<>(nodes);
+      if (copy.isEmpty()) {
+        throw new IllegalArgumentException("localNodes needs at least one node");
+      }
+      for (String n : copy) {
+        if (!spec.nodes().contains(n)) {
+          throw new IllegalArgumentException("node " + n + " is not in cluster " + spec.name() + ": "
+              + spec.nodes());
+        }
+      }
+      localNodes = Set.copyOf(copy);
+      return this;
+    }
+
+    /**
+     * Where other processes reach this one for its nodes, announced with them (default {@code pid@host}); the
+     * REST simulator gives its base URL, to which requests for its nodes are forwarded. Not a secret.
+     *
+     * @param e the endpoint, not blank
+     * @return this builder
+     * @throws IllegalArgumentException if {@code e} is blank
+     * @throws IllegalStateException if an endpoint was already given
+     */
+    public Builder endpoint(String e) {
+      requireUnset(endpoint, "endpoint");
+      if (e == null || e.isBlank()) {
+        throw new IllegalArgumentException("endpoint must not be blank");
+      }
+      endpoint = e;
+      return this;
+    }
+
     private static void requireUnset(Object current, String name) {
       if (current != null) {
         throw new IllegalStateException(name + " was already set");
@@ -163,10 +216,13 @@ public final class KmsEngine implements AutoCloseable {
     }
 
     /**
-     * The engine. Opening an existing database recovers any operation a crash interrupted.
+     * The engine. Opening an existing database recovers any operation a crash interrupted (with several
+     * processes, each SVM under its lock, so that a rekey another live process runs is not rolled back).
      *
      * @return a running engine; close it to stop its threads
      * @throws IllegalStateException if no key provider was given
+     * @throws dev.kmsengine.store.StoreException if another live process hosts one of the local nodes, or the
+     *     database's coordination cannot be reached
      */
     public KmsEngine build() {
       if (provider == null) {
@@ -184,7 +240,22 @@ public final class KmsEngine implements AutoCloseable {
       if (parallelism == 0) {
         parallelism = Runtime.getRuntime().availableProcessors();
       }
-      return new KmsEngine(new Engine(spec, provider, database, clock, jobRetention, parallelism));
+      if (localNodes == null) {
+        localNodes = Set.copyOf(spec.nodes());
+      }
+      if (endpoint == null) {
+        endpoint = ProcessHandle.current().pid() + "@" + hostName();
+      }
+      return new KmsEngine(new Engine(spec, provider, database, clock, jobRetention, parallelism, localNodes,
+          endpoint));
+    }
+
+    private static String hostName() {
+      try {
+        return InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        return "localhost";
+      }
     }
   }
 
@@ -251,7 +322,10 @@ public final class KmsEngine implements AutoCloseable {
     return engine.awaitJob(job.uuid(), timeout);
   }
 
-  /** Stops the job threads and the engine's worker threads. The database is left open (its owner closes it). */
+  /**
+   * Stops the job threads and the engine's worker threads, and withdraws its nodes (other processes see them down
+   * at once). The database is left open (its owner closes it).
+   */
   @Override
   public void close() {
     engine.close();

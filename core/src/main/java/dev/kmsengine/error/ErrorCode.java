@@ -3,7 +3,7 @@ package dev.kmsengine.error;
 /**
  * Every error the engine reports, with the ONTAP error code and message the REST reference gives for it.
  *
- * <p>The numeric codes are ONTAP's own, except the three in 13001-13003 ({@link #isOntapCode()}); the REST
+ * <p>The numeric codes are ONTAP's own, except the project's own in 13001-13004 ({@link #isOntapCode()}); the REST
  * layer serialises them as strings and maps each to one HTTP status in a single table. Messages never carry
  * secrets: where a message needs detail (a node name, a field value), the detail is passed separately to
  * {@link KmsException} and must be non-secret.
@@ -163,7 +163,13 @@ public enum ErrorCode {
    */
   INTERNAL_ERROR(13002, "Internal error."),
   /** The operation was stopped before it finished because its thread was interrupted: the engine is closing. */
-  CANCELLED(13003, "The operation was cancelled because the engine is shutting down.");
+  CANCELLED(13003, "The operation was cancelled because the engine is shutting down."),
+  /**
+   * A block read or write, or a node control, named a node that another engine process on the same cluster
+   * database hosts: its key table is there, not here. The message names the node and the endpoint that process
+   * announced, so the REST layer can send the request there.
+   */
+  REMOTE_NODE(13004, "The node is hosted by another process.");
 
   private final int code;
   private final String message;
@@ -193,7 +199,7 @@ public enum ErrorCode {
 
   /**
    * Whether ONTAP itself reports this code. The project's own ({@link #DATABASE_FAILED}, {@link #INTERNAL_ERROR},
-   * {@link #CANCELLED}) are not in the reference.
+   * {@link #CANCELLED}, {@link #REMOTE_NODE}) are not in the reference.
    *
    * @return {@code false} for the project's own codes
    */

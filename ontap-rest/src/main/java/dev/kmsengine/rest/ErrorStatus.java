@@ -9,7 +9,8 @@ import dev.kmsengine.error.ErrorCode;
  * a node power-on, a reconnect), and 500 only for genuine server faults: the reference's "Internal error" codes,
  * which mean the stored keys are inconsistent, a cluster database that failed (a full disk, an I/O error), and an
  * engine bug ({@link ErrorCode#INTERNAL_ERROR}, answered with its generic message only). A job cancelled because
- * the engine is closing is 503.
+ * the engine is closing is 503. A node hosted by another engine process is 421 (Misdirected Request): the
+ * request belongs to that process.
  *
  * <p>The switch has no default branch, so a new {@link ErrorCode} does not compile until it is given a status
  * here (and in the README's table, which a test compares with this one).
@@ -38,6 +39,7 @@ public final class ErrorStatus {
       case SVM_KEY_GENERATION_FAILED, VEK_MISSING, VEK_INVALID, INVALID_ENCRYPTION_BLOB, SVM_KEK_UNWRAP_FAILED,
           VDEK_UPDATE_FAILED, ENCRYPT_FAILED, DECRYPT_FAILED, KEY_RESPONSE_UNPARSABLE, DATABASE_FAILED,
           INTERNAL_ERROR -> 500;
+      case REMOTE_NODE -> 421;
       case CANCELLED -> 503;
     };
   }

@@ -16,6 +16,10 @@ import java.util.UUID;
  * svm-keys              svm uuid    -&gt; SvmKeyState (enabled config, keystore state, generation, wrapped SVM-KEKs)
  * veks/{svm}/{gen}      volume uuid -&gt; wrapped VEK blob under SVM-KEK generation gen
  * maintenance           {@link #PURGE_PENDING} -&gt; empty: the file still holds secrets of an earlier format or key
+ * node-status           node uuid   -&gt; NodeStatusRecord (multi-process mode: a node's key table, as its process
+ *                                     last published it)
+ * node-requests         request id  -&gt; NodeRequest (multi-process mode: work for a node of another process)
+ * node-results          request id  -&gt; the answer to a NodeRequest
  * </pre>
  * Only the bucket of the current generation is authoritative; a rekey stages the next generation's bucket and
  * makes it current with one small commit of {@code svm-keys}.
@@ -27,6 +31,9 @@ public final class Buckets {
   static final String CONFIGS = "barbican-configs";
   static final String SVM_KEYS = "svm-keys";
   static final String MAINTENANCE = "maintenance";
+  static final String NODE_STATUS = "node-status";
+  static final String NODE_REQUESTS = "node-requests";
+  static final String NODE_RESULTS = "node-results";
   /**
    * Present while the database's files may still hold secrets in a form that is no longer current (plain text
    * from a version-1 configuration record, or sealed under a retired protection key): set in the commit that

@@ -38,10 +38,15 @@ final class ClusterNodes implements AutoCloseable {
     return t;
   }
 
-  /** Runs {@code action} for every node in parallel; results in node order. */
+  /** Runs {@code action} for every node of this process in parallel; results in node order. */
   List<NodeStatus> perNode(Function<Node, NodeStatus> action) {
+    return perNode(nodes, action);
+  }
+
+  /** Runs {@code action} for each of {@code targets} in parallel; results in their order. */
+  List<NodeStatus> perNode(List<Node> targets, Function<Node, NodeStatus> action) {
     List<Future<NodeStatus>> futures = new ArrayList<>();
-    for (Node n : nodes) {
+    for (Node n : targets) {
       futures.add(io.submit(() -> action.apply(n)));
     }
     List<NodeStatus> out = new ArrayList<>();

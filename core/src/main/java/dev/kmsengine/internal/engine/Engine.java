@@ -18,13 +18,16 @@ import dev.kmsengine.keystore.Keystore;
 import dev.kmsengine.keystore.Keystore.KekAvailability;
 import dev.kmsengine.keystore.Keystore.Reachability;
 import dev.kmsengine.store.ClusterDatabase;
+import dev.kmsengine.store.ClusterDatabase.Coordination;
 import dev.kmsengine.store.WriteBatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -48,6 +51,23 @@ public final class Engine implements AutoCloseable {
   final Rekey rekeys;
   final Restore restores;
   private final VolumeBlocks blocks;
+  private final NodeDirectory directory;
+  private final NodeStatusBoard board;
+  private final NodeRequests requests;
+  /** Multi-process mode only, else null. */
+  private final GenerationWatch generations;
+  private final Recovery recovery;
+  private final Coordination coordination;
+  private volatile Thread deferredRecovery;
+
+  /** How long a restore waits for the processes of remote nodes: a restore of a large SVM takes a while. */
+  private static final Duration REMOTE_RESTORE_TIMEOUT = Duration.ofSeconds(120);
+  /** How long a reachability report waits for them: ONTAP's default {@code return_timeout} is 15 s. */
+  private static final Duration REMOTE_REACHABILITY_TIMEOUT = Duration.ofSeconds(15);
+  /** How long recovery at start waits for an SVM's lock before it leaves that SVM for later. */
+  private static final Duration RECOVERY_LOCK_WAIT = Duration.ofSeconds(2);
+  /** How long each later attempt waits: a rekey of a large SVM holds the lock for a while. */
+  private static final Duration DEFERRED_RECOVERY_WAIT = Duration.ofSeconds(30);
 
   /**
    * Builds and recovers an engine; {@link KmsEngine.Builder} has already applied its defaults.
@@ -58,22 +78,71 @@ public final class Engine implements AutoCloseable {
    * @param clock the clock for job times and retention
    * @param jobRetention how long finished jobs stay visible
    * @param parallelism rewrap and fan-out threads
+   * @param localNodes the nodes this process hosts, all in {@code spec}
+   * @param endpoint what this process announces for its nodes
    */
   public Engine(ClusterSpec spec, TopLevelKeyProvider provider, ClusterDatabase database, Clock clock,
-      Duration jobRetention, int parallelism) {
-    this.state = new EngineState(spec, provider, database, parallelism);
+      Duration jobRetention, int parallelism, Set<String> localNodes, String endpoint) {
+    this.state = new EngineState(spec, provider, database, parallelism, localNodes);
+    this.coordination = database.coordination();
+    boolean multiProcess = coordination.distributed();
     state.resealConfigSecrets();
-    this.jobs = new JobQueue(clock, jobRetention);
-    this.fanOut = new ClusterNodes(state.nodes, parallelism);
-    KekFetcher keks = new KekFetcher(state);
-    this.status = new KekStatusReport(state, fanOut);
-    this.lifecycle = new KeystoreLifecycle(state, keks);
-    this.volumeKeys = new VolumeKeys(state, keks);
-    this.rekeys = new Rekey(state, keks, new ParallelRewrap(state, fanOut));
-    this.restores = new Restore(state, fanOut);
-    this.blocks = new VolumeBlocks(state);
-    state.initialiseSvms();
-    Recovery.run(state);
+    this.directory = new NodeDirectory(spec.nodes(), localNodes, endpoint, coordination, System::nanoTime);
+    try {
+      this.jobs = new JobQueue(clock, jobRetention);
+      this.fanOut = new ClusterNodes(state.nodes, parallelism);
+      this.board = new NodeStatusBoard(state, multiProcess);
+      this.requests = new NodeRequests(state, directory, multiProcess, Map.of(NodeRequest.Kind.RESTORE,
+          REMOTE_RESTORE_TIMEOUT, NodeRequest.Kind.REACHABILITY, REMOTE_REACHABILITY_TIMEOUT));
+      this.generations = multiProcess ? new GenerationWatch(state) : null;
+      KekFetcher keks = new KekFetcher(state);
+      this.status = new KekStatusReport(state, fanOut, directory, board, requests);
+      this.lifecycle = new KeystoreLifecycle(state, keks);
+      this.volumeKeys = new VolumeKeys(state, keks, generations);
+      this.rekeys = new Rekey(state, keks, new ParallelRewrap(state, fanOut));
+      RemoteRestore remoteRestore = new RemoteRestore(state, requests, board);
+      this.restores = new Restore(state, fanOut, remoteRestore);
+      this.blocks = new VolumeBlocks(state, directory, volumeKeys);
+      this.recovery = new Recovery(state);
+      state.initialiseSvms();
+      if (multiProcess) {
+        generations.start(coordination);
+        requests.serve(NodeRequest.Kind.RESTORE, r -> remoteRestore.serve(r, restores));
+        requests.serve(NodeRequest.Kind.REACHABILITY, status::serve);
+        requests.start(coordination);
+        if (!recovery.underLocks(coordination, RECOVERY_LOCK_WAIT).isEmpty()) {
+          startDeferredRecovery();
+        }
+      } else {
+        recovery.run();
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Recovers, in the background, the SVMs whose lock another process held at start; ends when none is left. */
+  private void startDeferredRecovery() {
+    Thread t = new Thread(() -> {
+      while (recovery.hasDeferred() && !Thread.currentThread().isInterrupted()) {
+        recovery.retryDeferred(coordination, DEFERRED_RECOVERY_WAIT);
+      }
+    }, "kms-deferred-recovery");
+    t.setDaemon(true);
+    deferredRecovery = t;
+    t.start();
+  }
+
+  /**
+   * What the job runner calls just after it took an SVM's lock for a job, before the job's body: recovers the SVM
+   * first if its recovery was deferred at start because another process held the lock.
+   *
+   * @param svm the SVM whose lock was taken
+   * @param lock the lock, whose fence the recovery's commit carries
+   */
+  public void afterSvmLocked(UUID svm, Coordination.SvmLock lock) {
+    recovery.afterLock(svm, lock);
   }
 
   /**
@@ -116,17 +185,29 @@ public final class Engine implements AutoCloseable {
 
   public List<NodeInfo> nodes() {
     List<NodeInfo> out = new ArrayList<>();
-    for (Node n : state.nodes) {
-      out.add(new NodeInfo(n.uuid, n.name, n.isUp(), n.svmKekCount(), n.vekCount()));
+    for (String name : state.spec.nodes()) {
+      if (directory.isLocal(name)) {
+        Node n = state.node(name);
+        out.add(new NodeInfo(n.uuid, n.name, n.isUp(), n.svmKekCount(), n.vekCount(), true,
+            Optional.of(directory.endpoint())));
+        continue;
+      }
+      Optional<String> endpoint = directory.endpointOf(name);
+      NodeStatusRecord published = endpoint.isPresent() ? board.published(name) : null;
+      boolean up = published != null && published.up();
+      out.add(new NodeInfo(state.nodeUuid(name), name, up, up ? published.generations().size() : 0,
+          up ? published.veks() : 0, false, endpoint));
     }
     return out;
   }
 
   public void rebootNode(String name) {
+    directory.requireLocal(name);
     state.node(name).reboot();
   }
 
   public void setNodeUp(String name, boolean up) {
+    directory.requireLocal(name);
     state.node(name).setUp(up);
   }
 
@@ -315,12 +396,35 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() {
-    jobs.close();
-    fanOut.close();
+    Thread t = deferredRecovery;
+    if (t != null) {
+      t.interrupt();
+    }
+    closeAll(requests, generations, jobs, fanOut, board, directory);
+  }
+
+  /** Closes each of {@code parts} that was built (a failed constructor leaves some null), the first failure last. */
+  private static void closeAll(AutoCloseable... parts) {
+    RuntimeException first = null;
+    for (AutoCloseable p : parts) {
+      try {
+        if (p != null) {
+          p.close();
+        }
+      } catch (Exception e) {
+        if (first == null) {
+          first = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
   }
 
   @Override
   public String toString() {
-    return "KmsEngine[cluster=" + state.spec.name() + ", nodes=" + state.nodes.size() + "]";
+    return "KmsEngine[cluster=" + state.spec.name() + ", nodes=" + state.spec.nodes().size()
+        + (directory.allLocal() ? "" : ", local=" + state.nodes.size()) + "]";
   }
 }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -29,7 +30,10 @@ public final class EngineState {
   final TopLevelKeyProvider provider;
   /** The cluster database. */
   public final ClusterDatabase db;
-  /** The nodes, in cluster order. */
+  /**
+   * The nodes this process hosts (every node of the cluster unless the engine was built with
+   * {@code localNodes}), in cluster order: the only key tables in this process.
+   */
   public final List<Node> nodes;
   final int parallelism;
   private final ConfigProtectionKey configKey;
@@ -41,7 +45,8 @@ public final class EngineState {
    */
   private final ReentrantReadWriteLock configWrites = new ReentrantReadWriteLock();
 
-  EngineState(ClusterSpec spec, TopLevelKeyProvider provider, ClusterDatabase db, int parallelism) {
+  EngineState(ClusterSpec spec, TopLevelKeyProvider provider, ClusterDatabase db, int parallelism,
+      Set<String> localNodes) {
     this.spec = spec;
     this.provider = provider;
     this.db = db;
@@ -49,9 +54,16 @@ public final class EngineState {
     this.configKey = db.configProtectionKey();
     List<Node> n = new ArrayList<>();
     for (String name : spec.nodes()) {
-      n.add(new Node(stableUuid("node/" + name), name));
+      if (localNodes.contains(name)) {
+        n.add(new Node(nodeUuid(name), name));
+      }
     }
     this.nodes = List.copyOf(n);
+  }
+
+  /** A node's uuid, the same in every process: derived from the cluster and node names. */
+  UUID nodeUuid(String name) {
+    return stableUuid("node/" + name);
   }
 
   private UUID stableUuid(String what) {

@@ -59,10 +59,19 @@ public final class Node {
   private final Map<UUID, Kek> svmKeks = new HashMap<>();
   /** Guarded by this. */
   private final VekTable veks = new VekTable();
+  /** Why the last install of a new SVM-KEK generation announced by another process failed, per SVM. Guarded by this. */
+  private final Map<UUID, String> installFailures = new HashMap<>();
+  /** Told (under the node's lock, so it must not block) whenever the SVM-KEKs or the up state change. */
+  private volatile Runnable onChange = () -> { };
 
   Node(UUID uuid, String name) {
     this.uuid = uuid;
     this.name = name;
+  }
+
+  /** Sets what is told of every change of the node's SVM-KEKs or up state; see {@link NodeStatusBoard}. */
+  void onChange(Runnable listener) {
+    onChange = listener;
   }
 
   boolean isUp() {
@@ -75,12 +84,14 @@ public final class Node {
       wipe();
     }
     up = value;
+    onChange.run();
   }
 
   /** A reboot: the node comes back at once with an empty key table. */
   public synchronized void reboot() {
     wipe();
     up = true;
+    onChange.run();
   }
 
   /** The current wipe epoch, to pass to the {@code ...IfSameEpoch} installs. */
@@ -130,7 +141,31 @@ public final class Node {
     return true;
   }
 
+  /**
+   * Installs {@code key} as generation {@code to} of the SVM's KEK if the node was not wiped since {@code seen},
+   * is up, and holds generation {@code from} (0: holds none); returns whether it did. A generation that another
+   * process committed arrives this way.
+   */
+  synchronized boolean upgradeSvmKekIfSameEpoch(long seen, UUID svm, long from, long to, KeyMaterial key) {
+    if (seen != epoch || !up || svmKekGeneration(svm) != from) {
+      return false;
+    }
+    installSvmKek(svm, to, key);
+    return true;
+  }
+
+  /** Records why installing a new generation failed; cleared by the next install of the SVM's KEK or a wipe. */
+  synchronized void installFailed(UUID svm, String reason) {
+    installFailures.put(svm, reason);
+  }
+
+  /** Why the last install of a generation of the SVM's KEK failed, or null. */
+  synchronized String installFailure(UUID svm) {
+    return installFailures.get(svm);
+  }
+
   private void wipe() {
+    installFailures.clear();
     epoch++;
     for (Kek k : svmKeks.values()) {
       k.key().destroy();
@@ -160,15 +195,19 @@ public final class Node {
   /** Installs a copy of {@code key} as the SVM's KEK, wiping any previous one. For tests and set-up only. */
   synchronized void installSvmKek(UUID svm, long generation, KeyMaterial key) {
     Kek old = svmKeks.put(svm, new Kek(generation, key.duplicate()));
+    installFailures.remove(svm);
     if (old != null) {
       old.key().destroy();
     }
+    onChange.run();
   }
 
   synchronized void removeSvmKek(UUID svm) {
     Kek old = svmKeks.remove(svm);
+    installFailures.remove(svm);
     if (old != null) {
       old.key().destroy();
+      onChange.run();
     }
   }
 
@@ -192,6 +231,13 @@ public final class Node {
 
   synchronized int svmKekCount() {
     return svmKeks.size();
+  }
+
+  /** The generation of every SVM-KEK the node holds, by SVM. */
+  synchronized Map<UUID, Long> svmKekGenerations() {
+    Map<UUID, Long> out = new HashMap<>();
+    svmKeks.forEach((svm, k) -> out.put(svm, k.generation()));
+    return out;
   }
 
   public synchronized int vekCount() {

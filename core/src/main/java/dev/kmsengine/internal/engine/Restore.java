@@ -32,21 +32,54 @@ final class Restore {
 
   private final EngineState state;
   private final ClusterNodes fanOut;
+  private final RemoteRestore remote;
 
-  Restore(EngineState state, ClusterNodes fanOut) {
+  Restore(EngineState state, ClusterNodes fanOut, RemoteRestore remote) {
     this.state = state;
     this.fanOut = fanOut;
+    this.remote = remote;
   }
 
   void run(UUID configUuid, JobContext ctx) {
     ConfigRecord cfg = state.requireConfig(configUuid, ErrorCode.CONFIG_NOT_FOUND);
     SvmKeyState ks = state.requireEnabled(cfg);
-    ctx.progress("Fetching the top-level key on " + state.nodes.size() + " nodes");
-    LOG.info(() -> "restore of SVM " + ks.svm() + ": fetching the top-level KEK on " + state.nodes.size() + " nodes");
+    int nodeCount = state.spec.nodes().size();
+    ctx.progress("Fetching the top-level key on " + nodeCount + " nodes");
+    LOG.info(() -> "restore of SVM " + ks.svm() + ": fetching the top-level KEK on " + nodeCount + " nodes");
+    Map<String, ErrorCode> failureCodes = new ConcurrentHashMap<>();
+    List<NodeStatus> statuses = remote.withRemote(restoreOn(state.nodes, cfg, ks, failureCodes, ctx), cfg,
+        failureCodes);
+    ctx.nodes(statuses);
+    List<NodeStatus> failures = statuses.stream().filter(s -> !s.ok()).toList();
+    LOG.info(() -> "restore of SVM " + ks.svm() + ": " + (nodeCount - failures.size()) + " of "
+        + nodeCount + " nodes hold the SVM-KEK" + (failures.isEmpty() ? "" : "; failed: "
+        + failures.stream().map(NodeStatus::node).toList()));
+    // Blocked only when every node failed because of the key itself; a down node fails with a non-blocking code.
+    boolean keyUnusable = statuses.stream().allMatch(s -> !s.ok() && KekFetcher.blocks(failureCodes.get(s.node())));
+    if (keyUnusable) {
+      state.saveState(ks.withState(KeystoreState.BLOCKED));
+    } else if (failures.size() < statuses.size() && ks.state() == KeystoreState.BLOCKED) {
+      state.saveState(ks.withState(KeystoreState.ACTIVE));
+    }
+    if (!failures.isEmpty()) {
+      StringBuilder detail = new StringBuilder();
+      for (NodeStatus s : failures) {
+        detail.append("Node: ").append(s.node()).append(". Reason: ").append(s.message()).append(' ');
+      }
+      throw new KmsException(ErrorCode.RESTORE_FAILED, "", detail.toString().trim());
+    }
+    ctx.progress("Restored the SVM-KEK on " + statuses.size() + " of " + statuses.size() + " nodes");
+  }
+
+  /**
+   * Restores the SVM-KEK and the VEKs on {@code targets} (nodes of this process), each fetching the top-level KEK
+   * through its own path in parallel; their statuses, in the order of {@code targets}.
+   */
+  List<NodeStatus> restoreOn(List<Node> targets, ConfigRecord cfg, SvmKeyState ks,
+      Map<String, ErrorCode> failureCodes, JobContext ctx) {
     Map<String, KeyMaterial> svmKeks = new HashMap<>();
     Map<String, Long> epochs = new ConcurrentHashMap<>();
-    Map<String, ErrorCode> failureCodes = new ConcurrentHashMap<>();
-    List<NodeStatus> statuses = fanOut.perNode(n -> {
+    List<NodeStatus> statuses = fanOut.perNode(targets, n -> {
       // Captured before the fetch: keys fetched for the node as it was must not land in it after a reboot.
       epochs.put(n.name, n.epoch());
       if (!n.isUp()) {
@@ -73,26 +106,7 @@ final class Restore {
     } finally {
       svmKeks.values().forEach(KeyMaterial::destroy);
     }
-    ctx.nodes(statuses);
-    List<NodeStatus> failures = statuses.stream().filter(s -> !s.ok()).toList();
-    LOG.info(() -> "restore of SVM " + ks.svm() + ": " + (state.nodes.size() - failures.size()) + " of "
-        + state.nodes.size() + " nodes hold the SVM-KEK" + (failures.isEmpty() ? "" : "; failed: "
-        + failures.stream().map(NodeStatus::node).toList()));
-    // Blocked only when every node failed because of the key itself; a down node fails with a non-blocking code.
-    boolean keyUnusable = statuses.stream().allMatch(s -> !s.ok() && KekFetcher.blocks(failureCodes.get(s.node())));
-    if (keyUnusable) {
-      state.saveState(ks.withState(KeystoreState.BLOCKED));
-    } else if (failures.size() < statuses.size() && ks.state() == KeystoreState.BLOCKED) {
-      state.saveState(ks.withState(KeystoreState.ACTIVE));
-    }
-    if (!failures.isEmpty()) {
-      StringBuilder detail = new StringBuilder();
-      for (NodeStatus s : failures) {
-        detail.append("Node: ").append(s.node()).append(". Reason: ").append(s.message()).append(' ');
-      }
-      throw new KmsException(ErrorCode.RESTORE_FAILED, "", detail.toString().trim());
-    }
-    ctx.progress("Restored the SVM-KEK on " + statuses.size() + " of " + statuses.size() + " nodes");
+    return statuses;
   }
 
   /** A failed node's status, its code kept typed in {@code failures} for the blocked-keystore decision. */

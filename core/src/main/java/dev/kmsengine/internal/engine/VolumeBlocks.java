@@ -31,9 +31,13 @@ final class VolumeBlocks {
   private static final int TAG_BITS = 128;
 
   private final EngineState state;
+  private final NodeDirectory directory;
+  private final VolumeKeys keys;
 
-  VolumeBlocks(EngineState state) {
+  VolumeBlocks(EngineState state, NodeDirectory directory, VolumeKeys keys) {
     this.state = state;
+    this.directory = directory;
+    this.keys = keys;
   }
 
   static String bucket(UUID volume) {
@@ -81,16 +85,23 @@ final class VolumeBlocks {
     if (block < 0) {
       throw new KmsException(ErrorCode.INVALID_FIELD, "block", "Block numbers start at 0.");
     }
+    directory.requireLocal(nodeName);
     Node node = state.node(nodeName);
     if (!node.isUp()) {
       throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName + " is down. Bring it up, run"
           + " the restore for the volume's SVM, and retry.");
     }
-    if (state.volumeRecord(volume) == null) {
+    VolumeRecord record = state.volumeRecord(volume);
+    if (record == null) {
+      // Deleted, possibly by another process, whose delete could not reach this node's table.
+      node.removeVek(volume);
       throw new KmsException(ErrorCode.ENTRY_NOT_FOUND, "uuid");
     }
     // The node's own copy: the table's array is zeroised by the next restore or reboot, possibly mid-write.
     byte[] vek = node.vek(volume);
+    if (vek == null) {
+      vek = keys.loadOnDemand(node, record);
+    }
     if (vek == null) {
       throw new KmsException(ErrorCode.VEK_NOT_LOADED, "node", "Node: " + nodeName
           + " does not hold the key of volume " + volume + " (it rebooted, went down or was cut off since the"

@@ -10,6 +10,7 @@ import dev.kmsengine.internal.crypto.WrappingKey;
 import dev.kmsengine.internal.engine.KekFetcher.Fetched;
 import dev.kmsengine.keystore.Keystore.KeystoreState;
 import dev.kmsengine.store.WriteBatch;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
@@ -25,10 +26,53 @@ import java.util.UUID;
 final class VolumeKeys {
   private final EngineState state;
   private final KekFetcher keks;
+  /** Multi-process mode only (else null): brings a node that is behind to the current SVM-KEK generation. */
+  private final GenerationWatch generations;
 
-  VolumeKeys(EngineState state, KekFetcher keks) {
+  VolumeKeys(EngineState state, KekFetcher keks, GenerationWatch generations) {
     this.state = state;
     this.keks = keks;
+    this.generations = generations;
+  }
+
+  /**
+   * In multi-process mode, a volume's VEK for a local node that holds the SVM-KEK but not the VEK, because another
+   * process created the volume: read from the current generation's bucket, unwrapped under the node's SVM-KEK and
+   * installed (unless the node was wiped meanwhile). A node one generation behind (the watch has not caught up yet)
+   * installs the current one first. Null if the node cannot have the key without a restore, or in one process.
+   *
+   * @return a copy of the VEK bytes, which the caller zeroises; or null
+   */
+  byte[] loadOnDemand(Node node, VolumeRecord v) {
+    if (generations == null || !v.encrypted()) {
+      return null;
+    }
+    long epoch = node.epoch();
+    SvmKeyState ks = state.keyState(v.svm());
+    if (ks.generation() == 0) {
+      return null;
+    }
+    generations.catchUp(node, v.svm());
+    try (Node.HeldKek held = node.svmKek(v.svm())) {
+      if (held == null || held.generation != ks.generation() || !node.isUp()) {
+        return null;
+      }
+      byte[] blob = state.db.get(Buckets.veks(v.svm(), ks.generation()), v.uuid());
+      if (blob == null) {
+        return null;
+      }
+      try (KeyMaterial vek = held.wrapping.unwrap(blob, KeyBinding.vek(v.svm(), v.uuid(), ks.generation()))) {
+        byte[] bytes = vek.copyBytes(KeyAccess.insecure());
+        if (!node.installVekIfHolding(epoch, v.svm(), ks.generation(), v.uuid(), bytes)) {
+          Arrays.fill(bytes, (byte) 0);
+          return null;
+        }
+        return bytes;
+      } catch (GeneralSecurityException e) {
+        throw new KmsException(ErrorCode.VEK_INVALID, "", "The wrapped key of volume " + v.uuid()
+            + " does not unwrap under the node's SVM-KEK.", e);
+      }
+    }
   }
 
   void create(SvmRecord svm, UUID volume, String name, boolean encrypted) {
