@@ -1,4 +1,4 @@
-package dev.kmsengine.rest;
+package dev.kmsengine.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +10,10 @@ import dev.kmsengine.KmsEngine;
 import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.kek.InMemoryKeyProvider;
 import dev.kmsengine.keystore.Secret;
-import dev.kmsengine.store.InMemoryClusterDatabase;
+import dev.kmsengine.etcd.EtcdClusterDatabase;
+import dev.kmsengine.rest.NodeEndpoint;
+import dev.kmsengine.rest.OntapRestServer;
+import dev.kmsengine.rest.SimulatorControls;
 import dev.kmsengine.testkit.emulator.OpenStackEmulator;
 import dev.kmsengine.testkit.tls.CertificateAuthority;
 import java.net.URI;
@@ -18,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,16 +33,20 @@ import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two engines on one cluster database, each hosting one node and served by its own REST server with its own CA:
+ * Two engines on one cluster database (one namespace of the 3-member etcd, a store opened by each, as two processes
+ * would), each hosting one node and served by its own REST server with its own CA:
  * a node-scoped request sent to the server that does not host the node is forwarded to the one that does, and
  * answered with what that one answers; a host that is gone, one that presents another certificate than it
  * announced, and a request forwarded once already are refused, naming the node.
  */
 class NodeForwardingTest {
   private static final ClusterSpec SPEC = ClusterSpec.builder("cluster1").nodeCount(2).build();
-  private final InMemoryClusterDatabase db = new InMemoryClusterDatabase();
+  private static final String FORWARDED = "X-Kms-Engine-Forwarded-For";
+  private final String namespace = TestEtcd.freshNamespace();
+  @TempDir Path dir;
   private final List<AutoCloseable> open = new ArrayList<>();
 
   /** One process's server: its engine hosts {@code node}; its client trusts its own CA only. */
@@ -85,10 +93,13 @@ class NodeForwardingTest {
 
   @AfterEach
   void close() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
+    try {
+      for (int i = open.size() - 1; i >= 0; i--) {
+        open.get(i).close();
+      }
+    } finally {
+      TestEtcd.deleteNamespace(namespace);
     }
-    db.close();
   }
 
   /** A host of {@code node} announcing its own certificate, or {@code announcedPin} instead if not null. */
@@ -96,6 +107,10 @@ class NodeForwardingTest {
     CertificateAuthority ca = CertificateAuthority.create("CA of " + node);
     CertificateAuthority.ServerIdentity id = ca.issueServer(List.of("127.0.0.1"));
     Controls controls = new Controls();
+    EtcdClusterDatabase db = EtcdClusterDatabase.builder(TestEtcd.endpoints()).namespace(namespace)
+        .configProtectionKeyFile(dir.resolve("key")).leaseTimeToLive(Duration.ofSeconds(2))
+        .timeout(Duration.ofSeconds(30)).open();
+    open.add(db);
     OntapRestServer server = OntapRestServer.builder(url -> KmsEngine.builder(SPEC)
         .keyProvider(new InMemoryKeyProvider()).database(db).localNodes(List.of(node))
         .endpoint(announcedPin == null ? NodeEndpoint.of(url, id.certificate()).toString()
@@ -125,7 +140,7 @@ class NodeForwardingTest {
   }
 
   private static JsonNode json(HttpResponse<String> r) throws Exception {
-    return TestServer.JSON.readTree(r.body());
+    return ApiClient.JSON.readTree(r.body());
   }
 
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -209,7 +224,7 @@ class NodeForwardingTest {
     Host b = host("node2", "pw", null);
     await(() -> seesUp(a, "node2"), "node2 live");
     HttpResponse<String> r = send(a, "PATCH", "/api/simulator/nodes/node2", "{\"barbican_connected\": false}", "pw",
-        Map.of(NodeForwarder.FORWARDED, "node2"));
+        Map.of(FORWARDED, "node2"));
     assertEquals(409, r.statusCode(), r::body);
     assertTrue(json(r).at("/error/message").asText().contains("not hosted by the process"), r::body);
     assertTrue(b.controls().connected("node2"), "nothing reached the host");
