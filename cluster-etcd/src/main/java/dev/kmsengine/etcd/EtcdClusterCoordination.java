@@ -48,7 +48,8 @@ import java.util.logging.Logger;
  *       jetcd's keep-alive; if the process dies the lease expires and the lock is free after the time to live. A
  *       holder that cannot renew in time takes the lock as lost (see {@link KeptLease}).
  *   <li>A node is live while its key {@code c/node/<name>} exists (its value the endpoint its process announced),
- *       on a lease the announcing process renews; a node name already announced by a live process is refused.
+ *       on a lease the announcing process renews; a node name already announced by a live process is refused. A
+ *       process is live while its key {@code c/process/<uuid>} exists, the same way.
  *   <li>A watch is etcd's watch on the bucket's pointer, which every commit to the bucket rewrites; on each event
  *       the bucket is read again and compared with what was read before, and each changed key is reported. Meant
  *       for small buckets (the SVM key records), since every change reads the whole bucket.
@@ -215,7 +216,7 @@ final class EtcdClusterCoordination implements ClusterDatabase.Coordination, Aut
 
   @Override
   public Presence announce(Set<String> nodes, String endpoint) {
-    EtcdPresence p = new EtcdPresence(Set.copyOf(nodes), Objects.requireNonNull(endpoint));
+    EtcdPresence p = new EtcdPresence("c/node/", Set.copyOf(nodes), Objects.requireNonNull(endpoint), true);
     p.register();
     open.add(p);
     return p;
@@ -226,14 +227,19 @@ final class EtcdClusterCoordination implements ClusterDatabase.Coordination, Aut
    * nodes are announced again on a new lease as soon as etcd answers, unless another process took a name meanwhile.
    */
   final class EtcdPresence implements Presence {
+    private final String prefix;
     private final Set<String> nodes;
     private final String endpoint;
+    private final boolean ofNodes;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile KeptLease lease;
 
-    EtcdPresence(Set<String> nodes, String endpoint) {
+    /** Names under {@code prefix}: nodes ({@code ofNodes}) or one process. */
+    EtcdPresence(String prefix, Set<String> nodes, String endpoint, boolean ofNodes) {
+      this.prefix = prefix;
       this.nodes = nodes;
       this.endpoint = endpoint;
+      this.ofNodes = ofNodes;
     }
 
     void register() {
@@ -243,7 +249,7 @@ final class EtcdClusterCoordination implements ClusterDatabase.Coordination, Aut
       List<Op> puts = new ArrayList<>();
       List<Op> gets = new ArrayList<>();
       for (String n : nodes) {
-        ByteSequence k = db.namespaced("c/node/" + n);
+        ByteSequence k = db.namespaced(prefix + n);
         free.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.version(0)));
         puts.add(Op.put(k, bytes(endpoint), PutOption.builder().withLeaseId(l.id()).build()));
         gets.add(Op.get(k, GetOption.DEFAULT));
@@ -260,7 +266,7 @@ final class EtcdClusterCoordination implements ClusterDatabase.Coordination, Aut
         l.close();
         List<String> taken = new ArrayList<>();
         r.getGetResponses().forEach(g -> g.getKvs().forEach(kv -> taken.add(
-            kv.getKey().substring(db.namespaced("c/node/").size()).toString(StandardCharsets.UTF_8) + " (by "
+            kv.getKey().substring(db.namespaced(prefix).size()).toString(StandardCharsets.UTF_8) + " (by "
                 + kv.getValue().toString(StandardCharsets.UTF_8) + ")")));
         throw new StoreException(db.describe() + ": nodes already hosted by a live process: " + taken);
       }
@@ -289,7 +295,7 @@ final class EtcdClusterCoordination implements ClusterDatabase.Coordination, Aut
 
     @Override
     public Set<String> nodes() {
-      return nodes;
+      return ofNodes ? nodes : Set.of();
     }
 
     /** The lease the nodes are on now, for tests that revoke it from outside. */
@@ -320,6 +326,26 @@ final class EtcdClusterCoordination implements ClusterDatabase.Coordination, Aut
           kv.getValue().toString(StandardCharsets.UTF_8));
     }
     return Map.copyOf(out);
+  }
+
+  @Override
+  public Presence announceProcess(UUID process) {
+    EtcdPresence p = new EtcdPresence("c/process/", Set.of(process.toString()), "", false);
+    p.register();
+    open.add(p);
+    return p;
+  }
+
+  @Override
+  public Set<UUID> liveProcesses() {
+    ByteSequence prefix = db.namespaced("c/process/");
+    List<KeyValue> kvs = db.awaitFor("list live processes", client.getKVClient().get(prefix,
+        GetOption.builder().isPrefix(true).withKeysOnly(true).build())).getKvs();
+    Set<UUID> out = new HashSet<>();
+    for (KeyValue kv : kvs) {
+      out.add(UUID.fromString(kv.getKey().substring(prefix.size()).toString(StandardCharsets.UTF_8)));
+    }
+    return Set.copyOf(out);
   }
 
   // ---- watches ----

@@ -511,10 +511,11 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         segmentsFull |= !e.getValue().dropped && p.segments().size() > MAX_SEGMENTS
             && p.segments().get(p.segments().size() - 1).packed();
       }
+      WriteBatch.Fence fence = batch.fence();
       if (ops <= MAX_OPS && bytes <= MAX_BYTES && !segmentsFull) {
-        commitInOne(changes, current, retired);
+        commitInOne(changes, current, retired, fence);
       } else {
-        commitStaged(changes, current, retired);
+        commitStaged(changes, current, retired, fence);
       }
     }
     deleteSegments(retired);
@@ -534,7 +535,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
    * else to a new entries segment; a delete over an older segment is a tombstone. Every touched pointer is
    * written, so that its mod revision tells a commit happened.
    */
-  private void commitInOne(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired) {
+  private void commitInOne(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired,
+      WriteBatch.Fence fence) {
     List<Op> ops = new ArrayList<>();
     List<Segment> dropped = new ArrayList<>();
     changes.forEach((bucket, c) -> {
@@ -574,7 +576,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
     if (ops.isEmpty()) {
       return;
     }
-    applyOnce(unchanged(current), ops);
+    applyOnce(unchanged(current), ops, fence);
     retired.addAll(dropped);
   }
 
@@ -591,7 +593,8 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
    * The segment holds the batch's entries (tombstones for its deletes when older segments stay), or, for a dropped
    * bucket or one already at {@link #MAX_SEGMENTS}, the whole merged bucket, which then replaces the old segments.
    */
-  private void commitStaged(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired) {
+  private void commitStaged(Map<String, BucketChange> changes, Map<String, Pointer> current, List<Segment> retired,
+      WriteBatch.Fence fence) {
     if (changes.size() > MAX_STAGED_BUCKETS) {
       throw new StoreException("etcd cluster database " + ns + " at " + endpoints + ": a batch of this size may"
           + " touch at most " + MAX_STAGED_BUCKETS + " buckets, this one touches " + changes.size()
@@ -666,7 +669,7 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
             : Op.put(key("b/" + bucket), bytes(Segment.format(next)), PutOption.DEFAULT));
       }
       stager.flush();
-      applyOnce(cmps, flip);
+      applyOnce(cmps, flip, fence);
       staged.clear();
       retired.addAll(replaced);
     } finally {
@@ -767,11 +770,17 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
    * {@code w/<writer>} from {@link #sequence} to the next number, and only if it is still at {@link #sequence}.
    * When the connection to a member breaks under it (the member died), whether etcd applied it is unknown; the
    * sequence key tells, and if it was not applied the same transaction is sent again, through another member,
-   * until the request timeout. Called under {@link #commitLock}.
+   * until the request timeout. With a lock's {@code lockFence}, it also requires that the lock's key still exists
+   * with the create revision its holder got: etcd deletes the key when the holder's lease expires, and a later
+   * holder's key is another one. Called under {@link #commitLock}.
    */
-  private void applyOnce(List<Cmp> compares, List<Op> ops) {
+  private void applyOnce(List<Cmp> compares, List<Op> ops, WriteBatch.Fence lockFence) {
     ByteSequence fence = key("w/" + writer);
     List<Cmp> cmps = new ArrayList<>(compares);
+    ByteSequence lockKey = lockFence == null ? null : bytes(lockFence.key());
+    if (lockKey != null) {
+      cmps.add(new Cmp(lockKey, Cmp.Op.EQUAL, CmpTarget.createRevision(lockFence.revision())));
+    }
     cmps.add(sequence == 0 ? new Cmp(fence, Cmp.Op.EQUAL, CmpTarget.version(0))
         : new Cmp(fence, Cmp.Op.EQUAL, CmpTarget.value(bytes(Long.toString(sequence)))));
     List<Op> then = new ArrayList<>(ops);
@@ -783,6 +792,10 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         TxnResponse r = await(FINAL_TRANSACTION, client.getKVClient().txn().If(cmps.toArray(Cmp[]::new))
             .Then(then.toArray(Op[]::new)).commit());
         if (!r.isSucceeded() && !applied(fence, next)) {
+          if (lockKey != null && !stillLocked(lockKey, lockFence)) {
+            throw new StoreException(describe() + ": lock of SVM " + lockFence.svm() + " lost: its etcd lease"
+                + " expired, so another process may hold it; nothing was applied.");
+          }
           throw concurrentWriter();
         }
         sequence++;
@@ -797,6 +810,11 @@ public final class EtcdClusterDatabase implements ClusterDatabase {
         }
       }
     }
+  }
+
+  private boolean stillLocked(ByteSequence lockKey, WriteBatch.Fence lockFence) {
+    List<KeyValue> kvs = await("commit", client.getKVClient().get(lockKey)).getKvs();
+    return !kvs.isEmpty() && kvs.get(0).getCreateRevision() == lockFence.revision();
   }
 
   private boolean applied(ByteSequence fence, ByteSequence next) {

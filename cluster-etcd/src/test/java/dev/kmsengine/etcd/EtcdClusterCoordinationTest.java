@@ -96,6 +96,42 @@ class EtcdClusterCoordinationTest {
   }
 
   @Test
+  void aHolderWhoseLeaseWasRevokedCannotCommitUnderItsFenceEvenBeforeItNotices() throws Exception {
+    UUID svm = UUID.randomUUID();
+    Coordination.SvmLock held = a.lockSvm(svm, LONG);
+    WriteBatch.Fence fence = held.fence();
+    UUID first = UUID.randomUUID();
+    dbA.commit(new WriteBatch().put("fenced", first, new byte[] {1}).fence(fence));
+    assertEquals(1, dbB.count("fenced"), "a commit under a held lock applies");
+    try (Client other = Client.builder().endpoints(EtcdTestCluster.endpoints().toArray(URI[]::new)).build()) {
+      other.getLeaseClient().revoke(((EtcdClusterCoordination.EtcdLock) held).leaseId()).get(30, TimeUnit.SECONDS);
+    }
+    // The store checks the fence itself, whether or not the holder has seen the loss yet: the commits below would
+    // apply if the transaction did not compare the lock's key.
+    StoreException small = assertThrows(StoreException.class, () -> dbA.commit(
+        new WriteBatch().put("fenced", UUID.randomUUID(), new byte[] {2}).delete("fenced", first).fence(fence)));
+    assertTrue(small.getMessage().contains("lock of SVM " + svm + " lost"), small.getMessage());
+    WriteBatch large = new WriteBatch().fence(fence);
+    for (int i = 0; i < 3 * EtcdClusterDatabase.MAX_OPS; i++) {
+      large.put("fenced", UUID.randomUUID(), new byte[] {3});
+    }
+    StoreException staged = assertThrows(StoreException.class, () -> dbA.commit(large));
+    assertTrue(staged.getMessage().contains("lock of SVM " + svm + " lost"), staged.getMessage());
+    assertEquals(1, dbB.count("fenced"), "nothing of either refused commit was applied");
+    assertTrue(dbB.get("fenced", first) != null);
+    try (Coordination.SvmLock next = b.lockSvm(svm, LONG)) {
+      dbB.commit(new WriteBatch().put("fenced", UUID.randomUUID(), new byte[] {4}).fence(next.fence()));
+      assertThrows(StoreException.class, () -> dbA.commit(
+          new WriteBatch().put("fenced", UUID.randomUUID(), new byte[] {5}).fence(fence)),
+          "the old holder's fence stays refused while another process holds the lock");
+    }
+    assertEquals(2, dbA.count("fenced"));
+    dbA.commit(new WriteBatch().put("unfenced", first, new byte[] {6}));
+    assertEquals(1, dbB.count("unfenced"), "a commit without a fence is not affected");
+    held.close();
+  }
+
+  @Test
   void aKilledProcessFreesItsLockAndShowsItsNodeDownAfterTheTtl() throws Exception {
     UUID svm = UUID.randomUUID();
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",

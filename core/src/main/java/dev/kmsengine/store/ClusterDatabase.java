@@ -217,6 +217,26 @@ public interface ClusterDatabase extends AutoCloseable {
     Map<String, String> liveNodes();
 
     /**
+     * Announces one engine process as live under {@code process}, for as long as the returned presence is open
+     * and this process renews it, so that other processes can tell whether the process that wrote a record (a job
+     * it runs) still runs ({@link #liveProcesses()}). It announces no node: its {@link Presence#nodes()} is empty.
+     *
+     * @param process a uuid naming this process, unique to it
+     * @return the presence; close it to withdraw the process
+     * @throws StoreException if the coordination service is unreachable
+     */
+    Presence announceProcess(UUID process);
+
+    /**
+     * The processes announced by {@link #announceProcess} that are live, as the coordination service sees them now:
+     * one that died is gone once its lease's time to live has passed.
+     *
+     * @return the live processes' uuids
+     * @throws StoreException if the coordination service is unreachable
+     */
+    Set<UUID> liveProcesses();
+
+    /**
      * Tells {@code listener} the key of every entry of {@code bucket} that changed (put, replaced or deleted) from
      * now on, in no particular order, on a thread of the implementation. The engine watches the SVM key records, so
      * that a node learns of an SVM-KEK generation another process committed.

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 
 /**
  * {@link ClusterDatabase#coordination()} for a database only one process opens: an SVM lock is a semaphore in this
- * JVM (never lost), the live nodes are the announced ones, and a watch never fires. Thread-safe.
+ * JVM (never lost), the live nodes and processes are the announced ones, and a watch never fires. Thread-safe.
  */
 final class SingleProcessCoordination implements ClusterDatabase.Coordination {
   /**
@@ -27,6 +27,7 @@ final class SingleProcessCoordination implements ClusterDatabase.Coordination {
   private final Map<UUID, Semaphore> locks = new ConcurrentHashMap<>();
   /** Announced node -> its open announcements' endpoints, oldest first. Guarded by itself. */
   private final Map<String, LinkedHashMap<Object, String>> announced = new HashMap<>();
+  private final Set<UUID> processes = ConcurrentHashMap.newKeySet();
 
   static SingleProcessCoordination of(ClusterDatabase db) {
     synchronized (BY_DATABASE) {
@@ -125,6 +126,30 @@ final class SingleProcessCoordination implements ClusterDatabase.Coordination {
       });
     }
     return Map.copyOf(out);
+  }
+
+  @Override
+  public Presence announceProcess(UUID process) {
+    processes.add(process);
+    AtomicBoolean open = new AtomicBoolean(true);
+    return new Presence() {
+      @Override
+      public Set<String> nodes() {
+        return Set.of();
+      }
+
+      @Override
+      public void close() {
+        if (open.compareAndSet(true, false)) {
+          processes.remove(process);
+        }
+      }
+    };
+  }
+
+  @Override
+  public Set<UUID> liveProcesses() {
+    return Set.copyOf(processes);
   }
 
   @Override

@@ -66,8 +66,6 @@ public final class Engine implements AutoCloseable {
   private static final Duration REMOTE_REACHABILITY_TIMEOUT = Duration.ofSeconds(15);
   /** How long recovery at start waits for an SVM's lock before it leaves that SVM for later. */
   private static final Duration RECOVERY_LOCK_WAIT = Duration.ofSeconds(2);
-  /** How long each later attempt waits: a rekey of a large SVM holds the lock for a while. */
-  private static final Duration DEFERRED_RECOVERY_WAIT = Duration.ofSeconds(30);
 
   /**
    * Builds and recovers an engine; {@link KmsEngine.Builder} has already applied its defaults.
@@ -85,11 +83,15 @@ public final class Engine implements AutoCloseable {
       Duration jobRetention, int parallelism, Set<String> localNodes, String endpoint) {
     this.state = new EngineState(spec, provider, database, parallelism, localNodes);
     this.coordination = database.coordination();
-    boolean multiProcess = coordination.distributed();
+    // First: a process of another cluster shape is refused before it writes or starts anything.
+    ClusterShape.settle(state);
     state.resealConfigSecrets();
     this.directory = new NodeDirectory(spec.nodes(), localNodes, endpoint, coordination, System::nanoTime);
+    // A process hosting every node has the cluster to itself: no other process can host one, so nobody needs to be
+    // told of its nodes, and no other process's change needs watching.
+    boolean multiProcess = coordination.distributed() && !directory.allLocal();
     try {
-      this.jobs = new JobQueue(clock, jobRetention);
+      this.jobs = new JobQueue(clock, jobRetention, database, JobQueue.DEFAULT_LOCK_WAIT);
       this.fanOut = new ClusterNodes(state.nodes, parallelism);
       this.board = new NodeStatusBoard(state, multiProcess);
       this.requests = new NodeRequests(state, directory, multiProcess, Map.of(NodeRequest.Kind.RESTORE,
@@ -104,7 +106,6 @@ public final class Engine implements AutoCloseable {
       this.restores = new Restore(state, fanOut, remoteRestore);
       this.blocks = new VolumeBlocks(state, directory, volumeKeys);
       this.recovery = new Recovery(state);
-      state.initialiseSvms();
       if (multiProcess) {
         generations.start(coordination);
         requests.serve(NodeRequest.Kind.RESTORE, r -> remoteRestore.serve(r, restores));
@@ -126,7 +127,7 @@ public final class Engine implements AutoCloseable {
   private void startDeferredRecovery() {
     Thread t = new Thread(() -> {
       while (recovery.hasDeferred() && !Thread.currentThread().isInterrupted()) {
-        recovery.retryDeferred(coordination, DEFERRED_RECOVERY_WAIT);
+        recovery.retryDeferred(coordination, JobQueue.DEFAULT_LOCK_WAIT);
       }
     }, "kms-deferred-recovery");
     t.setDaemon(true);

@@ -4,6 +4,7 @@ import dev.kmsengine.cluster.ClusterSpec;
 import dev.kmsengine.cluster.VolumeInfo;
 import dev.kmsengine.error.ErrorCode;
 import dev.kmsengine.error.KmsException;
+import dev.kmsengine.internal.job.JobLocks;
 import dev.kmsengine.kek.TopLevelKeyProvider;
 import dev.kmsengine.keystore.BarbicanConfig;
 import dev.kmsengine.keystore.Keystore.KeystoreState;
@@ -49,7 +50,7 @@ public final class EngineState {
       Set<String> localNodes) {
     this.spec = spec;
     this.provider = provider;
-    this.db = db;
+    this.db = JobLocks.checkingCommits(db);
     this.parallelism = parallelism;
     this.configKey = db.configProtectionKey();
     List<Node> n = new ArrayList<>();
@@ -80,7 +81,8 @@ public final class EngineState {
     }
     for (String name : spec.dataSvms()) {
       if (existing.stream().noneMatch(s -> s.name().equals(name))) {
-        SvmRecord svm = new SvmRecord(UUID.randomUUID(), name, false);
+        // Stable, as the admin SVM's: two processes adding the spec's SVMs add the same records.
+        SvmRecord svm = new SvmRecord(stableUuid("svm/" + name), name, false);
         batch.put(Buckets.SVMS, svm.uuid(), svm.encode());
       }
     }

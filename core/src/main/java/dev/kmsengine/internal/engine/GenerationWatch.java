@@ -76,13 +76,16 @@ final class GenerationWatch implements AutoCloseable {
   }
 
   /**
-   * Installs the SVM's current generation on {@code n} now if it holds an older one: a block I/O that finds the
-   * node behind calls this rather than wait for the watch.
+   * Installs the SVM's current generation on {@code n} now if it holds an older one (or none, while the first
+   * generation's event has not been handled): a block I/O that finds the node behind calls this rather than wait
+   * for the watch.
    */
   synchronized void catchUp(Node n, UUID svm) {
     SvmKeyState ks = state.keyState(svm);
     long held = n.svmKekGeneration(svm);
-    if (ks.enabled() != null && held != 0 && held != ks.generation()) {
+    Long before = seen.get(svm);
+    boolean firstPending = (before == null || before == 0) && n.isUp();
+    if (ks.enabled() != null && ks.generation() > 0 && held != ks.generation() && (held != 0 || firstPending)) {
       install(n, ks, held);
     }
   }

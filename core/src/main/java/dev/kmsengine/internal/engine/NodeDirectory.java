@@ -79,6 +79,11 @@ final class NodeDirectory implements AutoCloseable {
     return local.contains(node) || live().containsKey(node);
   }
 
+  /** Forgets the cached list of live nodes, so that the next question fetches it: before a fan-out that waits. */
+  void refresh() {
+    snapshot = null;
+  }
+
   /** The remote nodes, in cluster order. */
   List<String> remoteNodes() {
     return order.stream().filter(n -> !local.contains(n)).toList();

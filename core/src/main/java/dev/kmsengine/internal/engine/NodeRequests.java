@@ -94,6 +94,9 @@ final class NodeRequests implements AutoCloseable {
     Map<String, NodeStatus> out = new LinkedHashMap<>();
     Map<String, UUID> asked = new LinkedHashMap<>();
     WriteBatch batch = new WriteBatch();
+    if (multiProcess) {
+      directory.refresh();
+    }
     for (String node : directory.remoteNodes()) {
       if (!multiProcess || !directory.isLive(node)) {
         out.put(node, NodeStatus.failure(node, downCode, "Node is down: no running process hosts it."));
@@ -109,7 +112,7 @@ final class NodeRequests implements AutoCloseable {
       return List.copyOf(out.values());
     }
     try {
-      state.db.commit(batch);
+      SharedCommits.commit(state.db, batch);
       long deadline = System.nanoTime() + timeouts.get(kind).toNanos();
       for (Map.Entry<String, UUID> e : asked.entrySet()) {
         out.put(e.getKey(), await(e.getKey(), e.getValue(), kind, downCode, deadline));
@@ -121,7 +124,7 @@ final class NodeRequests implements AutoCloseable {
         cleanup.delete(Buckets.NODE_REQUESTS, id).delete(Buckets.NODE_RESULTS, id);
       }
       try {
-        state.db.commit(cleanup);
+        SharedCommits.commit(state.db, cleanup);
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "deleting answered node requests failed: " + CauseChain.of(e));
       }
@@ -142,6 +145,9 @@ final class NodeRequests implements AutoCloseable {
         return f.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         resultChanged(id);
+        if (!f.isDone() && !directory.isLive(node)) {
+          return NodeStatus.failure(node, downCode, "Node is down: its process stopped before it answered.");
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return NodeStatus.failure(node, ErrorCode.CANCELLED, "Interrupted while waiting for the node's process.");
@@ -207,7 +213,7 @@ final class NodeRequests implements AutoCloseable {
       }
       // Only if the asker still waits: it deletes the request when it gives up, and an answer then is litter.
       if (state.db.get(Buckets.NODE_REQUESTS, r.id()) != null) {
-        state.db.commit(new WriteBatch().put(Buckets.NODE_RESULTS, r.id(), NodeRequest.encodeResult(s))
+        SharedCommits.commit(state.db, new WriteBatch().put(Buckets.NODE_RESULTS, r.id(), NodeRequest.encodeResult(s))
             .delete(Buckets.NODE_REQUESTS, r.id()));
       }
     } catch (RuntimeException e) {

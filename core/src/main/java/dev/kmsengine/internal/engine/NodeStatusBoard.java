@@ -44,7 +44,7 @@ final class NodeStatusBoard implements AutoCloseable {
         n.onChange(() -> changed(n));
         batch.put(Buckets.NODE_STATUS, n.uuid, NodeStatusRecord.of(n).encode());
       }
-      state.db.commit(batch);
+      SharedCommits.commit(state.db, batch);
     }
   }
 
@@ -83,7 +83,7 @@ final class NodeStatusBoard implements AutoCloseable {
       batch.put(Buckets.NODE_STATUS, n.uuid, NodeStatusRecord.of(n).encode());
     }
     try {
-      state.db.commit(batch);
+      SharedCommits.commit(state.db, batch);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "publishing the key-table status of nodes " + batchOf.stream().map(n -> n.name).toList()
           + " failed: " + CauseChain.of(e));

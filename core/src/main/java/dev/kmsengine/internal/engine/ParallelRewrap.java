@@ -8,6 +8,7 @@ import dev.kmsengine.internal.crypto.VekRewrapper;
 import dev.kmsengine.internal.crypto.WrappedKeyFormat;
 import dev.kmsengine.internal.crypto.WrappingKey;
 import dev.kmsengine.internal.job.JobContext;
+import dev.kmsengine.internal.job.JobLocks;
 import dev.kmsengine.store.WriteBatch;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
@@ -184,7 +185,7 @@ final class ParallelRewrap {
           }
           return null;
         };
-        futures.add(fanOut.cpu.submit(task));
+        futures.add(fanOut.cpu.submit(JobLocks.bind(task)));
       }
       boolean missing;
       try {

@@ -28,7 +28,8 @@ import java.util.logging.Logger;
  *      to unwrap to the same VEK before it counts (ParallelRewrap);
  *   5. write bucket veks/{svm}/{g+1} (not yet current: a crash here leaves g current and complete);
  *   6. one commit of svm-keys: generation g+1, new wrapped SVM-KEK, state active  <- the atomic step;
- *   7. drop bucket g, and swap the SVM-KEK in the key tables of the nodes that held generation g.
+ *   7. swap the SVM-KEK in the key tables of the nodes that held generation g, and drop bucket g. Other
+ *      processes' nodes learn of g+1 by watching svm-keys (GenerationWatch).
  *   Any failure before 6 drops the staged bucket and leaves g current. A restart drops every bucket that is not
  *   the current generation (see Recovery).
  */
@@ -89,10 +90,12 @@ final class Rekey {
           new SvmKeyState(ks.svm(), ks.enabled(), KeystoreState.ACTIVE, null, to, Map.of(cfg.uuid(), wrapped)));
       committed = true;
       LOG.info(() -> "rekey of SVM " + ks.svm() + ": generation " + to + " is current");
-      state.db.commit(new WriteBatch().drop(Buckets.veks(ks.svm(), from)));
+      // Before the drop's commit: with other processes, the watch of this one sees the new generation too, and
+      // would fetch the top-level KEK for every node that still held the old one.
       for (Node n : state.nodes) {
         n.replaceSvmKekIfHolding(ks.svm(), from, to, newSvmKek);
       }
+      state.db.commit(new WriteBatch().drop(Buckets.veks(ks.svm(), from)));
       ctx.progress("Rewrapped " + total + " of " + total + " volume encryption keys");
     } catch (KmsException e) {
       if (KekFetcher.blocks(e.errorCode())) {

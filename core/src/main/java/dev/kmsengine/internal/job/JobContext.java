@@ -4,7 +4,8 @@ import dev.kmsengine.keystore.Keystore.NodeStatus;
 import java.util.List;
 
 /**
- * What a running job can report back: progress and per-node results.
+ * What a running job can report back (progress and per-node results) and check (that it still holds its SVM's
+ * lock).
  *
  * <p>Implementations are thread-safe: a body may report from the threads it fans out to.
  */
@@ -22,4 +23,14 @@ public interface JobContext {
    * @param nodes one status per node
    */
   void nodes(List<NodeStatus> nodes);
+
+  /**
+   * Throws unless the job still holds its SVM's lock: for operation code to call just before an effect that needs
+   * the lock. Every commit through the engine's database checks the lock already ({@link JobLocks}). The default
+   * (a context of no job) holds no lock and does nothing.
+   *
+   * @throws dev.kmsengine.store.StoreException naming the SVM if the lock was lost (its lease expired, so another
+   *     process may hold it)
+   */
+  default void ensureHeld() {}
 }

@@ -14,6 +14,10 @@ import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.job.Job.Operation;
 import dev.kmsengine.job.MutableClock;
 import dev.kmsengine.keystore.Keystore.NodeStatus;
+import dev.kmsengine.store.ClusterDatabase.Coordination.SvmLock;
+import dev.kmsengine.store.InMemoryClusterDatabase;
+import dev.kmsengine.store.StoreException;
+import dev.kmsengine.store.WriteBatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,13 +25,16 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class JobQueueTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T00:00:00Z"));
-  private final JobQueue queue = new JobQueue(clock, Duration.ofSeconds(300));
+  private final InMemoryClusterDatabase db = new InMemoryClusterDatabase();
+  private final JobQueue queue = new JobQueue(clock, Duration.ofSeconds(300), db, Duration.ofSeconds(30));
 
   @AfterEach
   void close() {
@@ -179,5 +186,70 @@ class JobQueueTest {
       Thread.sleep(10);
     }
     assertEquals(JobState.RUNNING, queue.get(job.uuid()).orElseThrow().state());
+  }
+
+  @Test
+  void aJobWaitsForItsSvmLockHeldElsewhereAndFailsNamingTheSvmWhenTheWaitRunsOut() throws Exception {
+    UUID svm = UUID.randomUUID();
+    try (JobQueue shortWait = new JobQueue(clock, Duration.ofSeconds(300), db, Duration.ofMillis(200));
+        SvmLock other = db.coordination().lockSvm(svm, Duration.ofSeconds(1))) {
+      assertTrue(other.held());
+      Job done = shortWait.await(shortWait.submit(Operation.RESTORE, svm, null, ctx -> { }).uuid(),
+          Duration.ofSeconds(30));
+      assertEquals(JobState.FAILURE, done.state());
+      assertEquals(ErrorCode.DATABASE_FAILED.code(), done.code());
+      assertTrue(done.message().contains("lock of SVM " + svm), done.message());
+      StoreException e = assertThrows(StoreException.class, () -> shortWait.exclusive(svm, () -> "ran"));
+      assertTrue(e.getMessage().contains(svm.toString()), e.getMessage());
+    }
+    Job after = queue.await(queue.submit(Operation.RESTORE, svm, null, ctx -> { }).uuid(), Duration.ofSeconds(30));
+    assertEquals(JobState.SUCCESS, after.state(), "the lock is free again once released");
+  }
+
+  @Test
+  void aJobBodyAndTheThreadsItBindsCommitUnderItsSvmLockAndReleaseItAtTheEnd() throws Exception {
+    UUID svm = UUID.randomUUID();
+    List<UUID> seen = new CopyOnWriteArrayList<>();
+    Job job = queue.submit(Operation.RESTORE, svm, null, ctx -> {
+      seen.add(JobLocks.current().svm());
+      ctx.ensureHeld();
+      ExecutorService worker = Executors.newSingleThreadExecutor();
+      try {
+        seen.add(worker.submit(JobLocks.bind(() -> JobLocks.current().svm())).get(30, TimeUnit.SECONDS));
+      } finally {
+        worker.shutdown();
+      }
+      queue.exclusive(svm, () -> seen.add(JobLocks.current().svm()));
+      JobLocks.checkingCommits(db).commit(new WriteBatch().put("b", svm, new byte[] {1}));
+    });
+    assertEquals(JobState.SUCCESS, queue.await(job.uuid(), Duration.ofSeconds(30)).state());
+    assertEquals(List.of(svm, svm, svm), seen, "the job thread, a bound task and a nested exclusive call");
+    assertNull(JobLocks.current(), "the test thread works under no lock");
+    try (SvmLock free = db.coordination().lockSvm(svm, Duration.ofSeconds(5))) {
+      assertTrue(free.held(), "released when the job ended");
+    }
+    assertEquals(1, db.count("b"));
+  }
+
+  @Test
+  void aCommitUnderAReleasedLockIsRefusedAndAppliesNothing() {
+    UUID svm = UUID.randomUUID();
+    JobLocks.Scope scope = JobLocks.take(db.coordination(), svm, Duration.ofSeconds(5));
+    try {
+      scope.lock.close();
+      StoreException e = assertThrows(StoreException.class,
+          () -> JobLocks.checkingCommits(db).commit(new WriteBatch().put("b", svm, new byte[] {1})));
+      assertTrue(e.getMessage().contains(svm.toString()), e.getMessage());
+    } finally {
+      scope.close();
+    }
+    assertEquals(0, db.count("b"));
+  }
+
+  @Test
+  void withASingleProcessDatabaseNoJobRecordIsWritten() throws Exception {
+    Job job = queue.submit(Operation.RESTORE, UUID.randomUUID(), null, ctx -> { });
+    assertEquals(JobState.SUCCESS, queue.await(job.uuid(), Duration.ofSeconds(30)).state());
+    assertEquals(List.of(), db.buckets(""), "nothing in the store");
   }
 }
