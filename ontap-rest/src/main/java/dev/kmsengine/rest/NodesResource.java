@@ -35,11 +35,18 @@ final class NodesResource {
   }
 
   void register(Router r) {
-    // The node table is held in memory (no database read), so reading it never waits.
-    r.addNonWaiting("GET", PATH, (ex, v) -> ex.send(200,
-        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().nodes(), (n, a) -> render(n), PATH)));
-    r.addNonWaiting("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
-        (n, a) -> render(n)));
+    Router.Handler list = (ex, v) -> ex.send(200,
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().nodes(), (n, a) -> render(n), PATH));
+    Router.Handler show = (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))), (n, a) -> render(n));
+    if (engine.cluster().nodes().stream().allMatch(NodeInfo::local)) {
+      // The node table is held in memory (no database read), so reading it never waits.
+      r.addNonWaiting("GET", PATH, list);
+      r.addNonWaiting("GET", PATH + "/{}", show);
+    } else {
+      // Other processes host some nodes: their liveness comes from the coordination service (etcd), a round trip.
+      r.add("GET", PATH, list);
+      r.add("GET", PATH + "/{}", show);
+    }
     r.add("PATCH", PATH, (ex, v) -> {
       requireReboot(ex.params().single("action"));
       ex.body().requireNoOthers();
