@@ -3,18 +3,18 @@
 # (--node), on the 3-member etcd of scripts/integration/etcd-up.sh, with the same volumes, sharing one standalone
 # emulator. Each round reboots every node (their key tables empty) and times one restore from its submission to its
 # job's success (polled every 20 ms), then checks that every node holds every volume key again.
-#   benchmarks/multi-process-restore.sh           2,000 volumes, 3 rounds per layout
-#   benchmarks/multi-process-restore.sh --short   200 volumes, 1 round: proof that it runs
+#   benchmarks/multi-process-restore.sh           1,000 volumes (VOLUMES=N for another count), 3 rounds per layout
+#   benchmarks/multi-process-restore.sh --short   100 volumes, 1 round: proof that it runs
 # Needs the simulator jar (mvn -B -q -pl ontap-rest -am package -DskipTests), curl, jq, openssl, and the etcd of
 # etcd-up.sh (started if its env file is missing). Writes benchmarks/target/results/multi-process-restore/restore.txt
 # and each process's log beside it. Every JVM gets the same options (JAVA_OPTS, default -Xmx256m -XX:+UseSerialGC)
 # so that 16 of them fit in memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-volumes=2000
+volumes=${VOLUMES:-1000}
 rounds=3
 if [[ "${1:-}" == "--short" ]]; then
-  volumes=200
+  volumes=100
   rounds=1
 fi
 nodes=16
