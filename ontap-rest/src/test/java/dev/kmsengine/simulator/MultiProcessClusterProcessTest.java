@@ -368,11 +368,24 @@ class MultiProcessClusterProcessTest {
     }
   }
 
-  /** Each of {@code nodes} holds every volume key, as its own process reports it. */
+  /**
+   * Each of {@code nodes} holds every volume key, as its own process reports it: a remote node's record is what its
+   * process last published, which may lag a moment behind a restore, so it is polled (30 s at most).
+   */
   private static void assertEveryNodeHoldsEveryKey(ApiClient via, List<String> nodes) throws Exception {
     for (String node : nodes) {
-      JsonNode n = via.ok("/api/simulator/nodes/" + node);
-      assertEquals(VOLUMES, n.get("veks").asInt(), () -> node + ": " + n);
+      JsonNode[] last = new JsonNode[1];
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (true) {
+        last[0] = via.ok("/api/simulator/nodes/" + node);
+        if (last[0].get("veks").asInt() == VOLUMES && last[0].get("state").asText().equals("up")) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          fail(node + " does not hold every volume key: " + last[0]);
+        }
+        Thread.sleep(200);
+      }
     }
   }
 
