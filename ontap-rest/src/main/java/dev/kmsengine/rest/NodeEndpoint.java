@@ -31,6 +31,8 @@ public record NodeEndpoint(URI url, String sha256) {
   /**
    * Checks both parts.
    *
+   * @param url the base URL, {@code https://HOST:PORT}
+   * @param sha256 the certificate's SHA-256 fingerprint, 64 lower-case hex digits
    * @throws IllegalArgumentException if {@code url} is not {@code https://HOST:PORT} or {@code sha256} is not 64
    *     lower-case hex digits
    */
