@@ -13,6 +13,7 @@ module dev.kmsengine.rest {
   requires org.eclipse.jetty.io;
   requires org.eclipse.jetty.util;
   requires java.logging;
+  requires java.net.http;
 
   exports dev.kmsengine.rest;
   exports dev.kmsengine.simulator;

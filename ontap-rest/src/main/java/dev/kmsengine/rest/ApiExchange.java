@@ -81,6 +81,17 @@ final class ApiExchange {
     return JsonBody.of(Json.parse(b));
   }
 
+  /** The body's bytes as they came (bounded like {@link #body()}), for a request sent on to another process. */
+  byte[] rawBody() {
+    return readBody();
+  }
+
+  /** The path and query exactly as the client sent them (still percent-encoded), e.g. {@code /api/x?node=n}. */
+  String rawPathAndQuery() {
+    String query = request.getHttpURI().getQuery();
+    return request.getHttpURI().getPath() + (query == null ? "" : "?" + query);
+  }
+
   private byte[] readBody() {
     bodyRead = true;
     if (request.getLength() > maxBodyBytes) {
@@ -153,6 +164,21 @@ final class ApiExchange {
         return;
       }
     }
+  }
+
+  /**
+   * Sends a response another process gave, as it is: its status, content type and body. Completes the exchange like
+   * {@link #send}.
+   */
+  void sendRaw(int status, String contentType, byte[] body) {
+    consumeUnreadBody();
+    sent = true;
+    response.setStatus(status);
+    if (contentType != null) {
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    }
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, ByteBuffer.wrap(body), callback);
   }
 
   /** Writes a whole JSON response and completes {@code callback} when it is on the wire (or failed). */

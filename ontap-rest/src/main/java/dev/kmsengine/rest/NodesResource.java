@@ -27,23 +27,36 @@ final class NodesResource {
       .build();
 
   private final KmsEngine engine;
+  private final NodeForwarder forwarder;
 
-  NodesResource(KmsEngine engine) {
+  NodesResource(KmsEngine engine, NodeForwarder forwarder) {
     this.engine = engine;
+    this.forwarder = forwarder;
   }
 
   void register(Router r) {
-    // The node table is held in memory (no database read), so reading it never waits.
-    r.addNonWaiting("GET", PATH, (ex, v) -> ex.send(200,
-        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().nodes(), (n, a) -> render(n), PATH)));
-    r.addNonWaiting("GET", PATH + "/{}", (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))),
-        (n, a) -> render(n)));
+    Router.Handler list = (ex, v) -> ex.send(200,
+        CollectionQuery.parse(SCHEMA, ex.params()).run(engine.cluster().nodes(), (n, a) -> render(n), PATH));
+    Router.Handler show = (ex, v) -> InstanceGet.answer(ex, SCHEMA, find(Router.uuid(v.get(0))), (n, a) -> render(n));
+    if (engine.cluster().nodes().stream().allMatch(NodeInfo::local)) {
+      // The node table is held in memory (no database read), so reading it never waits.
+      r.addNonWaiting("GET", PATH, list);
+      r.addNonWaiting("GET", PATH + "/{}", show);
+    } else {
+      // Other processes host some nodes: their liveness comes from the coordination service (etcd), a round trip.
+      r.add("GET", PATH, list);
+      r.add("GET", PATH + "/{}", show);
+    }
     r.add("PATCH", PATH, (ex, v) -> {
       requireReboot(ex.params().single("action"));
       ex.body().requireNoOthers();
       new CollectionWrite<>(engine, SCHEMA, engine.cluster()::nodes, (n, a) -> render(n), NodeInfo::uuid)
           .run(ex, Set.of("action"), n -> {
-            engine.cluster().rebootNode(n.name());
+            if (forwarder.remote(n.name())) {
+              rebootRemote(ex, n);
+            } else {
+              engine.cluster().rebootNode(n.name());
+            }
             return null;
           }, null);
     });
@@ -64,13 +77,29 @@ final class NodesResource {
     return o;
   }
 
+  /** One node of a collection reboot, hosted by another process: that process reboots it. */
+  private void rebootRemote(ApiExchange ex, NodeInfo n) {
+    NodeForwarder.Reply r;
+    try {
+      r = forwarder.send(ex, n.name(), "PATCH", PATH + "/" + n.uuid() + "?action=reboot", new byte[0]);
+    } catch (IOException e) {
+      throw new ApiException(500, ErrorCode.INTERNAL_ERROR, ErrorCode.INTERNAL_ERROR.message(), "");
+    }
+    if (r.status() != 200) {
+      throw r.asError();
+    }
+  }
+
   private void patch(ApiExchange ex, UUID uuid) throws IOException {
     ex.params().allowOnly(Set.of("action", "return_timeout"));
     ex.params().returnTimeout(0);
     String action = ex.params().single("action");
-    ex.body().requireNoOthers();
     NodeInfo node = find(uuid).orElseThrow(InstanceGet::notFound);
     requireReboot(action);
+    if (forwarder.forwarded(ex, node.name())) {
+      return;
+    }
+    ex.body().requireNoOthers();
     engine.cluster().rebootNode(node.name());
     ex.send(200, Json.object());
   }

@@ -40,7 +40,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * A request that only reads state held in memory (the node GETs) is answered on the thread that read it from the
  * socket; every other one runs on a bounded pool of worker threads, and one that waits for a job
  * ({@code return_timeout}) holds a worker for at most 120 s. Close to stop: it stops accepting and lets requests in flight finish for up to
- * {@link Builder#stopTimeout}. Thread-safe.
+ * {@link Builder#stopTimeout}.
+ *
+ * <p>When the engine shares its cluster database with other processes and hosts only some of the nodes
+ * ({@code KmsEngine.Builder.localNodes}), a node-scoped request for a node another process hosts (a block through
+ * it, its controls under {@code /api/simulator/nodes}, its reboot) is sent on to that process, at the
+ * {@link NodeEndpoint} it announced, and answered with what it answers. Thread-safe.
  */
 public final class OntapRestServer implements AutoCloseable {
   /** The largest header field (name and value) accepted, as the web servers ONTAP users know have it. */
@@ -58,19 +63,9 @@ public final class OntapRestServer implements AutoCloseable {
   private final ServerConnector connector;
   private final ConnectionGuard guard;
   private final String host;
+  private final KmsEngine engine;
 
   private OntapRestServer(Builder b) throws IOException {
-    Router router = new Router();
-    JobReplies replies = new JobReplies(b.engine);
-    new BarbicanKmsResource(b.engine, replies).register(router);
-    new KeyStoresResource(b.engine, replies).register(router);
-    new JobsResource(b.engine).register(router);
-    new NodesResource(b.engine).register(router);
-    new SvmsResource(b.engine).register(router);
-    new VolumesResource(b.engine, replies).register(router);
-    if (b.simulator != null) {
-      new SimulatorResource(b.engine, b.simulator).register(router);
-    }
     this.host = b.bind.getHostAddress();
     QueuedThreadPool pool = new QueuedThreadPool(b.threads + ACCEPTORS + SELECTORS + 2, 4);
     pool.setName("ontap-rest");
@@ -108,10 +103,34 @@ public final class OntapRestServer implements AutoCloseable {
         b.idleTimeout, b.maxConnections);
     connector.addBean(guard);
     server.addConnector(connector);
+    // Bound before the engine exists, so that an engine made by an EngineFactory can announce the address.
+    connector.open();
+    try {
+      this.engine = b.engine != null ? b.engine : Objects.requireNonNull(b.engineFactory.build(baseUri()),
+          "the engine factory returned null");
+    } catch (IOException | RuntimeException e) {
+      connector.close();
+      throw e;
+    }
+    Router router = new Router();
+    JobReplies replies = new JobReplies(engine);
+    NodeForwarder forwarder = new NodeForwarder(engine, FORWARD_CONNECT_TIMEOUT, FORWARD_TIMEOUT);
+    new BarbicanKmsResource(engine, replies).register(router);
+    new KeyStoresResource(engine, replies).register(router);
+    new JobsResource(engine).register(router);
+    new NodesResource(engine, forwarder).register(router);
+    new SvmsResource(engine).register(router);
+    new VolumesResource(engine, replies).register(router);
+    if (b.simulator != null) {
+      new SimulatorResource(engine, b.simulator, forwarder).register(router);
+    }
     server.setHandler(new GracefulHandler(new ApiHandler(router, new BasicAuth(b.username, b.password),
         b.maxBodyBytes, guard, pool)));
-    connector.open();
   }
+
+  /** How long a request forwarded to the process hosting a node may take to connect, and to be answered. */
+  private static final Duration FORWARD_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(30);
 
   private static final int ACCEPTORS = 1;
   private static final int SELECTORS = 2;
@@ -123,12 +142,41 @@ public final class OntapRestServer implements AutoCloseable {
    * @return a builder; TLS and credentials are required
    */
   public static Builder builder(KmsEngine engine) {
-    return new Builder(engine);
+    return new Builder(Objects.requireNonNull(engine, "engine"), null);
+  }
+
+  /**
+   * A builder for a server whose engine is made once the server's port is bound, by {@code factory}: an engine
+   * that announces where it can be reached (its nodes' endpoint, see {@link NodeEndpoint}) needs the port first,
+   * and with port 0 it is known only then.
+   *
+   * @param factory makes the engine from the server's base URL, during {@link Builder#build()}
+   * @return a builder; TLS and credentials are required
+   */
+  public static Builder builder(EngineFactory factory) {
+    return new Builder(null, Objects.requireNonNull(factory, "factory"));
+  }
+
+  /**
+   * Makes the engine a server exposes, once the server is bound ({@link #builder(EngineFactory)}).
+   * Called once, on the thread that builds the server.
+   */
+  @FunctionalInterface
+  public interface EngineFactory {
+    /**
+     * The engine to expose.
+     *
+     * @param baseUri the server's base URL, as {@link OntapRestServer#baseUri()} gives it
+     * @return the engine; the server does not close it
+     * @throws IOException if the engine cannot be made; the server is then not built and its port released
+     */
+    KmsEngine build(URI baseUri) throws IOException;
   }
 
   /** Configures an {@link OntapRestServer}. Not thread-safe. */
   public static final class Builder {
     private final KmsEngine engine;
+    private final EngineFactory engineFactory;
     private SSLContext tls;
     private String username;
     private Secret password;
@@ -143,8 +191,9 @@ public final class OntapRestServer implements AutoCloseable {
     private int maxConnections = 1000;
     private SimulatorControls simulator;
 
-    private Builder(KmsEngine engine) {
-      this.engine = Objects.requireNonNull(engine, "engine");
+    private Builder(KmsEngine engine, EngineFactory engineFactory) {
+      this.engine = engine;
+      this.engineFactory = engineFactory;
     }
 
     /**
@@ -323,7 +372,8 @@ public final class OntapRestServer implements AutoCloseable {
      * The server, bound but not yet serving.
      *
      * @return the bound server; {@code start()} it to serve
-     * @throws IOException if the address cannot be bound
+     * @throws IOException if the address cannot be bound, or the {@link EngineFactory} failed with one (an
+     *     unchecked exception from it passes through as it is); the port is released either way
      */
     public OntapRestServer build() throws IOException {
       if (tls == null || username == null) {
@@ -375,6 +425,15 @@ public final class OntapRestServer implements AutoCloseable {
       java.util.logging.Logger.getLogger(OntapRestServer.class.getName())
           .warning("stopping the REST server: " + e.getClass().getName());
     }
+  }
+
+  /**
+   * The engine this server exposes: the one given, or the one its {@link EngineFactory} made.
+   *
+   * @return the engine
+   */
+  public KmsEngine engine() {
+    return engine;
   }
 
   /** The connections open now, for tests. */

@@ -28,22 +28,21 @@ final class SimulatorResource {
 
   private final KmsEngine engine;
   private final SimulatorControls controls;
+  private final NodeForwarder forwarder;
   private final Object faultsLock = new Object();
   private ObjectNode faults = clearedFaults();
 
-  SimulatorResource(KmsEngine engine, SimulatorControls controls) {
+  SimulatorResource(KmsEngine engine, SimulatorControls controls, NodeForwarder forwarder) {
     this.engine = engine;
     this.controls = controls;
+    this.forwarder = forwarder;
   }
 
   void register(Router r) {
     r.add("PUT", PATH + "/volumes/{}/blocks/{}", (ex, v) -> writeBlock(ex, Router.uuid(v.get(0)), block(v.get(1))));
     r.add("GET", PATH + "/volumes/{}/blocks/{}", (ex, v) -> readBlock(ex, Router.uuid(v.get(0)), block(v.get(1))));
     r.add("GET", PATH + "/nodes", (ex, v) -> listNodes(ex));
-    r.add("GET", PATH + "/nodes/{}", (ex, v) -> {
-      ex.params().allowOnly(Set.of());
-      ex.send(200, render(node(v.get(0))));
-    });
+    r.add("GET", PATH + "/nodes/{}", (ex, v) -> showNode(ex, node(v.get(0))));
     r.add("PATCH", PATH + "/nodes/{}", (ex, v) -> patchNode(ex, node(v.get(0))));
     r.add("GET", PATH + "/jobs/{}/nodes", (ex, v) -> jobNodes(ex, Router.uuid(v.get(0))));
     r.add("GET", PATH + "/faults", (ex, v) -> {
@@ -89,6 +88,9 @@ final class SimulatorResource {
 
   private void writeBlock(ApiExchange ex, UUID volume, long block) throws IOException {
     String node = nodeParam(ex);
+    if (forwarder.forwarded(ex, node)) {
+      return;
+    }
     JsonBody body = ex.body();
     String b64 = body.string("data_base64");
     body.requireNoOthers();
@@ -109,6 +111,9 @@ final class SimulatorResource {
 
   private void readBlock(ApiExchange ex, UUID volume, long block) throws IOException {
     String node = nodeParam(ex);
+    if (forwarder.forwarded(ex, node)) {
+      return;
+    }
     byte[] data = engine.cluster().readBlock(node, volume, block);
     ObjectNode o = blockRecord(volume, block, node);
     o.put("size", data.length);
@@ -143,18 +148,47 @@ final class SimulatorResource {
     return o;
   }
 
+  /**
+   * A node another process hosts is shown as that process sees it (its key table, its path to Barbican); one no
+   * live process hosts, as this one sees it: down.
+   */
+  private void showNode(ApiExchange ex, NodeInfo n) throws IOException {
+    ex.params().allowOnly(Set.of());
+    if (n.local() || !n.up() || !forwarder.forwarded(ex, n.name())) {
+      ex.send(200, render(n));
+    }
+  }
+
+  /** Every node, each as {@link #showNode} shows it; a host that does not answer leaves its node as seen here. */
   private void listNodes(ApiExchange ex) throws IOException {
     ex.params().allowOnly(Set.of());
     ObjectNode o = Json.object();
     var records = o.putArray("records");
     List<NodeInfo> nodes = engine.cluster().nodes();
-    nodes.forEach(n -> records.add(render(n)));
+    for (NodeInfo n : nodes) {
+      records.add(n.local() || !n.up() ? render(n) : remoteRecord(ex, n));
+    }
     o.put("num_records", nodes.size());
     ex.send(200, o);
   }
 
+  private ObjectNode remoteRecord(ApiExchange ex, NodeInfo n) throws IOException {
+    try {
+      NodeForwarder.Reply r = forwarder.send(ex, n.name(), "GET", PATH + "/nodes/" + n.name(), new byte[0]);
+      if (r.status() == 200 && Json.parse(r.body()) instanceof ObjectNode remote) {
+        return remote;
+      }
+    } catch (ApiException e) {
+      // Its host is unreachable: the node is shown as this process sees it.
+    }
+    return render(n);
+  }
+
   private void patchNode(ApiExchange ex, NodeInfo n) throws IOException {
     ex.params().allowOnly(Set.of());
+    if (forwarder.forwarded(ex, n.name())) {
+      return;
+    }
     JsonBody body = ex.body();
     String state = body.string("state");
     Boolean connected = body.bool("barbican_connected");

@@ -13,7 +13,7 @@ final class Banner {
   private Banner() {}
 
   static void print(PrintStream out, String url, Path ca, Secret password, ClusterSpec spec,
-      SimulatorKeyManager keys, String database) {
+      SimulatorKeyManager keys, String database, String hosting) {
     String svm = spec.dataSvms().contains("barbican_svm") || spec.dataSvms().isEmpty() ? "barbican_svm"
         : spec.dataSvms().get(spec.dataSvms().size() - 1);
     String curl = "curl --cacert " + ca + " -u " + Simulator.ADMIN_USER + ":" + password.reveal()
@@ -27,6 +27,9 @@ final class Banner {
     b.append("  admin:        ").append(Simulator.ADMIN_USER).append(" / ").append(password.reveal()).append('\n');
     b.append("  key manager:  ").append(keys.description()).append('\n');
     b.append("  database:     ").append(database).append('\n');
+    if (hosting != null) {
+      b.append("  hosts:        ").append(hosting).append('\n');
+    }
     String credId;
     String credSecret;
     String keyId;

@@ -19,14 +19,17 @@ import java.util.List;
  * @param namespace the key prefix, ending with {@code /}
  * @param keyFile the configuration-protection key file
  * @param timeout how long one request to etcd may take
+ * @param leaseTtl the time to live of the leases behind node liveness and SVM locks
  */
-record EtcdStoreOptions(List<URI> endpoints, String namespace, Path keyFile, Duration timeout) {
+record EtcdStoreOptions(List<URI> endpoints, String namespace, Path keyFile, Duration timeout, Duration leaseTtl) {
   /** What {@code --cluster-db}'s value starts with. */
   static final String SCHEME = "etcd:";
   /** The key file's name inside {@code --data-dir} when {@code --config-protection-key} is not given. */
   static final String KEY_FILE = "etcd.config-protection-key";
   /** {@code --etcd-timeout}'s default, the store's own. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
+  /** {@code --lease-ttl}'s default, the store's own. */
+  static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
 
   EtcdStoreOptions {
     endpoints = List.copyOf(endpoints);
@@ -43,9 +46,10 @@ record EtcdStoreOptions(List<URI> endpoints, String namespace, Path keyFile, Dur
    * @param namespaceOrNull {@code --etcd-namespace}, or null for {@link #defaultNamespace}
    * @param keyFileOrNull {@code --config-protection-key}, or null for {@value #KEY_FILE} in {@code dataDirOrNull}
    * @param timeout {@code --etcd-timeout}
+   * @param leaseTtl {@code --lease-ttl}
    */
   static EtcdStoreOptions parse(String value, String clusterName, String namespaceOrNull, Path keyFileOrNull,
-      Path dataDirOrNull, Duration timeout) throws UsageException {
+      Path dataDirOrNull, Duration timeout, Duration leaseTtl) throws UsageException {
     if (!value.startsWith(SCHEME)) {
       throw new UsageException("--cluster-db must be etcd:URL[,URL...], not \"" + value + "\" (without"
           + " --cluster-db the cluster database is in memory, or DIR/" + SimulatorDatabase.FILE
@@ -69,7 +73,7 @@ record EtcdStoreOptions(List<URI> endpoints, String namespace, Path keyFile, Dur
       }
       keyFile = dataDirOrNull.resolve(KEY_FILE);
     }
-    return new EtcdStoreOptions(endpoints, namespace, keyFile, timeout);
+    return new EtcdStoreOptions(endpoints, namespace, keyFile, timeout, leaseTtl);
   }
 
   private static URI endpoint(String url) throws UsageException {

@@ -8,6 +8,7 @@ import dev.kmsengine.job.Job;
 import dev.kmsengine.job.Job.JobState;
 import dev.kmsengine.keystore.Secret;
 import dev.kmsengine.rest.JobDescriptions;
+import dev.kmsengine.rest.NodeEndpoint;
 import dev.kmsengine.rest.OntapRestServer;
 import dev.kmsengine.store.ClusterDatabase;
 import dev.kmsengine.store.StoreException;
@@ -17,6 +18,7 @@ import dev.kmsengine.tls.Pem;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -123,6 +125,11 @@ public final class Simulator implements AutoCloseable {
         .adminSvm(SimulatorOptions.CLUSTER_NAME)
         .dataSvms(o.svms().toArray(String[]::new)).build();
     InetAddress bind = InetAddress.getByName(o.bind());
+    if (!o.localNodes().isEmpty() && o.advertiseHost() == null && bind.isAnyLocalAddress()) {
+      db.close();
+      throw new UsageException("--node with --bind " + o.bind() + " needs --advertise-host HOST: the address the"
+          + " other processes forward requests for " + String.join(", ", o.localNodes()) + " to.");
+    }
     Path stateDir = Files.createTempDirectory("kms-engine-simulator-");
     // The emulator keeps its state in --data-dir, as the MVStore file (or the etcd store's default key file)
     // does, so both survive a restart together.
@@ -135,51 +142,108 @@ public final class Simulator implements AutoCloseable {
       throw e;
     }
     Path caFile;
-    SSLContext tls;
+    RestIdentity identity;
     if (o.tlsCert() != null) {
       caFile = o.tlsCert().toAbsolutePath();
-      tls = givenIdentity(o.tlsCert(), o.tlsKey());
+      identity = givenIdentity(o.tlsCert(), o.tlsKey());
     } else {
       CertificateAuthority ca = restCa(o.dataDir());
       Set<String> names = new LinkedHashSet<>(List.of("localhost", "127.0.0.1"));
       names.add(bind.getHostAddress());
-      tls = ca.issueServer(new ArrayList<>(names)).serverContext();
+      if (o.advertiseHost() != null) {
+        names.add(o.advertiseHost());
+      }
+      CertificateAuthority.ServerIdentity issued = ca.issueServer(new ArrayList<>(names));
+      identity = new RestIdentity(issued.serverContext(), issued.certificate());
       caFile = (o.dataDir() != null ? o.dataDir().resolve("rest-tls") : stateDir).resolve("ca.pem");
       Files.writeString(caFile, ca.certificatePem());
     }
     Secret password = Secret.of(o.adminPassword() != null ? o.adminPassword() : randomPassword());
-    KmsEngine engine;
+    OntapRestServer server;
     try {
-      engine = KmsEngine.builder(spec).keyProvider(keys.provider()).database(db).build();
+      server = OntapRestServer.builder(url -> engine(o, spec, keys, db, endpoint(o, bind, url, identity)))
+          .tls(identity.context()).credentials(ADMIN_USER, password).bind(bind)
+          .port(o.port()).simulatorControls(keys).handshakeTimeout(Duration.ofSeconds(o.handshakeTimeout()))
+          .headerTimeout(Duration.ofSeconds(o.headerTimeout())).idleTimeout(Duration.ofSeconds(o.idleTimeout()))
+          .maxConnections(o.maxConnections()).build();
     } catch (StoreException e) {
-      // E.g. a configuration-protection key file that does not belong to the store: refuse in one line, and
-      // release what would otherwise keep the JVM running (the emulator, the etcd client).
+      // E.g. a configuration-protection key file that does not belong to the store, or a cluster shape that
+      // differs from the one the first process wrote: refuse in one line, and release what would otherwise keep
+      // the JVM running (the emulator, the etcd client).
       keys.close();
       db.close();
       throw new UsageException("Cannot start on the cluster database (" + SimulatorDatabase.describe(o) + "): "
           + e.getMessage());
-    }
-    OntapRestServer server;
-    try {
-      server = OntapRestServer.builder(engine).tls(tls).credentials(ADMIN_USER, password).bind(bind)
-          .port(o.port()).simulatorControls(keys).handshakeTimeout(Duration.ofSeconds(o.handshakeTimeout()))
-          .headerTimeout(Duration.ofSeconds(o.headerTimeout())).idleTimeout(Duration.ofSeconds(o.idleTimeout()))
-          .maxConnections(o.maxConnections()).build();
     } catch (IOException e) {
-      engine.close();
       keys.close();
       db.close();
       throw new UsageException("Cannot listen on " + o.bind() + ":" + o.port() + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      keys.close();
+      db.close();
+      throw e;
     }
+    KmsEngine engine = server.engine();
     server.start();
     Simulator s = new Simulator(engine, server, keys, db);
-    restoreOnStart(engine, out);
+    if (o.localNodes().isEmpty()) {
+      restoreOnStart(engine, out);
+    } else {
+      // A restore restores every live node of the cluster, not only this process's: starting one node process of
+      // a running cluster must not do that behind the others' backs. Its nodes come back empty, as a rebooted node
+      // does, until a restore (submitted to any process).
+      out.println("restore on start: none (--node): " + String.join(", ", o.localNodes())
+          + " start with empty key tables until a restore");
+    }
     String url = server.baseUri().toString();
-    Banner.print(out, url, caFile, password, spec, keys, SimulatorDatabase.describe(o));
+    Banner.print(out, url, caFile, password, spec, keys, SimulatorDatabase.describe(o), hosting(o));
     if (o.readyFile() != null) {
-      ReadyFile.write(o.readyFile(), readyContent(url, caFile, password, spec, keys));
+      ObjectNode ready = readyContent(url, caFile, password, spec, keys);
+      if (o.etcd() != null) {
+        localNodes(o, spec).forEach(ready.putArray("local_nodes")::add);
+      }
+      ReadyFile.write(o.readyFile(), ready);
     }
     return s;
+  }
+
+  /** The server's TLS context and its own certificate, whose fingerprint the nodes' endpoint carries. */
+  private record RestIdentity(SSLContext context, X509Certificate certificate) {}
+
+  private static KmsEngine engine(SimulatorOptions o, ClusterSpec spec, SimulatorKeyManager keys, ClusterDatabase db,
+      NodeEndpoint endpoint) {
+    KmsEngine.Builder b = KmsEngine.builder(spec).keyProvider(keys.provider()).database(db);
+    if (o.etcd() != null) {
+      b.localNodes(localNodes(o, spec)).endpoint(endpoint.toString());
+    }
+    return b.build();
+  }
+
+  /** The nodes this process hosts: those of {@code --node}, else every node of the cluster. */
+  private static List<String> localNodes(SimulatorOptions o, ClusterSpec spec) {
+    return o.localNodes().isEmpty() ? List.copyOf(spec.nodes()) : List.copyOf(o.localNodes());
+  }
+
+  /**
+   * Where other processes forward requests for this process's nodes: the server's URL, with {@code
+   * --advertise-host} for its host if given, and its certificate's fingerprint.
+   */
+  private static NodeEndpoint endpoint(SimulatorOptions o, InetAddress bind, URI serverUrl, RestIdentity identity) {
+    URI url = serverUrl;
+    if (o.advertiseHost() != null) {
+      String h = o.advertiseHost().contains(":") ? "[" + o.advertiseHost() + "]" : o.advertiseHost();
+      url = URI.create("https://" + h + ":" + serverUrl.getPort());
+    }
+    return NodeEndpoint.of(url, identity.certificate());
+  }
+
+  /** The banner's line on the nodes this process hosts, or null when it is the only process (no etcd). */
+  private static String hosting(SimulatorOptions o) {
+    if (o.etcd() == null) {
+      return null;
+    }
+    return o.localNodes().isEmpty() ? "every node (no --node)"
+        : String.join(", ", o.localNodes()) + "; the other nodes are served by the processes that host them";
   }
 
   /**
@@ -240,7 +304,7 @@ public final class Simulator implements AutoCloseable {
     return r;
   }
 
-  private static SSLContext givenIdentity(Path certFile, Path keyFile) throws UsageException, IOException {
+  private static RestIdentity givenIdentity(Path certFile, Path keyFile) throws UsageException, IOException {
     try {
       List<X509Certificate> chain = Pem.readCertificates(Files.readString(certFile));
       PrivateKey key = PrivateKeyPem.read(Files.readString(keyFile));
@@ -252,7 +316,7 @@ public final class Simulator implements AutoCloseable {
       kmf.init(ks, pw);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), null, new SecureRandom());
-      return ctx;
+      return new RestIdentity(ctx, chain.get(0));
     } catch (GeneralSecurityException e) {
       throw new UsageException("--tls-cert/--tls-key: not a usable PEM certificate chain and private key ("
           + e.getClass().getSimpleName() + ").");

@@ -63,7 +63,8 @@ final class SimulatorDatabase {
     }
     try {
       return EtcdClusterDatabase.builder(etcd.endpoints()).namespace(etcd.namespace())
-          .configProtectionKeyFile(etcd.keyFile()).timeout(etcd.timeout()).open();
+          .configProtectionKeyFile(etcd.keyFile()).timeout(etcd.timeout()).leaseTimeToLive(etcd.leaseTtl())
+          .open();
     } catch (StoreException e) {
       throw new UsageException("--cluster-db " + etcd.describe() + " (namespace " + etcd.namespace() + "): "
           + oneLine(e.getMessage()));

@@ -3,7 +3,10 @@ package dev.kmsengine.simulator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The simulator's command line.
@@ -25,10 +28,15 @@ import java.util.List;
  * @param maxConnections the most REST connections open at once
  * @param etcd with {@code --cluster-db etcd:...}, the etcd store to open instead of memory or {@code dataDir}'s
  *     file; else null
+ * @param localNodes the nodes this process hosts ({@code --node}, with {@code etcd} only), in the order given;
+ *     empty for every node of the cluster
+ * @param advertiseHost the host other processes reach this one's REST API by ({@code --advertise-host}), or null
+ *     for the {@code bind} address
  */
 record SimulatorOptions(int port, String bind, int nodes, List<String> svms, String adminPassword, Path dataDir,
     List<Path> trustCas, boolean emulator, Path readyFile, Path tlsCert, Path tlsKey, int handshakeTimeout,
-    int headerTimeout, int idleTimeout, int maxConnections, EtcdStoreOptions etcd) {
+    int headerTimeout, int idleTimeout, int maxConnections, EtcdStoreOptions etcd, Set<String> localNodes,
+    String advertiseHost) {
   /** The simulated cluster's name, also its admin SVM's. */
   static final String CLUSTER_NAME = "cluster1";
 
@@ -48,6 +56,11 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
       "                        the etcd store's configuration-protection key file, created if absent",
       "                        (default DIR/" + EtcdStoreOptions.KEY_FILE + " with --data-dir; else required)",
       "  --etcd-timeout S      seconds one request to etcd may take (default 15)",
+      "  --node NAME           a node this process hosts (repeatable; with --cluster-db; default: all);",
+      "                        the cluster's other nodes are served by the processes hosting them",
+      "  --lease-ttl S         seconds a dead process's nodes stay live and its SVM locks held (default "
+          + EtcdStoreOptions.DEFAULT_LEASE_TTL.toSeconds() + ")",
+      "  --advertise-host HOST host name or address other processes reach this one by (default: --bind)",
       "  --trust-ca FILE       extra PEM CA trusted for Keystone/Barbican (repeatable)",
       "  --no-emulator         do not start the Keystone/Barbican emulator",
       "  --ready-file FILE     once listening, write url, CA, credentials as JSON (mode 0600)",
@@ -81,6 +94,9 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
     String etcdNamespace = null;
     Path keyFile = null;
     Integer etcdTimeout = null;
+    Integer leaseTtl = null;
+    Set<String> localNodes = new LinkedHashSet<>();
+    String advertiseHost = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -104,6 +120,9 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
         case "--etcd-namespace" -> etcdNamespace = value(args, ++i, a);
         case "--config-protection-key" -> keyFile = Path.of(value(args, ++i, a));
         case "--etcd-timeout" -> etcdTimeout = integer(a, value(args, ++i, a), 1, 3600);
+        case "--lease-ttl" -> leaseTtl = integer(a, value(args, ++i, a), 2, 3600);
+        case "--node" -> localNodes.add(value(args, ++i, a));
+        case "--advertise-host" -> advertiseHost = value(args, ++i, a);
         default -> throw new UsageException("Unknown option \"" + a + "\".\n" + USAGE);
       }
     }
@@ -116,18 +135,40 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
     EtcdStoreOptions etcd = null;
     if (clusterDb != null) {
       etcd = EtcdStoreOptions.parse(clusterDb, CLUSTER_NAME, etcdNamespace, keyFile, dataDir,
-          etcdTimeout == null ? EtcdStoreOptions.DEFAULT_TIMEOUT : Duration.ofSeconds(etcdTimeout));
-    } else if (etcdNamespace != null || keyFile != null || etcdTimeout != null) {
+          etcdTimeout == null ? EtcdStoreOptions.DEFAULT_TIMEOUT : Duration.ofSeconds(etcdTimeout),
+          leaseTtl == null ? EtcdStoreOptions.DEFAULT_LEASE_TTL : Duration.ofSeconds(leaseTtl));
+    } else if (etcdNamespace != null || keyFile != null || etcdTimeout != null || leaseTtl != null
+        || !localNodes.isEmpty()) {
       throw new UsageException((etcdNamespace != null ? "--etcd-namespace"
-          : keyFile != null ? "--config-protection-key" : "--etcd-timeout")
-          + " goes with --cluster-db etcd:URL[,URL...].");
+          : keyFile != null ? "--config-protection-key" : etcdTimeout != null ? "--etcd-timeout"
+          : leaseTtl != null ? "--lease-ttl" : "--node")
+          + " goes with --cluster-db etcd:URL[,URL...]"
+          + (localNodes.isEmpty() ? "." : ": the other nodes are hosted by other processes on the same store."));
+    }
+    for (String node : localNodes) {
+      if (!nodeNames(nodes).contains(node)) {
+        throw new UsageException("--node \"" + node + "\" is not a node of the cluster (" + String.join(", ",
+            nodeNames(nodes)) + "; --nodes sets how many).");
+      }
+    }
+    if (advertiseHost != null && (advertiseHost.isBlank() || !advertiseHost.equals(advertiseHost.strip()))) {
+      throw new UsageException("--advertise-host must be a host name or address, not \"" + advertiseHost + "\".");
     }
     if (svms.isEmpty()) {
       svms = List.of("svm1", "barbican_svm");
     }
     return new SimulatorOptions(port, bind, nodes, List.copyOf(svms), adminPassword, dataDir,
         List.copyOf(trustCas), emulator, readyFile, tlsCert, tlsKey, handshakeTimeout, headerTimeout, idleTimeout,
-        maxConnections, etcd);
+        maxConnections, etcd, Collections.unmodifiableSet(localNodes), advertiseHost);
+  }
+
+  /** The names of a cluster of {@code count} nodes, as {@code ClusterSpec.Builder.nodeCount} gives them. */
+  static List<String> nodeNames(int count) {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      out.add("node" + i);
+    }
+    return out;
   }
 
   private static String value(String[] args, int i, String option) throws UsageException {
@@ -153,6 +194,7 @@ record SimulatorOptions(int port, String bind, int nodes, List<String> svms, Str
   public String toString() {
     return "SimulatorOptions[port=" + port + ", bind=" + bind + ", nodes=" + nodes + ", svms=" + svms
         + ", adminPassword=" + (adminPassword == null ? "random" : "given") + ", dataDir=" + dataDir
-        + ", emulator=" + emulator + ", clusterDb=" + (etcd == null ? "default" : etcd.describe()) + "]";
+        + ", emulator=" + emulator + ", clusterDb=" + (etcd == null ? "default" : etcd.describe())
+        + ", localNodes=" + (localNodes.isEmpty() ? "all" : localNodes) + "]";
   }
 }

@@ -42,7 +42,7 @@ class EtcdStoreProcessTest {
 
   private void killAndRestart(Path dir) throws Exception {
     List<String> args = List.of("--data-dir", dir.toString(), "--cluster-db", TestEtcd.clusterDb(),
-        "--etcd-namespace", namespace);
+        "--etcd-namespace", namespace, "--lease-ttl", "2");
     String config;
     Map<String, String> keyIds;
     Map<String, byte[]> written = new LinkedHashMap<>();
@@ -81,7 +81,7 @@ class EtcdStoreProcessTest {
     assertTrue(Files.isRegularFile(dir.resolve(EtcdStoreOptions.KEY_FILE)), "the key file defaults to --data-dir");
     assertTrue(TestEtcd.keys(namespace) > 0, "the cluster database is in etcd, in the namespace given");
 
-    try (SimulatorProcess second = SimulatorProcess.start(dir, args)) {
+    try (SimulatorProcess second = startOnceTheNodesAreFree(dir, args)) {
       ApiClient api = second.api;
       String started = second.output();
       assertTrue(started.contains("restore on start"), started);
@@ -97,6 +97,24 @@ class EtcdStoreProcessTest {
           assertEquals(200, r.status(), () -> node + " " + b.getKey() + ": " + r.raw().body());
           assertArrayEquals(b.getValue(), ApiClient.blockData(r), "read through " + node);
         }
+      }
+    }
+  }
+
+  /**
+   * The killed process's nodes stay hosted by it until its etcd lease expires ({@code --lease-ttl}); a process
+   * started before that is refused naming them, so the restart is tried again until it is not (60 s at most).
+   */
+  private static SimulatorProcess startOnceTheNodesAreFree(Path dir, List<String> args) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try {
+        return SimulatorProcess.start(dir, args);
+      } catch (IllegalStateException e) {
+        if (!e.getMessage().contains("already hosted by a live process") || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(500);
       }
     }
   }

@@ -89,6 +89,20 @@ final class SimulatorProcess implements AutoCloseable {
     return new Exit(p.exitValue(), Files.readString(out), Files.readString(err));
   }
 
+  /**
+   * Starts another main class of the simulator jar (or of the test class path), e.g. the standalone emulator, with
+   * its output in {@code log}; destroyed when the test JVM exits, if it is still running.
+   */
+  static Process startMain(String mainClass, List<String> args, Path log) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    String jar = System.getProperty("simulator.jar");
+    cmd.addAll(List.of("-cp", jar != null ? jar : System.getProperty("java.class.path"), mainClass));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+    return p;
+  }
+
   /** {@code java -jar} on the shaded jar, or the main class from the test class path; options follow. */
   private static List<String> command() {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
