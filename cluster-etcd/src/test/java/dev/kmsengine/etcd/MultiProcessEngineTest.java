@@ -252,6 +252,28 @@ class MultiProcessEngineTest {
   }
 
   @Test
+  void encryptedVolumesCreatedAtOnceInBothEngines_shareOneSvmKekGeneration_andReadThroughEveryNode()
+      throws Exception {
+    enabledConfig(a);
+    List<Job> jobs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      jobs.add(a.cluster().createVolume("svm1", null, "a" + i, true));
+      jobs.add(b.cluster().createVolume("svm1", null, "b" + i, true));
+    }
+    List<UUID> volumes = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      volumes.add(succeed(i % 2 == 0 ? a : b, jobs.get(i)).resourceUuid());
+    }
+    for (UUID v : volumes) {
+      a.cluster().writeBlock("node1", v, 1, bytes("x" + v));
+    }
+    for (UUID v : volumes) {
+      assertArrayEquals(bytes("x" + v), b.cluster().readBlock("node4", v, 1), "volume " + v + " through node4");
+      assertArrayEquals(bytes("x" + v), a.cluster().readBlock("node2", v, 1), "volume " + v + " through node2");
+    }
+  }
+
+  @Test
   void aNodeThatALiveProcessHosts_cannotBeHostedByAnother() {
     assertThrows(StoreException.class, () -> engine("engine-c", "node2"));
   }

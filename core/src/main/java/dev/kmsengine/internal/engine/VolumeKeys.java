@@ -103,9 +103,14 @@ final class VolumeKeys {
       createFirstEncrypted(svm, volume, ks, cfg, batch, epochs);
       return;
     }
-    KeyMaterial svmKek = null;
-    for (int i = 0; i < state.nodes.size() && svmKek == null; i++) {
-      svmKek = state.nodes.get(i).svmKekCopy(svm.uuid(), ks.generation());
+    KeyMaterial svmKek = currentSvmKek(svm.uuid(), ks.generation());
+    if (svmKek == null && generations != null) {
+      // Another process made this generation a moment ago (the SVM's first volume, or a rekey) and the watch that
+      // brings it to this process's nodes has not run yet: fetch it now rather than fail the create.
+      for (Node n : state.nodes) {
+        generations.catchUp(n, svm.uuid());
+      }
+      svmKek = currentSvmKek(svm.uuid(), ks.generation());
     }
     if (svmKek == null) {
       throw new KmsException(ErrorCode.SVM_KEK_NOT_LOADED, "",
@@ -164,5 +169,16 @@ final class VolumeKeys {
     for (Node n : state.nodes) {
       n.removeVek(v.uuid());
     }
+  }
+
+  /** A copy of {@code generation} of the SVM's KEK from the first local node that holds it, or null. */
+  private KeyMaterial currentSvmKek(UUID svm, long generation) {
+    for (Node n : state.nodes) {
+      KeyMaterial k = n.svmKekCopy(svm, generation);
+      if (k != null) {
+        return k;
+      }
+    }
+    return null;
   }
 }
